@@ -1,0 +1,83 @@
+/*
+ * policy: the model's layout, shared by the loader (load.c) and the
+ * decisions (policy.c).  Nothing outside policy/ includes this.
+ */
+#ifndef LC_POLICY_INTERNAL_H
+#define LC_POLICY_INTERNAL_H
+
+#include "json.h"
+#include "policy.h"
+#include "table.h"
+
+#define POLICY_PATH_MAX 1024   /* request paths and templates, bytes */
+#define POLICY_METHOD_MAX 7
+#define POLICY_DEVICE_SEGMENT "{device}"
+
+/* Where something was defined: for "defined twice" across files. */
+struct pwhere {
+	int file;
+	struct jpos pos;
+};
+
+struct policy_device {
+	const char *id;
+	uint32_t index;
+	struct pwhere where;
+};
+
+struct policy_account {
+	const char *name;
+	uint32_t index;
+	struct pwhere where;
+};
+
+struct lc_policy {
+	int refs;
+	struct arena arena; /* every string and struct of the model */
+
+	struct policy_listener **listeners;
+	size_t nlisteners, listeners_cap;
+	struct strtab *listener_by_name;
+
+	struct policy_backend backend;
+	int has_backend;
+	struct policy_limits limits;
+	const char *ingest_key;
+	struct lc_keyring *keyring;
+
+	struct policy_device **devices;
+	size_t ndevices, devices_cap;
+	struct strtab *device_by_name;
+	struct strtab *device_by_cert;  /* 32-byte digest -> device */
+	struct strtab *device_by_token; /* 32-byte digest -> device */
+
+	struct policy_account **accounts;
+	size_t naccounts, accounts_cap;
+	struct strtab *account_by_name;
+	struct strtab *session_by_token; /* 32-byte digest -> account */
+	struct u64set *grants;           /* account index << 32 | device index */
+
+	struct policy_route **routes;
+	size_t nroutes, routes_cap;
+	struct strtab *route_by_key;     /* face \0 method \0 template */
+	size_t max_segments;             /* most segments of any route path */
+};
+
+/* Appends p to a growable array of pointers; 0 or LC_ENOMEM. */
+int policy_vec_push(void *vecp, size_t *n, size_t *cap, void *p);
+
+/* A new, empty model with its tables; 0 or LC_ENOMEM. */
+int policy_model_new(struct lc_policy **out);
+/* Frees a model regardless of references (the loader's error path). */
+void policy_model_free(struct lc_policy *pol);
+
+/* Builds the route table key "face\0method\0path" into buf; its length,
+ * or 0 if it does not fit. */
+size_t policy_route_key(char *buf, size_t size, const char *face,
+                        const char *method, const char *path, size_t plen);
+
+/* Whether a path segment (n bytes) is made of [A-Za-z0-9._~-] only and
+ * is not "." or "..". */
+int policy_segment_ok(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,673 @@
+/*
+ * policy: the position-tracking layer over yajl's callback parser.  yajl
+ * gives no positions, no depth limit and keeps duplicate keys; this file
+ * adds all three, so the loader can say file:line:col for every value.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "lenscap.h"
+#include "json.h"
+#include "table.h"
+
+/* ---- arena ------------------------------------------------------------ */
+
+#define ARENA_CHUNK ((size_t)64 << 10)
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	max_align_t data[]; /* aligned for anything */
+};
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_chunk *c = a->head;
+	size_t need = (n + 15) & ~(size_t)15;
+	void *p;
+
+	if (need < n)
+		return NULL;
+	if (c == NULL || c->cap - c->used < need) {
+		size_t cap = need > ARENA_CHUNK / 4 ? need : ARENA_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (c == NULL)
+			return NULL;
+		c->used = 0;
+		c->cap = cap;
+		if (need > ARENA_CHUNK / 4 && a->head != NULL) {
+			/* A big block: keep filling the current chunk. */
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	p = (char *)c->data + c->used;
+	c->used += need;
+	memset(p, 0, n);
+	return p;
+}
+
+char *
+arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p;
+
+	if (n + 1 == 0 || (p = arena_alloc(a, n + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+arena_free(struct arena *a)
+{
+	while (a->head != NULL) {
+		struct arena_chunk *next = a->head->next;
+
+		free(a->head);
+		a->head = next;
+	}
+}
+
+/* ---- paths ------------------------------------------------------------ */
+
+static void
+jpath_append(struct jpath *p, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && p->len + 1 < sizeof(p->buf); i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* Keys come from the file: no control bytes on a terminal. */
+		p->buf[p->len++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	p->buf[p->len] = '\0';
+}
+
+size_t
+jpath_key(struct jpath *p, const char *key)
+{
+	size_t old = p->len;
+
+	if (p->len > 0)
+		jpath_append(p, ".", 1);
+	jpath_append(p, key, strlen(key));
+	return old;
+}
+
+size_t
+jpath_index(struct jpath *p, size_t i)
+{
+	char b[32];
+	size_t old = p->len;
+	int n = snprintf(b, sizeof(b), "[%zu]", i);
+
+	if (n > 0)
+		jpath_append(p, b, (size_t)n);
+	return old;
+}
+
+void
+jpath_pop(struct jpath *p, size_t len)
+{
+	if (len <= p->len) {
+		p->len = len;
+		p->buf[len] = '\0';
+	}
+}
+
+const char *
+jpath_str(const struct jpath *p)
+{
+	return p->len == 0 ? "$" : p->buf;
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+void
+perrs_add(struct perrs *e, int file, struct jpos pos, const char *path,
+          const char *fmt, ...)
+{
+	char msg[512];
+	struct perr *r;
+	va_list ap;
+	int n;
+
+	if (e->n >= PERRS_MAX) {
+		e->dropped++;
+		return;
+	}
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct perr *v = realloc(e->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			e->dropped++;
+			return;
+		}
+		e->v = v;
+		e->cap = cap;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	r = &e->v[e->n];
+	n = path != NULL ? snprintf(NULL, 0, "%s: %s", path, msg)
+	                 : snprintf(NULL, 0, "%s", msg);
+	if (n < 0 || (r->text = malloc((size_t)n + 1)) == NULL) {
+		e->dropped++;
+		return;
+	}
+	if (path != NULL)
+		snprintf(r->text, (size_t)n + 1, "%s: %s", path, msg);
+	else
+		snprintf(r->text, (size_t)n + 1, "%s", msg);
+	r->file = file;
+	r->pos = pos;
+	r->seq = e->seq++;
+	e->n++;
+}
+
+size_t
+perrs_count(const struct perrs *e)
+{
+	return e->n + e->dropped;
+}
+
+static int
+perr_cmp(const void *a, const void *b)
+{
+	const struct perr *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->pos.line != y->pos.line)
+		return x->pos.line < y->pos.line ? -1 : 1;
+	if (x->pos.col != y->pos.col)
+		return x->pos.col < y->pos.col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void
+perrs_print(struct perrs *e, FILE *f)
+{
+	if (e->n > 1)
+		qsort(e->v, e->n, sizeof(*e->v), perr_cmp);
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct perr *r = &e->v[i];
+		const char *name = (size_t)r->file < e->nfiles
+		                   ? e->files[r->file] : "(policy)";
+
+		if (r->pos.line == 0)
+			fprintf(f, "%s: %s\n", name, r->text);
+		else
+			fprintf(f, "%s:%u:%u: %s\n", name, (unsigned)r->pos.line,
+			        (unsigned)r->pos.col, r->text);
+	}
+	if (e->dropped > 0)
+		fprintf(f, "%s: %zu more errors not shown\n",
+		        e->nfiles > 0 ? e->files[0] : "(policy)", e->dropped);
+}
+
+void
+perrs_free(struct perrs *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i].text);
+	free(e->v);
+	e->v = NULL;
+	e->n = e->cap = e->dropped = 0;
+}
+
+/* ---- tree ------------------------------------------------------------- */
+
+const struct jnode *
+jnode_get(const struct jnode *obj, const char *key)
+{
+	if (obj == NULL || obj->type != J_OBJECT)
+		return NULL;
+	for (const struct jnode *m = obj->child; m != NULL; m = m->next)
+		if (strcmp(m->key, key) == 0)
+			return m;
+	return NULL;
+}
+
+/* ---- the parser ------------------------------------------------------- */
+
+/* Objects with more members than this find duplicates by hash. */
+#define LINEAR_KEYS 16
+
+struct frame {
+	struct jnode *node;
+	struct jnode *last;
+	struct strtab *keys;  /* member names, once past LINEAR_KEYS */
+	const char *key;      /* the pending member's name (objects) */
+	struct jpos kpos;
+	int skip;             /* the pending member is a duplicate */
+	size_t pathlen;       /* path length before this frame's segment */
+};
+
+struct jparser {
+	yajl_handle h;
+	struct arena *a;
+	struct perrs *errs;
+	int file;
+	const unsigned char *buf;
+	size_t len;
+	size_t prev_end;     /* where the last token ended */
+	size_t cur_off;      /* position cache: offset -> line:col */
+	struct jpos cur;
+	int finishing;       /* inside yajl_complete_parse: no offsets */
+	int cancelled;       /* a callback stopped the parse */
+	int oom;
+	struct frame st[JSON_MAX_DEPTH + 1];
+	int depth;           /* frames in use */
+	struct jnode *root;
+	struct jpath path;
+};
+
+/* Line and column of byte offset off. */
+static struct jpos
+pos_at(struct jparser *p, size_t off)
+{
+	if (off > p->len)
+		off = p->len;
+	if (off < p->cur_off) {
+		p->cur_off = 0;
+		p->cur.line = p->cur.col = 1;
+	}
+	for (; p->cur_off < off; p->cur_off++) {
+		if (p->buf[p->cur_off] == '\n') {
+			p->cur.line++;
+			p->cur.col = 1;
+		} else {
+			p->cur.col++;
+		}
+	}
+	return p->cur;
+}
+
+static int
+is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Skips whitespace, comments, ',' and ':' from off. */
+static size_t
+skip_filler(const unsigned char *b, size_t len, size_t off)
+{
+	while (off < len) {
+		unsigned char c = b[off];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+		    c == ',' || c == ':') {
+			off++;
+		} else if (c == '/' && off + 1 < len && b[off + 1] == '/') {
+			while (off < len && b[off] != '\n')
+				off++;
+		} else if (c == '/' && off + 1 < len && b[off + 1] == '*') {
+			off += 2;
+			while (off + 1 < len && !(b[off] == '*' && b[off + 1] == '/'))
+				off++;
+			off = off + 2 <= len ? off + 2 : len;
+		} else {
+			break;
+		}
+	}
+	return off;
+}
+
+/* Position where the token just lexed starts; moves past it. */
+static struct jpos
+token_pos(struct jparser *p)
+{
+	size_t start;
+
+	if (p->finishing)
+		return pos_at(p, p->len);
+	start = skip_filler(p->buf, p->len, p->prev_end);
+	p->prev_end = yajl_get_bytes_consumed(p->h);
+	return pos_at(p, start);
+}
+
+static void
+perr(struct jparser *p, struct jpos pos, const char *msg)
+{
+	perrs_add(p->errs, p->file, pos, jpath_str(&p->path), "%s", msg);
+}
+
+/* Adds the path segment of the value about to be attached. */
+static size_t
+path_push_member(struct jparser *p)
+{
+	const struct frame *f;
+
+	if (p->depth == 0)
+		return p->path.len;
+	f = &p->st[p->depth - 1];
+	if (f->node->type == J_OBJECT && f->key == NULL)
+		return p->path.len; /* between members */
+	if (f->node->type == J_OBJECT)
+		return jpath_key(&p->path, f->key);
+	return jpath_index(&p->path, f->node->len);
+}
+
+/* Makes a node at pos and attaches it to the open container. */
+static struct jnode *
+attach(struct jparser *p, enum jtype type, struct jpos pos)
+{
+	struct jnode *n = arena_alloc(p->a, sizeof(*n));
+	struct frame *f;
+
+	if (n == NULL) {
+		p->oom = 1;
+		return NULL;
+	}
+	n->type = (unsigned char)type;
+	n->pos = pos;
+	if (p->depth == 0) {
+		p->root = n;
+		return n;
+	}
+	f = &p->st[p->depth - 1];
+	if (f->node->type == J_OBJECT) {
+		int skip = f->skip;
+
+		n->key = f->key;
+		n->kpos = f->kpos;
+		f->key = NULL;
+		f->skip = 0;
+		if (skip)
+			return n; /* a duplicate: parsed, reported, dropped */
+	}
+	if (f->last == NULL)
+		f->node->child = n;
+	else
+		f->last->next = n;
+	f->last = n;
+	f->node->len++;
+	return n;
+}
+
+static int
+cb_null(void *ctx)
+{
+	struct jparser *p = ctx;
+
+	return attach(p, J_NULL, token_pos(p)) != NULL;
+}
+
+static int
+cb_boolean(void *ctx, int v)
+{
+	struct jparser *p = ctx;
+	struct jnode *n = attach(p, J_BOOL, token_pos(p));
+
+	if (n == NULL)
+		return 0;
+	n->boolean = v != 0;
+	return 1;
+}
+
+static int
+cb_number(void *ctx, const char *s, size_t len)
+{
+	struct jparser *p = ctx;
+	struct jnode *n = attach(p, J_NUMBER, token_pos(p));
+
+	if (n == NULL || (n->str = arena_strndup(p->a, s, len)) == NULL) {
+		p->oom = 1;
+		return 0;
+	}
+	n->len = len;
+	return 1;
+}
+
+static int
+cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct jparser *p = ctx;
+	struct jpos pos = token_pos(p);
+	size_t old = path_push_member(p);
+	struct jnode *n = attach(p, J_STRING, pos);
+	int ok = 0;
+
+	if (n == NULL ||
+	    (n->str = arena_strndup(p->a, (const char *)s, len)) == NULL) {
+		p->oom = 1;
+		goto out;
+	}
+	n->len = len;
+	if (memchr(s, '\0', len) != NULL) {
+		perr(p, pos, "string contains \\u0000");
+		n->bad = 1;
+	}
+	ok = 1;
+out:
+	jpath_pop(&p->path, old);
+	return ok;
+}
+
+static int
+open_container(struct jparser *p, enum jtype type)
+{
+	struct jpos pos = token_pos(p);
+	size_t old;
+	struct jnode *n;
+	struct frame *f;
+
+	old = path_push_member(p);
+	if (p->depth >= JSON_MAX_DEPTH) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "nested deeper than %d levels",
+		         JSON_MAX_DEPTH);
+		perr(p, pos, msg);
+		p->cancelled = 1;
+		return 0;
+	}
+	if ((n = attach(p, type, pos)) == NULL)
+		return 0;
+	f = &p->st[p->depth++];
+	memset(f, 0, sizeof(*f));
+	f->node = n;
+	f->pathlen = old;
+	return 1;
+}
+
+static int
+close_container(struct jparser *p)
+{
+	struct frame *f;
+
+	(void)token_pos(p);
+	if (p->depth == 0)
+		return 0;
+	f = &p->st[--p->depth];
+	strtab_free(f->keys);
+	f->keys = NULL;
+	jpath_pop(&p->path, f->pathlen);
+	return 1;
+}
+
+static int
+cb_start_map(void *ctx)
+{
+	return open_container(ctx, J_OBJECT);
+}
+
+static int
+cb_start_array(void *ctx)
+{
+	return open_container(ctx, J_ARRAY);
+}
+
+static int
+cb_end(void *ctx)
+{
+	return close_container(ctx);
+}
+
+/* The member of f's object already named key, or NULL; indexes the
+ * names once the object grows past LINEAR_KEYS. */
+static const struct jnode *
+find_member(struct jparser *p, struct frame *f, const char *key, size_t len)
+{
+	if (f->keys == NULL && f->node->len >= LINEAR_KEYS) {
+		if (strtab_new(&f->keys) != 0) {
+			p->oom = 1;
+			return NULL;
+		}
+		for (struct jnode *m = f->node->child; m != NULL; m = m->next)
+			if (strtab_put(f->keys, m->key, strlen(m->key), m, NULL)
+			    == LC_ENOMEM) {
+				p->oom = 1;
+				return NULL;
+			}
+	}
+	if (f->keys != NULL)
+		return strtab_get(f->keys, key, len);
+	for (const struct jnode *m = f->node->child; m != NULL; m = m->next)
+		if (strcmp(m->key, key) == 0)
+			return m;
+	return NULL;
+}
+
+static int
+cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct jparser *p = ctx;
+	struct jpos pos = token_pos(p);
+	struct frame *f = &p->st[p->depth - 1];
+	const struct jnode *first;
+	char *key = arena_strndup(p->a, (const char *)s, len);
+	size_t old;
+
+	if (key == NULL) {
+		p->oom = 1;
+		return 0;
+	}
+	f->key = key;
+	f->kpos = pos;
+	f->skip = 0;
+	old = jpath_key(&p->path, key);
+	if (memchr(s, '\0', len) != NULL) {
+		perr(p, pos, "key contains \\u0000");
+		f->skip = 1;
+	} else if ((first = find_member(p, f, key, len)) != NULL) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "duplicate key (first at line %u, "
+		         "column %u)", (unsigned)first->kpos.line,
+		         (unsigned)first->kpos.col);
+		perr(p, pos, msg);
+		f->skip = 1;
+	} else if (f->keys != NULL &&
+	           strtab_put(f->keys, key, len, NULL, NULL) == LC_ENOMEM) {
+		p->oom = 1;
+	}
+	jpath_pop(&p->path, old);
+	if (p->oom)
+		return 0;
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = cb_null,
+	.yajl_boolean = cb_boolean,
+	.yajl_number = cb_number,
+	.yajl_string = cb_string,
+	.yajl_start_map = cb_start_map,
+	.yajl_map_key = cb_map_key,
+	.yajl_end_map = cb_end,
+	.yajl_start_array = cb_start_array,
+	.yajl_end_array = cb_end,
+};
+
+/* Records yajl's own complaint (syntax) at the offset where it stopped. */
+static void
+report_yajl(struct jparser *p, const unsigned char *text, size_t len)
+{
+	unsigned char *msg = yajl_get_error(p->h, 0, text, len);
+	size_t off = p->finishing ? p->len : yajl_get_bytes_consumed(p->h);
+	const char *m = msg != NULL ? (const char *)msg : "parse error";
+	size_t n = strlen(m), old;
+
+	/* yajl stops past the offending byte: point at that byte. */
+	if (!p->finishing) {
+		while (off > p->prev_end + 1 && off <= p->len &&
+		       is_space(p->buf[off - 1]))
+			off--;
+		if (off > 0)
+			off--;
+	}
+	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ' || m[n - 1] == '.'))
+		n--;
+	old = path_push_member(p);
+	perrs_add(p->errs, p->file, pos_at(p, off), jpath_str(&p->path),
+	          "%.*s", (int)n, m);
+	jpath_pop(&p->path, old);
+	if (msg != NULL)
+		yajl_free_error(p->h, msg);
+}
+
+int
+json_parse(struct arena *a, const char *buf, size_t len, int file,
+           struct perrs *errs, struct jnode **root)
+{
+	struct jparser p = {
+		.a = a, .errs = errs, .file = file,
+		.buf = (const unsigned char *)buf, .len = len,
+		.cur = { 1, 1 },
+	};
+	yajl_status st;
+	int rc = LC_EFORMAT;
+
+	if (len > JSON_MAX_BYTES) {
+		perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
+		          "larger than %zu bytes", JSON_MAX_BYTES);
+		return LC_EFORMAT;
+	}
+	if ((p.h = yajl_alloc(&callbacks, NULL, &p)) == NULL)
+		return LC_ENOMEM;
+	if (!yajl_config(p.h, yajl_allow_comments, 1))
+		goto fail;
+	st = yajl_parse(p.h, p.buf, len);
+	if (st == yajl_status_ok) {
+		p.finishing = 1;
+		st = yajl_complete_parse(p.h);
+	}
+	if (p.oom) {
+		rc = LC_ENOMEM;
+		goto fail;
+	}
+	if (st != yajl_status_ok) {
+		if (!p.cancelled)
+			report_yajl(&p, p.buf, len);
+		goto fail;
+	}
+	if (p.root == NULL) {
+		perrs_add(errs, file, (struct jpos){ 1, 1 }, "$", "empty");
+		goto fail;
+	}
+	*root = p.root;
+	rc = 0;
+fail:
+	for (int i = 0; i < p.depth; i++)
+		strtab_free(p.st[i].keys);
+	yajl_free(p.h);
+	return rc;
+}

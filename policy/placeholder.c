@@ -1,3 +1,0 @@
-/* Removed once the policy module lands. */
-int lc_policy_placeholder_(void);
-int lc_policy_placeholder_(void) { return 0; }

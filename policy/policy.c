@@ -1,0 +1,444 @@
+/*
+ * policy: the decisions lenscapd asks on every request and every frame,
+ * answered from the immutable model that load.c built: token -> account,
+ * account x device -> granted, request -> route, certificate -> device.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int
+policy_vec_push(void *vecp, size_t *n, size_t *cap, void *p)
+{
+	void **v;
+
+	memcpy(&v, vecp, sizeof(v));
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		void **nv;
+
+		if (ncap > SIZE_MAX / sizeof(*v) ||
+		    (nv = realloc(v, ncap * sizeof(*v))) == NULL)
+			return LC_ENOMEM;
+		v = nv;
+		*cap = ncap;
+		memcpy(vecp, &v, sizeof(v));
+	}
+	v[(*n)++] = p;
+	return 0;
+}
+
+int
+policy_model_new(struct lc_policy **out)
+{
+	struct lc_policy *pol = calloc(1, sizeof(*pol));
+
+	if (pol == NULL)
+		return LC_ENOMEM;
+	pol->refs = 1;
+	pol->limits = (struct policy_limits){
+		.max_frame_bytes = 4194304,
+		.drops_in_a_row = 5,
+		.idle_timeout_ms = 30000,
+		.max_connections = 1024,
+		.max_connections_per_ip = 64,
+		.clock_skew_ms = 2000,
+	};
+	pol->backend.connect_timeout_ms = 2000;
+	pol->backend.timeout_ms = 10000;
+	if (strtab_new(&pol->listener_by_name) != 0 ||
+	    strtab_new(&pol->device_by_name) != 0 ||
+	    strtab_new(&pol->device_by_cert) != 0 ||
+	    strtab_new(&pol->device_by_token) != 0 ||
+	    strtab_new(&pol->account_by_name) != 0 ||
+	    strtab_new(&pol->session_by_token) != 0 ||
+	    strtab_new(&pol->route_by_key) != 0 ||
+	    u64set_new(&pol->grants) != 0 ||
+	    lc_keyring_new(&pol->keyring) != 0)
+		goto fail;
+	*out = pol;
+	return 0;
+fail:
+	policy_model_free(pol);
+	return LC_ENOMEM;
+}
+
+void
+policy_model_free(struct lc_policy *pol)
+{
+	if (pol == NULL)
+		return;
+	strtab_free(pol->listener_by_name);
+	strtab_free(pol->device_by_name);
+	strtab_free(pol->device_by_cert);
+	strtab_free(pol->device_by_token);
+	strtab_free(pol->account_by_name);
+	strtab_free(pol->session_by_token);
+	strtab_free(pol->route_by_key);
+	u64set_free(pol->grants);
+	lc_keyring_free(pol->keyring);
+	free(pol->listeners);
+	free(pol->devices);
+	free(pol->accounts);
+	free(pol->routes);
+	arena_free(&pol->arena);
+	free(pol);
+}
+
+struct lc_policy *
+policy_ref(struct lc_policy *pol)
+{
+	if (pol != NULL)
+		__atomic_add_fetch(&pol->refs, 1, __ATOMIC_RELAXED);
+	return pol;
+}
+
+void
+policy_free(struct lc_policy *pol)
+{
+	if (pol == NULL)
+		return;
+	if (__atomic_sub_fetch(&pol->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		policy_model_free(pol);
+}
+
+/* ---- sessions and grants ---------------------------------------------- */
+
+const struct policy_account *
+policy_session_account_digest(const struct lc_policy *pol,
+                              const uint8_t digest[LC_DIGEST_BYTES])
+{
+	if (pol == NULL || digest == NULL)
+		return NULL;
+	return strtab_get(pol->session_by_token, digest, LC_DIGEST_BYTES);
+}
+
+const struct policy_account *
+policy_session_account(const struct lc_policy *pol, const void *token,
+                       size_t len)
+{
+	uint8_t d[LC_DIGEST_BYTES];
+
+	if (pol == NULL || token == NULL || len == 0 ||
+	    lc_digest(token, len, d) != 0)
+		return NULL;
+	return policy_session_account_digest(pol, d);
+}
+
+int
+policy_may_see_device(const struct lc_policy *pol,
+                      const struct policy_account *acct,
+                      const struct policy_device *dev)
+{
+	if (pol == NULL || acct == NULL || dev == NULL)
+		return 0;
+	return u64set_has(pol->grants,
+	                  (uint64_t)acct->index << 32 | dev->index);
+}
+
+int
+policy_may_see(const struct lc_policy *pol, const struct policy_account *acct,
+               const char *device)
+{
+	return policy_may_see_device(pol, acct,
+	                             policy_device_by_name(pol, device));
+}
+
+const struct policy_account *
+policy_account_by_name(const struct lc_policy *pol, const char *name)
+{
+	if (pol == NULL || name == NULL)
+		return NULL;
+	return strtab_get(pol->account_by_name, name, strlen(name));
+}
+
+const char *
+policy_account_name(const struct policy_account *acct)
+{
+	return acct != NULL ? acct->name : NULL;
+}
+
+/* ---- devices ---------------------------------------------------------- */
+
+const struct policy_device *
+policy_device_by_name(const struct lc_policy *pol, const char *id)
+{
+	size_t n;
+
+	if (pol == NULL || id == NULL)
+		return NULL;
+	n = strnlen(id, LC_DEVICE_MAX + 1);
+	if (n > LC_DEVICE_MAX)
+		return NULL;
+	return strtab_get(pol->device_by_name, id, n);
+}
+
+const struct policy_device *
+policy_device_by_cert(const struct lc_policy *pol,
+                      const uint8_t digest[LC_DIGEST_BYTES])
+{
+	if (pol == NULL || digest == NULL)
+		return NULL;
+	return strtab_get(pol->device_by_cert, digest, LC_DIGEST_BYTES);
+}
+
+const struct policy_device *
+policy_device_by_token_digest(const struct lc_policy *pol,
+                              const uint8_t digest[LC_DIGEST_BYTES])
+{
+	if (pol == NULL || digest == NULL)
+		return NULL;
+	return strtab_get(pol->device_by_token, digest, LC_DIGEST_BYTES);
+}
+
+const struct policy_device *
+policy_device_by_token(const struct lc_policy *pol, const void *token,
+                       size_t len)
+{
+	uint8_t d[LC_DIGEST_BYTES];
+
+	if (pol == NULL || token == NULL || len == 0 ||
+	    lc_digest(token, len, d) != 0)
+		return NULL;
+	return policy_device_by_token_digest(pol, d);
+}
+
+const char *
+policy_device_name(const struct policy_device *dev)
+{
+	return dev != NULL ? dev->id : NULL;
+}
+
+/* ---- routes ----------------------------------------------------------- */
+
+int
+policy_segment_ok(const char *s, size_t n)
+{
+	if (n == 0 || (n == 1 && s[0] == '.') ||
+	    (n == 2 && s[0] == '.' && s[1] == '.'))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '~' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+size_t
+policy_route_key(char *buf, size_t size, const char *face, const char *method,
+                 const char *path, size_t plen)
+{
+	size_t fl = strlen(face), ml = strlen(method);
+	size_t need = fl + 1 + ml + 1 + plen;
+
+	if (need > size)
+		return 0;
+	memcpy(buf, face, fl + 1);
+	memcpy(buf + fl + 1, method, ml + 1);
+	memcpy(buf + fl + 1 + ml + 1, path, plen);
+	return need;
+}
+
+/* The key buffer: listener name, method, path, and room for {device}. */
+#define ROUTE_KEY_MAX (LC_DEVICE_MAX + 1 + POLICY_METHOD_MAX + 1 + \
+                       POLICY_PATH_MAX + sizeof(POLICY_DEVICE_SEGMENT))
+
+/* Splits a request path into segments; the count, or -1 if any segment
+ * is empty, a dot segment or holds a byte outside the allowed set. */
+static int
+split_path(const char *path, size_t plen, size_t *off, size_t *len,
+           size_t max)
+{
+	size_t n = 0, i = 1;
+
+	if (plen == 0 || path[0] != '/')
+		return -1;
+	while (i <= plen) {
+		size_t start = i;
+
+		while (i < plen && path[i] != '/')
+			i++;
+		if (n == max || !policy_segment_ok(path + start, i - start))
+			return -1;
+		off[n] = start;
+		len[n] = i - start;
+		n++;
+		i++;
+	}
+	return (int)n;
+}
+
+/* Looks up the route for path with segment i (if any) as {device}. */
+static const struct policy_route *
+route_lookup(const struct lc_policy *pol, char *key, size_t pre,
+             const char *path, size_t plen, size_t off, size_t slen, int templ)
+{
+	size_t n = pre;
+
+	if (!templ) {
+		memcpy(key + n, path, plen);
+		n += plen;
+	} else {
+		memcpy(key + n, path, off);
+		n += off;
+		memcpy(key + n, POLICY_DEVICE_SEGMENT,
+		       sizeof(POLICY_DEVICE_SEGMENT) - 1);
+		n += sizeof(POLICY_DEVICE_SEGMENT) - 1;
+		memcpy(key + n, path + off + slen, plen - off - slen);
+		n += plen - off - slen;
+	}
+	return strtab_get(pol->route_by_key, key, n);
+}
+
+const struct policy_route *
+policy_route_match(const struct lc_policy *pol, const char *face,
+                   const char *method, const char *path,
+                   char device[LC_DEVICE_MAX + 1])
+{
+	char key[ROUTE_KEY_MAX];
+	size_t off[64], len[64];
+	const struct policy_route *r;
+	size_t pre, plen;
+	int nseg;
+
+	if (device != NULL)
+		device[0] = '\0';
+	if (pol == NULL || face == NULL || method == NULL || path == NULL ||
+	    device == NULL || strnlen(face, LC_DEVICE_MAX + 1) > LC_DEVICE_MAX ||
+	    strnlen(method, POLICY_METHOD_MAX + 1) > POLICY_METHOD_MAX)
+		return NULL;
+	plen = strnlen(path, POLICY_PATH_MAX + 1);
+	if (plen > POLICY_PATH_MAX)
+		return NULL;
+	nseg = split_path(path, plen, off, len,
+	                  pol->max_segments < 64 ? pol->max_segments : 64);
+	if (nseg <= 0)
+		return NULL;
+	pre = policy_route_key(key, sizeof(key), face, method, "", 0);
+	if (pre == 0)
+		return NULL;
+	/* A literal route wins over a template (documented). */
+	r = route_lookup(pol, key, pre, path, plen, 0, 0, 0);
+	if (r != NULL && !r->has_device)
+		return r;
+	for (int i = 0; i < nseg; i++) {
+		if (len[i] > LC_DEVICE_MAX)
+			continue;
+		r = route_lookup(pol, key, pre, path, plen, off[i], len[i], 1);
+		if (r == NULL)
+			continue;
+		memcpy(device, path + off[i], len[i]);
+		device[len[i]] = '\0';
+		if (lc_valid_device(device))
+			return r;
+		device[0] = '\0';
+	}
+	return NULL;
+}
+
+int
+policy_backend_path(const struct policy_route *route, const char *device,
+                    char *out, size_t outlen)
+{
+	const char *t, *at;
+	size_t need, pl, dl = 0;
+
+	if (route == NULL || out == NULL)
+		return LC_EINVAL;
+	t = route->backend;
+	at = route->has_device ? strstr(t, POLICY_DEVICE_SEGMENT) : NULL;
+	if (at == NULL) {
+		need = strlen(t) + 1;
+		if (need > outlen)
+			return LC_ESPACE;
+		memcpy(out, t, need);
+		return 0;
+	}
+	if (!lc_valid_device(device))
+		return LC_EINVAL;
+	dl = strlen(device);
+	pl = (size_t)(at - t);
+	at += sizeof(POLICY_DEVICE_SEGMENT) - 1;
+	need = pl + dl + strlen(at) + 1;
+	if (need > outlen)
+		return LC_ESPACE;
+	memcpy(out, t, pl);
+	memcpy(out + pl, device, dl);
+	memcpy(out + pl + dl, at, strlen(at) + 1);
+	return 0;
+}
+
+size_t
+policy_route_count(const struct lc_policy *pol)
+{
+	return pol != NULL ? pol->nroutes : 0;
+}
+
+const struct policy_route *
+policy_route(const struct lc_policy *pol, size_t i)
+{
+	return pol != NULL && i < pol->nroutes ? pol->routes[i] : NULL;
+}
+
+/* ---- getters ---------------------------------------------------------- */
+
+size_t
+policy_listener_count(const struct lc_policy *pol)
+{
+	return pol != NULL ? pol->nlisteners : 0;
+}
+
+const struct policy_listener *
+policy_listener(const struct lc_policy *pol, size_t i)
+{
+	return pol != NULL && i < pol->nlisteners ? pol->listeners[i] : NULL;
+}
+
+const struct policy_listener *
+policy_listener_by_name(const struct lc_policy *pol, const char *name)
+{
+	if (pol == NULL || name == NULL)
+		return NULL;
+	return strtab_get(pol->listener_by_name, name, strlen(name));
+}
+
+const struct policy_backend *
+policy_backend(const struct lc_policy *pol)
+{
+	return pol != NULL ? &pol->backend : NULL;
+}
+
+const struct policy_limits *
+policy_limits(const struct lc_policy *pol)
+{
+	return pol != NULL ? &pol->limits : NULL;
+}
+
+const char *
+policy_ingest_key(const struct lc_policy *pol)
+{
+	return pol != NULL ? pol->ingest_key : NULL;
+}
+
+const struct lc_keyring *
+policy_keyring(const struct lc_policy *pol)
+{
+	return pol != NULL ? pol->keyring : NULL;
+}
+
+size_t
+policy_device_count(const struct lc_policy *pol)
+{
+	return pol != NULL ? pol->ndevices : 0;
+}
+
+size_t
+policy_account_count(const struct lc_policy *pol)
+{
+	return pol != NULL ? pol->naccounts : 0;
+}

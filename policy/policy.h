@@ -1,0 +1,178 @@
+/*
+ * policy: lenscapd's only trusted copy of who may see what.  Loads and
+ * validates policy files (lenscap.policy(5)) into an immutable model and
+ * answers the daemon's questions about it in O(1): which account a token
+ * is, whether an account may see a device, which route a request takes.
+ */
+#ifndef LC_POLICY_H
+#define LC_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lenscap.h"
+
+/* The loaded model.  Immutable once loaded: any number of threads may
+ * read it; policy_ref() / policy_free() let them keep it alive across a
+ * reload. */
+struct lc_policy;
+struct policy_device;
+struct policy_account;
+
+enum policy_role {
+	POLICY_ROLE_ASSISTANT = 1, /* sessions ask for frames */
+	POLICY_ROLE_CAMERA = 2,    /* cameras push frames */
+	POLICY_ROLE_ADMIN = 3      /* metrics and health */
+};
+
+struct policy_listener {
+	const char *name;      /* the key under "listeners"; routes' "face" */
+	int role;              /* enum policy_role */
+	const char *listen;    /* as written: "0.0.0.0:8443", "[::1]:9090" */
+	const char *host;      /* "0.0.0.0", "::1" */
+	uint16_t port;
+	int plain;             /* no TLS (said explicitly in the policy) */
+	const char *cert;      /* TLS, absolute or relative to the cwd */
+	const char *key;
+	const char *client_ca; /* NULL: no client certificates asked */
+};
+
+struct policy_backend {
+	const char *url;         /* "https://host:port", no path */
+	const char *ca;          /* NULL: the system's trust store */
+	const char *pin;         /* "sha256//<base64>" or NULL */
+	const char *client_cert; /* both or neither */
+	const char *client_key;
+	uint32_t connect_timeout_ms;
+	uint32_t timeout_ms;
+};
+
+struct policy_limits {
+	uint64_t max_frame_bytes;
+	uint32_t drops_in_a_row;
+	uint32_t idle_timeout_ms;
+	uint32_t max_connections;
+	uint32_t max_connections_per_ip;
+	uint32_t clock_skew_ms;
+};
+
+struct policy_route {
+	size_t index;             /* position in policy order, from 0 */
+	const struct policy_listener *face;
+	const char *method;       /* "GET", "HEAD", "PUT", "POST" */
+	const char *path;         /* template: "/v1/cameras/{device}/snapshot" */
+	const char *backend;      /* template: "/frames/{device}/latest.lcf" */
+	int has_device;           /* path and backend hold {device} */
+	int media;                /* enum lc_kind */
+	uint32_t freshness_ms;
+	const char *const *content_types;
+	size_t ncontent_types;
+	int pass_sealed;          /* hand the sealed frame on as it is */
+};
+
+/* Flags for policy_load_mem(). */
+#define POLICY_NO_FILES 0x1u /* don't touch the filesystem (fuzzing):
+                                referenced files are not checked and
+                                "public_file" keys are left out */
+
+/*
+ * Loads a policy file, or every *.json file of a directory (sorted by
+ * name, merged).  On failure prints every problem found to err (NULL:
+ * nowhere) as "file:line:col: json.path: message", leaves *out alone
+ * and returns LC_EFORMAT (invalid), LC_EIO (unreadable) or LC_ENOMEM.
+ */
+int policy_load(const char *path, struct lc_policy **out, FILE *err) LC_WUR;
+
+/*
+ * Loads a policy from len bytes at buf; name is used in messages and
+ * relative paths are taken from its directory (or the cwd).  As
+ * policy_load() otherwise.
+ */
+int policy_load_mem(const char *name, const void *buf, size_t len,
+                    unsigned flags, struct lc_policy **out, FILE *err) LC_WUR;
+
+/* Takes one more reference; returns pol. */
+struct lc_policy *policy_ref(struct lc_policy *pol);
+/* Drops a reference; the last one frees the policy.  NULL is fine. */
+void policy_free(struct lc_policy *pol);
+
+/* --- sessions and grants ---------------------------------------------- */
+
+/* The account a session token (raw bytes) belongs to, or NULL. */
+const struct policy_account *policy_session_account(
+	const struct lc_policy *pol, const void *token, size_t len);
+/* The same, from the token's SHA-256. */
+const struct policy_account *policy_session_account_digest(
+	const struct lc_policy *pol, const uint8_t digest[LC_DIGEST_BYTES]);
+
+/* Whether the account may see the device (by id); 0 for NULLs. */
+int policy_may_see(const struct lc_policy *pol,
+                   const struct policy_account *acct, const char *device);
+/* The same for a device already looked up. */
+int policy_may_see_device(const struct lc_policy *pol,
+                          const struct policy_account *acct,
+                          const struct policy_device *dev);
+
+const struct policy_account *policy_account_by_name(
+	const struct lc_policy *pol, const char *name);
+const char *policy_account_name(const struct policy_account *acct);
+
+/* --- devices (camera face) -------------------------------------------- */
+
+const struct policy_device *policy_device_by_name(const struct lc_policy *pol,
+                                                  const char *id);
+/* The device whose client certificate has this SHA-256, or NULL. */
+const struct policy_device *policy_device_by_cert(
+	const struct lc_policy *pol, const uint8_t digest[LC_DIGEST_BYTES]);
+/* The device a device token (raw bytes) belongs to, or NULL. */
+const struct policy_device *policy_device_by_token(
+	const struct lc_policy *pol, const void *token, size_t len);
+const struct policy_device *policy_device_by_token_digest(
+	const struct lc_policy *pol, const uint8_t digest[LC_DIGEST_BYTES]);
+const char *policy_device_name(const struct policy_device *dev);
+
+/* --- routes ------------------------------------------------------------ */
+
+/*
+ * The route for a request on listener face: method exactly as sent,
+ * path without the query string.  Fills device (the {device} segment,
+ * a valid device id, or "" if the route has none).  NULL if no route
+ * matches: unknown face or method, a different shape, empty or dot
+ * segments, percent-encodings or any byte outside [A-Za-z0-9._~-] in a
+ * segment, a trailing slash.
+ */
+const struct policy_route *policy_route_match(const struct lc_policy *pol,
+                                              const char *face,
+                                              const char *method,
+                                              const char *path,
+                                              char device[LC_DEVICE_MAX + 1]);
+
+/*
+ * Writes route's backend path with device substituted, NUL-terminated,
+ * into out.  LC_EINVAL if the route needs a device and device is not a
+ * valid id, LC_ESPACE if outlen is too small.
+ */
+int policy_backend_path(const struct policy_route *route, const char *device,
+                        char *out, size_t outlen) LC_WUR;
+
+size_t policy_route_count(const struct lc_policy *pol);
+const struct policy_route *policy_route(const struct lc_policy *pol, size_t i);
+
+/* --- the rest ---------------------------------------------------------- */
+
+size_t policy_listener_count(const struct lc_policy *pol);
+const struct policy_listener *policy_listener(const struct lc_policy *pol,
+                                              size_t i);
+const struct policy_listener *policy_listener_by_name(
+	const struct lc_policy *pol, const char *name);
+const struct policy_backend *policy_backend(const struct lc_policy *pol);
+const struct policy_limits *policy_limits(const struct lc_policy *pol);
+/* The ingest secret key's path, or NULL if the policy names none. */
+const char *policy_ingest_key(const struct lc_policy *pol);
+/* The trusted keys, each with the devices it may sign for. */
+const struct lc_keyring *policy_keyring(const struct lc_policy *pol);
+size_t policy_device_count(const struct lc_policy *pol);
+size_t policy_account_count(const struct lc_policy *pol);
+
+#endif

@@ -1,0 +1,779 @@
+/*
+ * Unit tests for the policy module: good files load, bad ones fail with
+ * the exact "file:line:col: path: message" lines, directories merge, and
+ * the decisions (token, grant, route, certificate) are right, at scale.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "policy.h"
+#include "policy-gen.h"
+
+static const char *srcdir;
+
+/* Policies in memory: the line under test comes first, so that its
+ * errors are on line 1, then the rest that makes a policy valid. */
+#define LISTENERS \
+	"\"listeners\": { \"assistant\": { \"listen\": \"0.0.0.0:8443\", " \
+	"\"tls\": { \"cert\": \"a.crt\", \"key\": \"a.key\" } },\n" \
+	"  \"camera\": { \"listen\": \"0.0.0.0:8444\", \"tls\": { \"cert\": " \
+	"\"a.crt\", \"key\": \"a.key\" } } },\n"
+#define INGEST "\"ingest_key\": \"ingest.sec\",\n"
+#define DEVICES \
+	"\"devices\": { \"cam-1\": { \"auth\": { \"token_sha256\": " \
+	"\"1111111111111111111111111111111111111111111111111111111111111111\" } } },\n"
+#define REST "\"backend\": { \"url\": \"https://b.example\" }\n"
+
+/* Which parts check_bad() adds after the line under test. */
+enum { P_LISTENERS = 1, P_INGEST = 2, P_DEVICES = 4, P_ALL = 7 };
+
+#define HEX64A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define DIGEST_A HEX64A "aaaaaaaa"
+
+/* Loads text; returns the rc and, in *errs, everything printed. */
+static int
+load_text(const char *name, const char *text, size_t len, unsigned flags,
+          struct lc_policy **pol, char **errs)
+{
+	size_t n = 0;
+	FILE *f = open_memstream(errs, &n);
+	int rc;
+
+	if (f == NULL)
+		abort();
+	rc = policy_load_mem(name, text, len, flags, pol, f);
+	if (fclose(f) != 0)
+		abort();
+	return rc;
+}
+
+static int
+load_path(const char *path, struct lc_policy **pol, char **errs)
+{
+	size_t n = 0;
+	FILE *f = open_memstream(errs, &n);
+	int rc;
+
+	if (f == NULL)
+		abort();
+	rc = policy_load(path, pol, f);
+	if (fclose(f) != 0)
+		abort();
+	return rc;
+}
+
+/* Compares what was printed with what was expected, showing both. */
+static void
+is_text(const char *got, const char *want, const char *what)
+{
+	if (!ok(strcmp(got, want) == 0, "%s: errors as expected", what)) {
+		printf("# got:\n");
+		for (const char *p = got; *p; ) {
+			const char *e = strchr(p, '\n');
+			int n = e ? (int)(e - p) : (int)strlen(p);
+
+			printf("#   %.*s\n", n, p);
+			p += n + (e != NULL);
+		}
+		printf("# want:\n#   %s\n", want);
+	}
+}
+
+/* A policy that must fail: line1 is placed first (line 1, from
+ * column 2), then the listeners (unless with_listeners is 0) and REST. */
+static void
+check_bad(const char *what, const char *line1, int parts, const char *want)
+{
+	struct lc_policy *pol = NULL;
+	char text[8192], *errs = NULL;
+	int rc;
+
+	snprintf(text, sizeof(text), "{%s,\n%s%s%s%s}\n", line1,
+	         parts & P_LISTENERS ? LISTENERS : "",
+	         parts & P_INGEST ? INGEST : "",
+	         parts & P_DEVICES ? DEVICES : "", REST);
+	rc = load_text("t.json", text, strlen(text), POLICY_NO_FILES, &pol,
+	               &errs);
+	is_int(rc, LC_EFORMAT, "%s: refused", what);
+	ok(pol == NULL, "%s: *out untouched", what);
+	is_text(errs, want, what);
+	free(errs);
+}
+
+/* The same for a whole text. */
+static void
+check_raw(const char *what, const char *text, size_t len, const char *want)
+{
+	struct lc_policy *pol = NULL;
+	char *errs = NULL;
+	int rc;
+
+	rc = load_text("t.json", text, len, POLICY_NO_FILES, &pol, &errs);
+	is_int(rc, LC_EFORMAT, "%s: refused", what);
+	ok(pol == NULL, "%s: *out untouched", what);
+	is_text(errs, want, what);
+	free(errs);
+}
+
+static void
+check_good_text(const char *what, const char *line1)
+{
+	struct lc_policy *pol = NULL;
+	char text[8192], *errs = NULL;
+	int rc;
+
+	snprintf(text, sizeof(text), "{%s,\n%s%s%s%s}\n", line1, LISTENERS,
+	         INGEST, DEVICES, REST);
+	rc = load_text("t.json", text, strlen(text), POLICY_NO_FILES, &pol,
+	               &errs);
+	is_int(rc, 0, "%s: loads", what);
+	is_text(errs, "", what);
+	policy_free(pol);
+	free(errs);
+}
+
+static void
+test_json_traps(void)
+{
+	char *big, bomb[256];
+	size_t n = 0;
+
+	check_bad("unknown top-level key", "\"bogus\": 1", P_ALL,
+	          "t.json:1:2: bogus: unknown key\n");
+	check_bad("duplicate key",
+	          "\"limits\": { \"drops_in_a_row\": 1, \"drops_in_a_row\": 2 }", P_ALL,
+	          "t.json:1:35: limits.drops_in_a_row: duplicate key (first at "
+	          "line 1, column 14)\n");
+	check_bad("\\u0000 in a string",
+	          "\"accounts\": { \"a\": { \"devices\": [\"cam-1\\u0000x\"] } }", P_ALL,
+	          "t.json:1:35: accounts.a.devices[0]: string contains \\u0000\n");
+	check_bad("\\u0000 in a key", "\"limits\": { \"a\\u0000\": 1 }", P_ALL,
+	          "t.json:1:14: limits.a: key contains \\u0000\n");
+	check_bad("huge integer",
+	          "\"limits\": { \"max_connections\": "
+	          "123456789012345678901234567890 }", P_ALL,
+	          "t.json:1:33: limits.max_connections: out of range (1 to "
+	          "1000000)\n");
+	check_bad("1e999", "\"limits\": { \"idle_timeout_ms\": 1e999 }", P_ALL,
+	          "t.json:1:33: limits.idle_timeout_ms: expected an integer\n");
+	check_bad("fraction and negative",
+	          "\"limits\": { \"clock_skew_ms\": 1.0, \"drops_in_a_row\": -1, "
+	          "\"max_frame_bytes\": \"5\" }", P_ALL,
+	          "t.json:1:31: limits.clock_skew_ms: expected an integer\n"
+	          "t.json:1:54: limits.drops_in_a_row: out of range (1 to "
+	          "1000000)\n"
+	          "t.json:1:77: limits.max_frame_bytes: expected an integer, got "
+	          "a string\n");
+	check_raw("syntax error", "{\n  \"a\": ,\n}", 12,
+	          "t.json:2:8: a: parse error: unallowed token at this point in "
+	          "JSON text\n");
+	check_raw("not an object", "[1, 2]", 6,
+	          "t.json:1:1: $: expected an object\n");
+	check_raw("empty", "", 0, "t.json:1:1: $: parse error: premature EOF\n");
+	check_raw("trailing garbage", "{} {}", 5,
+	          "t.json:1:4: $: parse error: trailing garbage\n");
+	check_raw("unterminated comment", "{ /* x", 6,
+	          "t.json:1:7: $: parse error: premature EOF\n");
+
+	/* 40 levels: refused at the 33rd, nothing after it is believed. */
+	strcpy(bomb, "{\"limits\":");
+	for (int i = 0; i < 40; i++)
+		strcat(bomb, "[");
+	check_raw("depth bomb", bomb, strlen(bomb),
+	          "t.json:1:42: limits[0][0][0][0][0][0][0][0][0][0][0][0][0]"
+	          "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]: "
+	          "nested deeper than 32 levels\n");
+
+	/* Over the size cap: refused before parsing. */
+	n = ((size_t)16 << 20) + 1;
+	if ((big = malloc(n)) == NULL)
+		abort();
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	check_raw("16 MiB + 1", big, n, "t.json: larger than 16777216 bytes\n");
+	free(big);
+}
+
+static void
+test_schema(void)
+{
+	check_bad("plain listener without \"plain\"",
+	          "\"listeners\": { \"admin\": { \"listen\": \"127.0.0.1:9090\" } }",
+	          P_INGEST | P_DEVICES,
+	          "t.json:1:26: listeners.admin: no \"tls\": plain HTTP needs "
+	          "\"plain\": true\n");
+	check_bad("tls and plain, bad port and role",
+	          "\"listeners\": { \"admin\": { \"listen\": \"[::1]:0\", "
+	          "\"plain\": true, \"tls\": {}, \"role\": \"web\" } }",
+	          P_INGEST | P_DEVICES,
+	          "t.json:1:38: listeners.admin.listen: expected \"host:port\" or "
+	          "\"[v6 address]:port\" with a port from 1 to 65535\n"
+	          "t.json:1:64: listeners.admin: \"tls\" and \"plain\": true "
+	          "together\n"
+	          "t.json:1:83: listeners.admin.role: expected \"assistant\", "
+	          "\"camera\" or \"admin\"\n");
+	check_bad("camera face without ingest key",
+	          "\"listeners\": { \"camera\": { \"listen\": \"[::]:8444\", "
+	          "\"plain\": true } }", P_DEVICES,
+	          "t.json:1:17: listeners.camera: a camera face needs "
+	          "\"ingest_key\" (lenscapd seals with it)\n");
+	check_bad("bad device ids",
+	          "\"devices\": { \"-cam\": { \"auth\": { \"token_sha256\": \""
+	          DIGEST_A "\" } }, \"x/y\": {}, \"cam-2\": { \"auth\": {} } }",
+	          P_LISTENERS | P_INGEST,
+	          "t.json:1:15: devices.-cam: not a valid device id (1-64 of "
+	          "[A-Za-z0-9._-], starting with a letter or digit)\n"
+	          "t.json:1:123: devices.x/y: not a valid device id (1-64 of "
+	          "[A-Za-z0-9._-], starting with a letter or digit)\n"
+	          "t.json:1:153: devices.cam-2.auth: needs \"cert_sha256\" or "
+	          "\"token_sha256\"\n");
+	check_bad("grant of an undeclared device",
+	          "\"accounts\": { \"alice\": { \"devices\": [\"cam-1\", \"cam-9\", "
+	          "\"cam-1\", \"bad/id\"] } }", P_ALL,
+	          "t.json:1:48: accounts.alice.devices[1]: device \"cam-9\" is "
+	          "not declared in \"devices\"\n"
+	          "t.json:1:57: accounts.alice.devices[2]: device listed twice\n"
+	          "t.json:1:66: accounts.alice.devices[3]: not a valid device id\n");
+	check_bad("digests: upper case, short; undeclared account",
+	          "\"sessions\": { \"static\": [ { \"token_sha256\": \""
+	          "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	          "\", \"account\": \"nobody\" }, { \"token_sha256\": \"abc\" } ] }",
+	          P_ALL,
+	          "t.json:1:46: sessions.static[0].token_sha256: expected 64 "
+	          "lower-case hex digits (SHA-256)\n"
+	          "t.json:1:125: sessions.static[0].account: account \"nobody\" is "
+	          "not declared in \"accounts\"\n"
+	          "t.json:1:137: sessions.static[1]: missing \"account\"\n"
+	          "t.json:1:155: sessions.static[1].token_sha256: expected 64 "
+	          "lower-case hex digits (SHA-256)\n");
+	check_bad("the same digest twice",
+	          "\"accounts\": { \"a\": { \"devices\": [] } }, \"sessions\": "
+	          "{ \"static\": [ { \"token_sha256\": \"" DIGEST_A "\", "
+	          "\"account\": \"a\" }, { \"token_sha256\": \"" DIGEST_A "\", "
+	          "\"account\": \"a\" } ] }, \"devices\": { \"c1\": { \"auth\": { "
+	          "\"cert_sha256\": \"" DIGEST_A "\" } }, \"c2\": { \"auth\": { "
+	          "\"cert_sha256\": \"" DIGEST_A "\" } } }",
+	          P_LISTENERS | P_INGEST,
+	          "t.json:1:190: sessions.static[1].token_sha256: the same token "
+	          "digest is listed twice\n"
+	          "t.json:1:431: devices.c2.auth.cert_sha256: same digest as "
+	          "device \"c1\"\n");
+	check_bad("keys",
+	          "\"keys\": [ { \"public\": \"lenscap-public-key-v1 AAAA\", "
+	          "\"devices\": [\"*\"] }, { \"devices\": [\"cam-1\", \"*\"] }, "
+	          "{ \"public\": \"lenscap-public-key-v1 "
+	          "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\", \"devices\": [] },"
+	          "{ \"public\": \"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\", "
+	          "\"devices\": [\"cam-1\"] },"
+	          "{ \"public\": \"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\", "
+	          "\"devices\": [\"*\"], \"public_file\": \"x.pub\" },"
+	          "{ \"public\": \"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\", "
+	          "\"devices\": [\"*\"] }]",
+	          P_ALL,
+	          "t.json:1:24: keys[0].public: not a lenscap public key "
+	          "(\"lenscap-public-key-v1 <base64>\")\n"
+	          "t.json:1:74: keys[1]: needs \"public\" or \"public_file\"\n"
+	          "t.json:1:97: keys[1].devices[1]: \"*\" must be alone\n"
+	          "t.json:1:198: keys[2].devices: must list \"*\" or at least one "
+	          "device\n"
+	          "t.json:1:286: keys[4]: \"public\" and \"public_file\" exclude "
+	          "each other\n"
+	          "t.json:1:389: keys[5]: the same public key is listed twice\n");
+	check_bad("route templates",
+	          "\"routes\": ["
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/{device}/b/{device}\", \"backend\": \"/x\", \"media\": "
+	          "\"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/x{device}\", \"backend\": \"/x/{device}\", \"media\": "
+	          "\"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/../b\", \"backend\": \"/x\", \"media\": \"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a//b\", \"backend\": \"/x/\", \"media\": \"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"a/{device}\", \"backend\": \"/x\", \"media\": \"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/%41\", \"backend\": \"/x?y=1\", \"media\": \"gif\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/b/{device}\", \"backend\": \"/x\", \"media\": \"hls\" }"
+	          "]", P_ALL,
+	          "t.json:1:61: routes[0].path: more than one {device} segment\n"
+	          "t.json:1:174: routes[1].path: {device} must be a whole "
+	          "segment, and the only placeholder\n"
+	          "t.json:1:286: routes[2].path: segments are [A-Za-z0-9._~-], "
+	          "not \".\" or \"..\"\n"
+	          "t.json:1:384: routes[3].path: empty segment (\"//\" or a "
+	          "trailing \"/\")\n"
+	          "t.json:1:404: routes[3].backend: empty segment (\"//\" or a "
+	          "trailing \"/\")\n"
+	          "t.json:1:481: routes[4].path: must start with \"/\"\n"
+	          "t.json:1:582: routes[5].path: segments are [A-Za-z0-9._~-], "
+	          "not \".\" or \"..\"\n"
+	          "t.json:1:603: routes[5].backend: segments are [A-Za-z0-9._~-], "
+	          "not \".\" or \"..\"\n"
+	          "t.json:1:622: routes[5].media: expected \"snapshot\", "
+	          "\"mjpeg\" or \"hls\"\n"
+	          "t.json:1:704: routes[6].backend: must hold {device} as the "
+	          "path does\n");
+	check_bad("route faces and methods",
+	          "\"routes\": ["
+	          "{ \"face\": \"assistant\", \"method\": \"PUT\", \"path\": "
+	          "\"/a\", \"backend\": \"/x\", \"media\": \"snapshot\" },"
+	          "{ \"face\": \"camera\", \"method\": \"GET\", \"path\": "
+	          "\"/a\", \"backend\": \"/x\", \"media\": \"snapshot\" },"
+	          "{ \"face\": \"camera\", \"method\": \"PUT\", \"path\": "
+	          "\"/a\", \"backend\": \"/x\", \"media\": \"snapshot\", "
+	          "\"pass_sealed\": true },"
+	          "{ \"face\": \"tv\", \"method\": \"GET\", \"path\": "
+	          "\"/a\", \"backend\": \"/x\", \"media\": \"hls\" }"
+	          "]", P_ALL,
+	          "t.json:1:46: routes[0].method: an assistant face serves "
+	          "\"GET\" or \"HEAD\"\n"
+	          "t.json:1:136: routes[1].method: a camera face takes \"PUT\" or "
+	          "\"POST\"\n"
+	          "t.json:1:300: routes[2].pass_sealed: only for routes on an "
+	          "assistant face\n"
+	          "t.json:1:317: routes[3].face: listener \"tv\" is not declared "
+	          "in \"listeners\"\n");
+	check_bad("overlapping and duplicate routes",
+	          "\"routes\": ["
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/{device}\", \"backend\": \"/x/{device}\", \"media\": "
+	          "\"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/{device}/b\", \"backend\": \"/y/{device}\", \"media\": "
+	          "\"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/{device}\", \"backend\": \"/z/{device}\", \"media\": "
+	          "\"mjpeg\" }"
+	          "]", P_ALL,
+	          "t.json:1:124: routes[1]: can match the same requests as the "
+	          "route GET /a/{device} on \"assistant\"\n"
+	          "t.json:1:235: routes[2]: same face, method and path as an "
+	          "earlier route\n");
+	check_bad("backend",
+	          "\"limits\": { \"max_connections\": 2, "
+	          "\"max_connections_per_ip\": 3 }, \"backend\": { \"url\": "
+	          "\"https://user@b.example\", \"pin\": \"sha256//abc\", "
+	          "\"client_key\": \"k\", \"ca\": 7 }", P_ALL,
+	          "t.json:1:12: limits: \"max_connections_per_ip\" is more than "
+	          "\"max_connections\"\n"
+	          "t.json:1:78: backend: \"client_cert\" and \"client_key\" go "
+	          "together\n"
+	          "t.json:1:87: backend.url: expected \"https://host[:port]\" "
+	          "without a path (plain http needs \"plain\": true)\n"
+	          "t.json:1:120: backend.pin: expected \"sha256//\" and the base64 "
+	          "of a SHA-256 digest\n"
+	          "t.json:1:160: backend.ca: expected a string, got a number\n"
+	          "t.json:6:1: backend: duplicate key (first at line 1, column "
+	          "67)\n");
+	check_good_text("literal route beside a template",
+	          "\"routes\": ["
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/{device}\", \"backend\": \"/x/{device}\", \"media\": "
+	          "\"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/all\", \"backend\": \"/all\", \"media\": \"snapshot\" }"
+	          "]");
+}
+
+/* Loads a file or directory under $top_srcdir/tests/policy. */
+static int
+load_rel(const char *rel, struct lc_policy **pol, char **errs, char *full,
+         size_t fullsz)
+{
+	snprintf(full, fullsz, "%s/%s", srcdir, rel);
+	return load_path(full, pol, errs);
+}
+
+static void
+test_files(void)
+{
+	static const char *const good[] = { "tests/policy/good/minimal.json",
+		"tests/policy/good/tls.json", "policy/examples/lenscap.json" };
+	struct lc_policy *pol = NULL;
+	char full[1024], want[16384], *errs = NULL;
+	const struct policy_account *a;
+	const struct policy_route *r;
+	char dev[LC_DEVICE_MAX + 1];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		pol = NULL;
+		rc = load_rel(good[i], &pol, &errs, full, sizeof(full));
+		is_int(rc, 0, "%s loads", good[i]);
+		is_text(errs, "", good[i]);
+		ok(pol != NULL, "%s: a policy", good[i]);
+		policy_free(pol);
+		free(errs);
+	}
+
+	/* A directory: sorted *.json files merged, other files ignored. */
+	pol = NULL;
+	rc = load_rel("tests/policy/merge", &pol, &errs, full, sizeof(full));
+	is_int(rc, 0, "merge/ loads");
+	is_text(errs, "", "merge/");
+	is_int(policy_listener_count(pol), 2, "merge: listeners from two files");
+	is_int(policy_device_count(pol), 2, "merge: devices");
+	is_int(policy_route_count(pol), 2, "merge: routes concatenated");
+	a = policy_session_account_digest(pol, (const uint8_t *)
+		"\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+		"\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa");
+	ok(a != NULL && strcmp(policy_account_name(a), "alice") == 0,
+	   "merge: session from 30 names the account");
+	ok(policy_may_see(pol, a, "cam-1"), "merge: grant across files");
+	ok(!policy_may_see(pol, a, "cam-2"), "merge: no grant not given");
+	r = policy_route_match(pol, "assistant", "GET", "/b/cam-2/x", dev);
+	ok(r != NULL && r->media == LC_KIND_MJPEG && strcmp(dev, "cam-2") == 0,
+	   "merge: route from 20");
+	policy_free(pol);
+	free(errs);
+
+	/* The same names in two files: both places named. */
+	pol = NULL;
+	rc = load_rel("tests/policy/dup", &pol, &errs, full, sizeof(full));
+	is_int(rc, LC_EFORMAT, "dup/ refused");
+	ok(pol == NULL, "dup/: *out untouched");
+	snprintf(want, sizeof(want),
+	         "%1$s/b.json:2:3: backend: defined twice (first at "
+	         "%1$s/a.json:3:3)\n"
+	         "%1$s/b.json:4:5: devices.cam-1: defined twice (first at "
+	         "%1$s/a.json:4:16)\n"
+	         "%1$s/b.json:6:18: listeners.assistant: defined twice (first at "
+	         "%1$s/a.json:2:18)\n", full);
+	is_text(errs, want, "dup/");
+	free(errs);
+
+	/* Referenced files must exist: reported at the key. */
+	rc = load_rel("tests/policy/bad/files.json", &pol, &errs, full,
+	              sizeof(full));
+	is_int(rc, LC_EFORMAT, "bad/files.json refused");
+	snprintf(full, sizeof(full), "%s/tests/policy/bad", srcdir);
+	snprintf(want, sizeof(want),
+	         "%1$s/files.json:4:26: listeners.camera.tls.cert: cannot read "
+	         "%1$s/missing.crt: No such file or directory\n"
+	         "%1$s/files.json:4:49: listeners.camera.tls.key: cannot read "
+	         "/nonexistent/lenscap.key: No such file or directory\n"
+	         "%1$s/files.json:5:26: listeners.camera.tls.client_ca: "
+	         "%1$s/.: not a regular file\n"
+	         "%1$s/files.json:7:49: backend.ca: cannot read "
+	         "%1$s/missing-ca.crt: No such file or directory\n"
+	         "%1$s/files.json:8:3: ingest_key: cannot read "
+	         "%1$s/missing.sec: No such file or directory\n"
+	         "%1$s/files.json:9:15: keys[0].public_file: cannot read "
+	         "%1$s/missing.pub: No such file or directory\n", full);
+	is_text(errs, want, "bad/files.json");
+	free(errs);
+
+	/* Many errors in one file: all reported, in order. */
+	rc = load_rel("tests/policy/bad/many.json", &pol, &errs, full,
+	              sizeof(full));
+	is_int(rc, LC_EFORMAT, "bad/many.json refused");
+	snprintf(want, sizeof(want),
+	         "%1$s:4:18: listeners.assistant: no \"tls\": plain HTTP needs "
+	         "\"plain\": true\n"
+	         "%1$s:5:12: listeners.web: missing \"role\"\n"
+	         "%1$s:7:23: backend.url: expected \"https://host[:port]\" "
+	         "without a path (plain http needs \"plain\": true)\n"
+	         "%1$s:7:66: backend.timeout_ms: out of range (1 to 3600000)\n"
+	         "%1$s:9:43: devices.cam_ok.auth.token_sha256: expected 64 "
+	         "lower-case hex digits (SHA-256)\n"
+	         "%1$s:10:5: devices.../etc: not a valid device id (1-64 of "
+	         "[A-Za-z0-9._-], starting with a letter or digit)\n"
+	         "%1$s:12:50: accounts.alice.devices[1]: device \"cam-9\" is not "
+	         "declared in \"devices\"\n"
+	         "%1$s:12:59: accounts.alice.devices[2]: device listed twice\n"
+	         "%1$s:13:126: sessions.static[0].account: account \"mallory\" is "
+	         "not declared in \"accounts\"\n"
+	         "%1$s:15:53: routes[0].path: must start with \"/\"\n"
+	         "%1$s:16:15: routes[1].face: listener \"nowhere\" is not "
+	         "declared in \"listeners\"\n"
+	         "%1$s:16:83: routes[1].media: expected \"snapshot\", \"mjpeg\" "
+	         "or \"hls\"\n"
+	         "%1$s:18:33: limits.drops_in_a_row: expected an integer\n"
+	         "%1$s:18:38: limits.extra: unknown key\n", full);
+	is_text(errs, want, "bad/many.json");
+	ok(strstr(errs, "cccccccc") == NULL && strstr(errs, "ABCDEF") == NULL,
+	   "bad/many.json: no digest printed");
+	free(errs);
+
+	rc = load_rel("tests/policy/nonexistent.json", &pol, &errs, full,
+	              sizeof(full));
+	is_int(rc, LC_EIO, "missing file: LC_EIO");
+	snprintf(want, sizeof(want), "%s: cannot open: No such file or "
+	         "directory\n", full);
+	is_text(errs, want, "missing file");
+	free(errs);
+	rc = load_rel("tests/policy/bad/../../policy", &pol, &errs, full,
+	              sizeof(full));
+	is_int(rc, LC_EIO, "a directory without *.json: LC_EIO");
+	free(errs);
+}
+
+static void
+test_decisions(void)
+{
+	static const uint8_t cam1_cert[LC_DIGEST_BYTES] = {
+		0x4f, 0x0e, 0xe8, 0xf3, 0xd2, 0x19, 0xaf, 0x75, 0xea, 0x06, 0x5f,
+		0x21, 0x50, 0x0c, 0x6d, 0xc4, 0x58, 0x2e, 0x7e, 0xc2, 0xde, 0x03,
+		0x94, 0x01, 0xbc, 0xe6, 0x88, 0xa5, 0xfa, 0x6f, 0x72, 0x3d };
+	static const struct { const char *face, *method, *path, *dev; int route; }
+	match[] = {
+		{ "assistant", "GET", "/v1/cameras/cam-1/snapshot", "cam-1", 0 },
+		{ "assistant", "GET", "/v1/cameras/cam-7/stream.mjpeg", "cam-7", 1 },
+		{ "camera", "PUT", "/v1/cameras/cam-2/snapshot", "cam-2", 2 },
+		{ "assistant", "GET", "/v1/cameras/Z.9_x-y/snapshot", "Z.9_x-y", 0 },
+		{ "assistant", "PUT", "/v1/cameras/cam-1/snapshot", NULL, -1 },
+		{ "camera", "GET", "/v1/cameras/cam-1/snapshot", NULL, -1 },
+		{ "admin", "GET", "/v1/cameras/cam-1/snapshot", NULL, -1 },
+		{ "nowhere", "GET", "/v1/cameras/cam-1/snapshot", NULL, -1 },
+		{ "assistant", "get", "/v1/cameras/cam-1/snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/../snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/./snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/%63am-1/snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras//snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/cam-1/snapshot/", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/cam-1/snapshot/x", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/cam-1/snapshotx", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/cam-1/snapshot?a=b", NULL, -1 },
+		{ "assistant", "GET", "//v1/cameras/cam-1/snapshot", NULL, -1 },
+		{ "assistant", "GET", "v1/cameras/cam-1/snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/-cam/snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/cam-1/../cam-2/snapshot", NULL, -1 },
+		{ "assistant", "GET", "/v1/cameras/" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/snapshot", NULL, -1 },
+		{ "assistant", "GET", "", NULL, -1 },
+		{ "assistant", "GET", "/", NULL, -1 },
+	};
+	struct lc_policy *pol = NULL;
+	char full[1024], dev[LC_DEVICE_MAX + 1], out[64], *errs = NULL;
+	const struct policy_account *alice, *bob;
+	const struct policy_listener *l;
+	const struct policy_route *r;
+	int rc;
+
+	rc = load_rel("policy/examples/lenscap.json", &pol, &errs, full,
+	              sizeof(full));
+	free(errs);
+	if (!ok(rc == 0, "example loads for the decision tests"))
+		return;
+	alice = policy_session_account(pol, "example-session-token-alice", 27);
+	bob = policy_session_account(pol, "example-session-token-bob", 25);
+	ok(alice != NULL && strcmp(policy_account_name(alice), "alice") == 0,
+	   "token -> alice");
+	ok(bob != NULL && strcmp(policy_account_name(bob), "bob") == 0,
+	   "token -> bob");
+	ok(policy_session_account(pol, "example-session-token-alicf", 27) ==
+	   NULL, "unknown token -> NULL");
+	ok(policy_session_account(pol, "", 0) == NULL, "empty token -> NULL");
+	ok(policy_may_see(pol, alice, "cam-1"), "alice may see cam-1");
+	ok(policy_may_see(pol, alice, "cam-2"), "alice may see cam-2");
+	ok(!policy_may_see(pol, alice, "cam-7"), "alice may not see cam-7");
+	ok(policy_may_see(pol, bob, "cam-7"), "bob may see cam-7");
+	ok(!policy_may_see(pol, bob, "cam-1"), "bob may not see cam-1");
+	ok(!policy_may_see(pol, alice, "cam-9"), "undeclared device: no");
+	ok(!policy_may_see(pol, NULL, "cam-1"), "no account: no");
+	ok(!policy_may_see(pol, alice, NULL), "no device: no");
+	ok(policy_account_by_name(pol, "alice") == alice, "account by name");
+	ok(strcmp(policy_device_name(policy_device_by_cert(pol, cam1_cert)),
+	          "cam-1") == 0, "client certificate -> cam-1");
+	ok(policy_device_by_cert(pol, (const uint8_t *)
+		"0123456789abcdef0123456789abcdef") == NULL, "unknown cert -> NULL");
+	ok(strcmp(policy_device_name(policy_device_by_token(pol,
+		"example-device-token-cam-2", 26)), "cam-2") == 0,
+	   "device token -> cam-2");
+	ok(policy_device_by_token(pol, "example-session-token-alice", 27) ==
+	   NULL, "a session token is not a device token");
+	ok(policy_session_account(pol, "example-device-token-cam-2", 26) ==
+	   NULL, "a device token is not a session token");
+
+	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++) {
+		strcpy(dev, "junk");
+		r = policy_route_match(pol, match[i].face, match[i].method,
+		                       match[i].path, dev);
+		if (match[i].route < 0)
+			ok(r == NULL && dev[0] == '\0', "no route: %s %s %s",
+			   match[i].face, match[i].method, match[i].path);
+		else
+			ok(r != NULL && (int)r->index == match[i].route &&
+			   strcmp(dev, match[i].dev) == 0, "route %d: %s %s %s",
+			   match[i].route, match[i].face, match[i].method,
+			   match[i].path);
+	}
+	r = policy_route(pol, 0);
+	rc = policy_backend_path(r, "cam-1", out, sizeof(out));
+	ok(rc == 0 && strcmp(out, "/frames/cam-1/latest.lcf") == 0,
+	   "backend path with the device");
+	is_int(policy_backend_path(r, "cam-1", out, 24), LC_ESPACE,
+	       "backend path: too small");
+	is_int(policy_backend_path(r, "cam-1", out, 25), 0,
+	       "backend path: exactly enough");
+	is_int(policy_backend_path(r, "../x", out, sizeof(out)), LC_EINVAL,
+	       "backend path: invalid device");
+	is_int(policy_backend_path(r, NULL, out, sizeof(out)), LC_EINVAL,
+	       "backend path: no device");
+	ok(r->ncontent_types == 1 && strcmp(r->content_types[0],
+	                                    "image/jpeg") == 0,
+	   "route content types");
+	ok(r->freshness_ms == 30000 && !r->pass_sealed &&
+	   r->media == LC_KIND_SNAPSHOT, "route fields");
+	r = policy_route(pol, 1);
+	ok(r->ncontent_types == 1 && strcmp(r->content_types[0],
+	                                    "image/jpeg") == 0 &&
+	   r->freshness_ms == 5000, "mjpeg route: default content type");
+
+	is_int(policy_listener_count(pol), 3, "three listeners");
+	l = policy_listener_by_name(pol, "admin");
+	ok(l != NULL && l->plain && l->role == POLICY_ROLE_ADMIN &&
+	   l->port == 9090 && strcmp(l->host, "127.0.0.1") == 0 &&
+	   l->cert == NULL, "admin listener");
+	l = policy_listener_by_name(pol, "camera");
+	ok(l != NULL && !l->plain && l->role == POLICY_ROLE_CAMERA &&
+	   l->port == 8444 && l->client_ca != NULL &&
+	   strstr(l->client_ca, "examples/cameras-ca.crt") != NULL,
+	   "camera listener, paths relative to the policy file");
+	ok(strcmp(policy_backend(pol)->url,
+	          "https://frames.vendor.example:8443") == 0 &&
+	   policy_backend(pol)->timeout_ms == 10000 &&
+	   policy_backend(pol)->pin == NULL, "backend");
+	ok(policy_limits(pol)->max_frame_bytes == 4194304 &&
+	   policy_limits(pol)->clock_skew_ms == 2000, "limits");
+	ok(strstr(policy_ingest_key(pol), "examples/ingest.sec") != NULL,
+	   "ingest key path");
+	is_int(lc_keyring_size(policy_keyring(pol)), 2, "two trusted keys");
+	is_int(policy_device_count(pol), 3, "three devices");
+	is_int(policy_account_count(pol), 2, "two accounts");
+
+	/* References: the model outlives a reload by whoever holds one. */
+	ok(policy_ref(pol) == pol, "policy_ref");
+	policy_free(pol);
+	ok(policy_may_see(pol, alice, "cam-1"), "still usable after one free");
+	policy_free(pol);
+	policy_free(NULL);
+}
+
+static void
+test_defaults(void)
+{
+	static const char text[] =
+		"{ \"listeners\": { \"assistant\": { \"listen\": \"h:1\", "
+		"\"plain\": true } }, \"backend\": { \"url\": \"https://b\" },"
+		" \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", "
+		"\"path\": \"/hls/{device}/a.ts\", \"backend\": \"/{device}\", "
+		"\"media\": \"hls\" }, { \"face\": \"assistant\", \"method\": "
+		"\"GET\", \"path\": \"/a/{device}\", \"backend\": \"/{device}\", "
+		"\"media\": \"snapshot\" }, { \"face\": \"assistant\", \"method\": "
+		"\"GET\", \"path\": \"/a/all\", \"backend\": \"/all\", \"media\": "
+		"\"snapshot\" } ] }";
+	const struct policy_limits *lim;
+	const struct policy_route *r;
+	struct lc_policy *pol = NULL;
+	char dev[LC_DEVICE_MAX + 1], *errs = NULL;
+	int rc;
+
+	rc = load_text("d.json", text, strlen(text), 0, &pol, &errs);
+	is_int(rc, 0, "defaults: loads");
+	is_text(errs, "", "defaults");
+	free(errs);
+	if (pol == NULL)
+		return;
+	lim = policy_limits(pol);
+	ok(lim->max_frame_bytes == 4194304 && lim->drops_in_a_row == 5 &&
+	   lim->idle_timeout_ms == 30000 && lim->max_connections == 1024 &&
+	   lim->max_connections_per_ip == 64 && lim->clock_skew_ms == 2000,
+	   "default limits");
+	ok(policy_backend(pol)->connect_timeout_ms == 2000 &&
+	   policy_backend(pol)->timeout_ms == 10000, "default timeouts");
+	ok(policy_ingest_key(pol) == NULL, "no ingest key");
+	is_int(lc_keyring_size(policy_keyring(pol)), 0, "empty keyring");
+	r = policy_route(pol, 0);
+	ok(r->ncontent_types == 1 && strcmp(r->content_types[0],
+	                                    "video/mp2t") == 0,
+	   "hls default content type");
+	r = policy_route_match(pol, "assistant", "GET", "/a/all", dev);
+	ok(r != NULL && r->index == 2 && dev[0] == '\0',
+	   "a literal route wins over a template");
+	r = policy_route_match(pol, "assistant", "GET", "/a/cam", dev);
+	ok(r != NULL && r->index == 1 && strcmp(dev, "cam") == 0,
+	   "the template still matches the rest");
+	policy_free(pol);
+}
+
+/* 100,000 devices, accounts and sessions: loads, and decides right. */
+static void
+test_scale(void)
+{
+	char dir[] = "/tmp/t-policy-XXXXXX", name[64], *errs = NULL;
+	const size_t n = 100000;
+	const struct policy_account *a;
+	const struct policy_device *d;
+	struct lc_policy *pol = NULL;
+	struct timespec t0, t1;
+	int rc, good = 1;
+
+	if (mkdtemp(dir) == NULL || policy_gen_dir(dir, n) != 0) {
+		ok(0, "scale: writing the policy: %s", strerror(errno));
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = load_path(dir, &pol, &errs);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	policy_gen_remove(dir);
+	is_int(rc, 0, "scale: 100k devices/accounts/sessions load");
+	is_text(errs, "", "scale");
+	free(errs);
+	if (pol == NULL)
+		return;
+	snprintf(name, sizeof(name), "loaded in %.0f ms",
+	         (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	         (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	diag(name);
+	is_int(policy_device_count(pol), n, "scale: devices");
+	is_int(policy_account_count(pol), n, "scale: accounts");
+	for (size_t i = 0; i < n; i += 997) {
+		snprintf(name, sizeof(name), "sess-token-%zu", i);
+		a = policy_session_account(pol, name, strlen(name));
+		snprintf(name, sizeof(name), "acct-%zu", i);
+		good &= a != NULL && strcmp(policy_account_name(a), name) == 0;
+		snprintf(name, sizeof(name), "cam-%zu", i);
+		good &= policy_may_see(pol, a, name);
+		snprintf(name, sizeof(name), "cam-%zu", (i + 1) % n);
+		good &= policy_may_see(pol, a, name);
+		snprintf(name, sizeof(name), "cam-%zu", (i + 2) % n);
+		good &= !policy_may_see(pol, a, name);
+		snprintf(name, sizeof(name), "dev-token-%zu", i);
+		d = policy_device_by_token(pol, name, strlen(name));
+		snprintf(name, sizeof(name), "cam-%zu", i);
+		good &= d != NULL && strcmp(policy_device_name(d), name) == 0;
+	}
+	ok(good, "scale: tokens, granted and ungranted pairs, device tokens");
+	ok(policy_session_account(pol, "sess-token-100000", 17) == NULL,
+	   "scale: unknown token -> NULL");
+	a = policy_account_by_name(pol, "acct-99999");
+	ok(policy_may_see(pol, a, "cam-0") && policy_may_see(pol, a, "cam-99999")
+	   && !policy_may_see(pol, a, "cam-50000"), "scale: wrap-around grant");
+	policy_free(pol);
+}
+
+int
+main(void)
+{
+	tap_init();
+	srcdir = getenv("top_srcdir");
+	if (srcdir == NULL)
+		srcdir = "..";
+	test_json_traps();
+	test_schema();
+	test_files();
+	test_decisions();
+	test_defaults();
+	test_scale();
+	return tap_done();
+}
