@@ -1,0 +1,54 @@
+/*
+ * The gate: the one place that decides whether a sealed frame may be
+ * released to a session (DESIGN.md, "The gate").  Every relay calls it;
+ * its verdict is LC_DROP_NONE or the reason for the drop.
+ */
+#ifndef LC_GATE_H
+#define LC_GATE_H
+
+#include <stdint.h>
+
+#include "lenscap.h"
+#include "policy.h"
+
+/* Who asked, for what, through which route.  Strings are borrowed. */
+struct gate_request {
+	const char *account;               /* the session's account name */
+	const char *device;                /* the device asked for */
+	const struct policy_route *route;  /* kind, freshness, content types */
+};
+
+/* Per-stream state for the sequence rule; zero it at stream start. */
+struct gate_stream {
+	int have_seq;
+	uint64_t last_seq;
+	char stream_id[LC_STREAM_ID_MAX + 1];
+};
+
+/*
+ * Checks a parsed envelope header against pol (the policy in force now,
+ * so that a reload revokes mid-stream), the request and the stream (NULL
+ * for a snapshot).  Rules 1-4 and 6-8 of the gate; the body (rule 5) is
+ * gate_body()'s.  Updates st only when the frame passes.  now_ms is the
+ * wall clock.  Any internal failure is a drop.
+ */
+enum lc_drop gate_header(const struct lc_policy *pol,
+                         const struct gate_request *req,
+                         const struct lc_envelope *env,
+                         struct gate_stream *st, uint64_t now_ms);
+
+/* Rule 5: the body's length and digest match the envelope. */
+enum lc_drop gate_body(const struct lc_envelope *env, uint64_t body_len,
+                       const uint8_t digest[LC_DIGEST_BYTES]);
+
+/*
+ * A whole sealed frame: parse, gate_header, bounded by the policy's
+ * max_frame_bytes, then gate_body.  On LC_DROP_NONE, env->body is a view
+ * of the body in sealed.
+ */
+enum lc_drop gate_frame(const struct lc_policy *pol,
+                        const struct gate_request *req, const uint8_t *sealed,
+                        size_t len, struct lc_envelope *env,
+                        struct gate_stream *st, uint64_t now_ms);
+
+#endif

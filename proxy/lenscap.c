@@ -1,0 +1,74 @@
+/*
+ * lenscap: the command-line face of liblenscap and the policy module.
+ * Dispatches to one cmd_*() per subcommand; see lenscap(1).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+/* Keep in step with man/lenscap.1; tests/unit/t-cli-help.sh compares them. */
+static const char usage_text[] =
+	"usage: lenscap [-h | --help] [-V | --version]\n"
+	"       lenscap keygen -o BASE\n"
+	"       lenscap seal -k SECRET -d DEVICE [-K KIND] [-s STREAM] [-n SEQ]\n"
+	"                    [-t MILLIS] [-c TYPE] [-i IN] [-o OUT]\n"
+	"       lenscap open -k PUBLIC[=DEVICE,...] [-k ...] [-d DEVICE] [-m BYTES]\n"
+	"                    [-i IN] [-o OUT]\n"
+	"       lenscap inspect [-i IN]\n"
+	"       lenscap check-policy PATH...\n"
+	"\n"
+	"options:\n"
+	"  -h, --help     show this help\n"
+	"  -V, --version  show the version\n"
+	"  -o BASE        keygen: write BASE.sec (mode 0600) and BASE.pub\n"
+	"  -k FILE        seal: the secret key file; open: a trusted public key\n"
+	"                 file, optionally =DEVICE,... to limit what it may sign\n"
+	"  -d DEVICE      seal: the device id; open: refuse other devices\n"
+	"  -K KIND        seal: snapshot (default), mjpeg or hls\n"
+	"  -s STREAM      seal: the stream id (default empty)\n"
+	"  -n SEQ         seal: the sequence number (default 0)\n"
+	"  -t MILLIS      seal: capture time, ms since the epoch (default now)\n"
+	"  -c TYPE        seal: content type (default image/jpeg)\n"
+	"  -m BYTES       open: the largest body accepted (default 16777216)\n"
+	"  -i IN          read IN instead of standard input\n"
+	"  -o OUT         write OUT instead of standard output\n"
+	"\n"
+	"exit status: 0 done, 1 frame refused or policy invalid, 2 usage, 3 error\n";
+
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+} commands[] = {
+	{ "keygen", cmd_keygen },
+	{ "seal", cmd_seal },
+	{ "open", cmd_open },
+	{ "inspect", cmd_inspect },
+	{ "check-policy", cmd_check_policy },
+};
+
+int
+main(int argc, char **argv)
+{
+	log_init("lenscap", LOG_LEVEL_WARN, 0);
+	if (argc < 2)
+		return cli_usage_error("missing command");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("lenscap %s\n", PACKAGE_VERSION);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			optind = 1;
+			return commands[i].run(argc - 1, argv + 1);
+		}
+	}
+	return cli_usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,43 @@
+/*
+ * Counters and latency histograms for lenscapd's /metrics, in the
+ * Prometheus text format.  Lock-free: every field is an atomic that any
+ * thread may bump.
+ */
+#ifndef LC_METRICS_H
+#define LC_METRICS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lenscap.h"
+
+enum metrics_face { METRICS_ASSISTANT, METRICS_CAMERA, METRICS_ADMIN, METRICS_FACES };
+
+#define METRICS_BUCKETS 12
+
+struct metrics {
+	atomic_uint_fast64_t requests[METRICS_FACES][6]; /* by status class: 1xx..5xx, other */
+	atomic_uint_fast64_t frames_relayed;
+	atomic_uint_fast64_t frames_sealed;
+	atomic_uint_fast64_t frames_dropped[LC_DROP_COUNT_];
+	atomic_uint_fast64_t backend_errors;
+	atomic_uint_fast64_t auth_failures;
+	atomic_uint_fast64_t reloads;
+	atomic_uint_fast64_t reload_failures;
+	atomic_int_fast64_t active_streams;
+	/* request latency, by face: cumulative buckets, sum in us, count */
+	atomic_uint_fast64_t latency_bucket[METRICS_FACES][METRICS_BUCKETS];
+	atomic_uint_fast64_t latency_sum_us[METRICS_FACES];
+	atomic_uint_fast64_t latency_count[METRICS_FACES];
+};
+
+/* Counts one request of face with HTTP status and its latency. */
+void metrics_request(struct metrics *m, enum metrics_face face, unsigned status,
+                     uint64_t latency_us);
+
+/* Renders everything into out; 0, or LC_ESPACE if outlen is too small. */
+int metrics_render(const struct metrics *m, char *out, size_t outlen,
+                   size_t *written);
+
+#endif

@@ -1,0 +1,386 @@
+/*
+ * The backend client.  Requests from any thread are queued and handed to
+ * one thread that runs a libcurl multi loop.  A request that is cancelled
+ * or fails is removed in the middle of its transfer, which makes libcurl
+ * close that connection: a late reply can never reach another request
+ * through the pool (the redis-py incident).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "upstream.h"
+
+struct upstream {
+	CURLM *multi;
+	pthread_t thread;
+	pthread_mutex_t lock;        /* guards queue and stopping */
+	struct upstream_req *queue;  /* submitted, not yet started */
+	struct upstream_req *active; /* owned by the thread */
+	int stopping;
+	atomic_int cancels;          /* cancels pending: scan active */
+	atomic_uint_fast64_t connects;
+	struct metrics *m;
+	char *url, *ca, *pin, *cert, *key;
+	long connect_timeout_ms, timeout_ms;
+};
+
+/* Records the response's status and type once, before its first byte. */
+static void
+note_response(struct upstream_req *req)
+{
+	char *ct = NULL;
+
+	if (req->status_ != 0 || req->easy == NULL)
+		return;
+	(void)curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status_);
+	if (curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct != NULL)
+		snprintf(req->content_type_, sizeof(req->content_type_), "%s", ct);
+}
+
+static size_t
+write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct upstream_req *req = arg;
+
+	note_response(req);
+	if (req->cancelled_ || req->on_data == NULL)
+		return 0; /* aborts the transfer; curl closes the connection */
+	if (req->on_data(req->arg, (const uint8_t *)p, n) != 0) {
+		req->cancelled_ = 2;
+		return 0;
+	}
+	return n;
+}
+
+/* Counts new connections, so that tests can see what was reused. */
+static curl_socket_t
+open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct upstream *up = arg;
+
+	up->connects++;
+	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+static int
+set_tls(struct upstream *up, CURL *e)
+{
+	int bad = 0;
+
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	if (up->ca != NULL)
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, up->ca) != CURLE_OK;
+	if (up->pin != NULL)
+		bad |= curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, up->pin) != CURLE_OK;
+	/* File paths: the GnuTLS build ignores the _BLOB variants. */
+	if (up->cert != NULL) {
+		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, up->cert) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, up->key) != CURLE_OK;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Makes the easy handle for req; 0 or -1. */
+static int
+make_easy(struct upstream *up, struct upstream_req *req)
+{
+	char url[1024], ctype[192];
+	CURL *e;
+	int bad = 0;
+
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", up->url, req->path) >= sizeof(url))
+		return -1;
+	if ((e = curl_easy_init()) == NULL)
+		return -1;
+	req->easy = e;
+	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, req) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, req) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, up) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, up->connect_timeout_ms) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L) != CURLE_OK;
+	if (req->stream) {
+		/* A stall, not a total time, ends a stream. */
+		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+		                        (up->timeout_ms + 999) / 1000) != CURLE_OK;
+	} else {
+		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, up->timeout_ms) != CURLE_OK;
+	}
+	bad |= set_tls(up, e) != 0;
+	req->headers_ = curl_slist_append(NULL, "Expect:");
+	if (req->headers_ == NULL)
+		return -1;
+	if (req->content_type != NULL) {
+		struct curl_slist *h;
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", req->content_type);
+		if ((h = curl_slist_append(req->headers_, ctype)) == NULL)
+			return -1;
+		req->headers_ = h;
+	}
+	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers_) != CURLE_OK;
+	if (strcmp(req->method, "PUT") == 0) {
+		bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		                        (curl_off_t)req->body_len) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body) != CURLE_OK;
+	} else if (strcmp(req->method, "GET") != 0) {
+		return -1;
+	}
+	return bad ? -1 : 0;
+}
+
+static void
+list_remove(struct upstream *up, struct upstream_req *req)
+{
+	if (req->prev_ != NULL)
+		req->prev_->next_ = req->next_;
+	else
+		up->active = req->next_;
+	if (req->next_ != NULL)
+		req->next_->prev_ = req->prev_;
+	req->next_ = req->prev_ = NULL;
+}
+
+/* Ends req: removes its handle (closing an unfinished connection), then
+ * tells its owner.  Runs on the upstream thread. */
+static void
+finish(struct upstream *up, struct upstream_req *req, int result)
+{
+	if (req->easy != NULL) {
+		note_response(req);
+		(void)curl_multi_remove_handle(up->multi, req->easy);
+		curl_easy_cleanup(req->easy);
+		req->easy = NULL;
+	}
+	curl_slist_free_all(req->headers_);
+	req->headers_ = NULL;
+	list_remove(up, req);
+	if (result == UPSTREAM_FAILED && up->m != NULL)
+		up->m->backend_errors++;
+	req->on_done(req->arg, result, req->status_);
+}
+
+/* Starts every queued request. */
+static void
+start_queued(struct upstream *up)
+{
+	struct upstream_req *q, *next;
+
+	pthread_mutex_lock(&up->lock);
+	q = up->queue;
+	up->queue = NULL;
+	pthread_mutex_unlock(&up->lock);
+	for (; q != NULL; q = next) {
+		next = q->next_;
+		q->next_ = up->active;
+		q->prev_ = NULL;
+		if (up->active != NULL)
+			up->active->prev_ = q;
+		up->active = q;
+		if (q->cancelled_) {
+			finish(up, q, UPSTREAM_CANCELED);
+		} else if (make_easy(up, q) != 0 ||
+		           curl_multi_add_handle(up->multi, q->easy) != CURLM_OK) {
+			log_warnx("backend: cannot start a request for %s", q->path);
+			finish(up, q, UPSTREAM_FAILED);
+		}
+	}
+}
+
+static void
+reap_cancelled(struct upstream *up)
+{
+	struct upstream_req *r, *next;
+
+	if (atomic_exchange(&up->cancels, 0) == 0)
+		return;
+	for (r = up->active; r != NULL; r = next) {
+		next = r->next_;
+		if (r->cancelled_ == 1)
+			finish(up, r, UPSTREAM_CANCELED);
+	}
+}
+
+static void
+reap_done(struct upstream *up)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(up->multi, &left)) != NULL) {
+		struct upstream_req *req = NULL;
+		int rc;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		(void)curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&req);
+		if (req == NULL)
+			continue;
+		if (msg->data.result == CURLE_OK)
+			rc = 0;
+		else if (req->cancelled_ == 2)
+			rc = UPSTREAM_ABORTED;
+		else if (req->cancelled_)
+			rc = UPSTREAM_CANCELED;
+		else
+			rc = UPSTREAM_FAILED;
+		if (rc == UPSTREAM_FAILED)
+			log_info("backend: %s: %s", req->path,
+			         curl_easy_strerror(msg->data.result));
+		finish(up, req, rc);
+	}
+}
+
+static void *
+loop(void *arg)
+{
+	struct upstream *up = arg;
+	int running, stopping = 0;
+
+	while (!stopping) {
+		start_queued(up);
+		reap_cancelled(up);
+		(void)curl_multi_perform(up->multi, &running);
+		reap_done(up);
+		(void)curl_multi_poll(up->multi, NULL, 0, 1000, NULL);
+		pthread_mutex_lock(&up->lock);
+		stopping = up->stopping;
+		pthread_mutex_unlock(&up->lock);
+	}
+	start_queued(up);
+	while (up->active != NULL)
+		finish(up, up->active, UPSTREAM_CANCELED);
+	return NULL;
+}
+
+static char *
+dup_or_null(const char *s, int *bad)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*bad = 1;
+	return d;
+}
+
+static void
+upstream_release(struct upstream *up)
+{
+	if (up->multi != NULL)
+		curl_multi_cleanup(up->multi);
+	pthread_mutex_destroy(&up->lock);
+	free(up->url);
+	free(up->ca);
+	free(up->pin);
+	free(up->cert);
+	free(up->key);
+	free(up);
+}
+
+int
+upstream_new(const struct policy_backend *be, struct metrics *m,
+             struct upstream **out)
+{
+	struct upstream *up;
+	int bad = 0;
+
+	if (be == NULL || be->url == NULL || out == NULL)
+		return LC_EINVAL;
+	if ((up = calloc(1, sizeof(*up))) == NULL)
+		return LC_ENOMEM;
+	pthread_mutex_init(&up->lock, NULL);
+	up->m = m;
+	up->url = dup_or_null(be->url, &bad);
+	up->ca = dup_or_null(be->ca, &bad);
+	up->pin = dup_or_null(be->pin, &bad);
+	up->cert = dup_or_null(be->client_cert, &bad);
+	up->key = dup_or_null(be->client_key, &bad);
+	up->connect_timeout_ms = (long)be->connect_timeout_ms;
+	up->timeout_ms = (long)be->timeout_ms;
+	if (bad || (up->multi = curl_multi_init()) == NULL)
+		goto fail;
+	if (pthread_create(&up->thread, NULL, loop, up) != 0)
+		goto fail;
+	*out = up;
+	return 0;
+fail:
+	upstream_release(up);
+	return LC_ENOMEM;
+}
+
+void
+upstream_free(struct upstream *up)
+{
+	if (up == NULL)
+		return;
+	pthread_mutex_lock(&up->lock);
+	up->stopping = 1;
+	pthread_mutex_unlock(&up->lock);
+	(void)curl_multi_wakeup(up->multi);
+	pthread_join(up->thread, NULL);
+	upstream_release(up);
+}
+
+int
+upstream_submit(struct upstream *up, struct upstream_req *req)
+{
+	if (up == NULL || req == NULL || req->on_done == NULL || req->method == NULL ||
+	    req->path[0] != '/')
+		return LC_EINVAL;
+	req->easy = NULL;
+	req->headers_ = NULL;
+	req->prev_ = NULL;
+	req->cancelled_ = 0;
+	req->status_ = 0;
+	req->content_type_[0] = '\0';
+	pthread_mutex_lock(&up->lock);
+	req->next_ = up->queue;
+	up->queue = req;
+	pthread_mutex_unlock(&up->lock);
+	(void)curl_multi_wakeup(up->multi);
+	return 0;
+}
+
+void
+upstream_cancel(struct upstream *up, struct upstream_req *req)
+{
+	int expected = 0;
+
+	if (atomic_compare_exchange_strong(&req->cancelled_, &expected, 1)) {
+		up->cancels++;
+		(void)curl_multi_wakeup(up->multi);
+	}
+}
+
+const char *
+upstream_content_type(const struct upstream_req *req)
+{
+	return req->content_type_;
+}
+
+long
+upstream_status(const struct upstream_req *req)
+{
+	return req->status_;
+}
+
+uint64_t
+upstream_connects(const struct upstream *up)
+{
+	return up->connects;
+}

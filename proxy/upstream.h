@@ -1,0 +1,77 @@
+/*
+ * The backend client: one thread drives a libcurl multi handle for every
+ * request lenscapd makes to the vendor's backend, over TLS verified
+ * against the policy's CA (and pin, and client certificate).
+ */
+#ifndef LC_UPSTREAM_H
+#define LC_UPSTREAM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+struct upstream;
+struct metrics;
+
+/*
+ * One request.  The caller owns it and keeps it (and what it points to)
+ * alive until on_done has been called, which happens exactly once for
+ * every submitted request, on the upstream thread.  After on_done the
+ * upstream never touches it again.
+ */
+struct upstream_req {
+	const char *method;         /* "GET" or "PUT" */
+	char path[512];             /* appended to the backend URL */
+	const uint8_t *body;        /* PUT body, or NULL */
+	size_t body_len;
+	const char *content_type;   /* PUT body's type, or NULL */
+	int stream;                 /* no total timeout; a stall limit instead */
+	/* Response bytes as they arrive; return 0 to go on, else abort. */
+	int (*on_data)(void *arg, const uint8_t *p, size_t n);
+	/* result: 0, LC_ECANCELED-like (UPSTREAM_CANCELED) or UPSTREAM_FAILED;
+	 * status: the HTTP status, 0 if none was received. */
+	void (*on_done)(void *arg, int result, long status);
+	void *arg;
+
+	/* private to upstream.c */
+	void *easy;
+	struct curl_slist *headers_;
+	struct upstream_req *next_, *prev_;
+	atomic_int cancelled_;
+	long status_;
+	char content_type_[128];
+};
+
+#define UPSTREAM_FAILED   (-20) /* connect, TLS, timeout, reset, HTTP error */
+#define UPSTREAM_CANCELED (-21) /* upstream_cancel() or shutdown */
+#define UPSTREAM_ABORTED  (-22) /* on_data asked to stop */
+
+/*
+ * Starts the upstream thread for the policy's backend.  Copies what it
+ * needs of be.  0 or LC_ENOMEM / LC_EINVAL; *out only on success.
+ */
+int upstream_new(const struct policy_backend *be, struct metrics *m,
+                 struct upstream **out);
+
+/* Cancels every request (each gets on_done), stops the thread, frees. */
+void upstream_free(struct upstream *up);
+
+/* Queues req; on_done follows.  0, or LC_EINVAL (on_done not called). */
+int upstream_submit(struct upstream *up, struct upstream_req *req);
+
+/* Asks for req to end early; its connection is closed, never reused, and
+ * on_done follows with UPSTREAM_CANCELED unless it was ending already.
+ * Only before on_done: the caller tracks that under its own lock. */
+void upstream_cancel(struct upstream *up, struct upstream_req *req);
+
+/* The response's Content-Type and HTTP status, valid from the first
+ * on_data call on (and in on_done); "" and 0 before. */
+const char *upstream_content_type(const struct upstream_req *req);
+long upstream_status(const struct upstream_req *req);
+
+/* Connections libcurl opened so far (for tests of connection reuse). */
+uint64_t upstream_connects(const struct upstream *up);
+
+#endif

@@ -1,0 +1,22 @@
+#!/bin/sh
+# A flag that is not in the man page does not exist: lenscap --help and
+# lenscap(1) must list the same options.
+. "$top_srcdir/tests/unit/tap.sh"
+L="$top_builddir/proxy/lenscap"
+
+help_flags=$("$L" --help | grep -oE '(^|[ ,[|])-(-[a-z][a-z-]*|[a-zA-Z])\b' |
+	sed 's/^[ ,[|]*//' | sort -u | tr '\n' ' ')
+# Options are the .It Fl lines of the man page ("Fl -help" is --help).
+man_flags=$(grep -E '^\.It Fl ' "$top_srcdir/man/lenscap.1" |
+	grep -oE 'Fl -?[a-zA-Z][a-z-]*' | sed 's/^Fl /-/' | sort -u | tr '\n' ' ')
+is "--help and lenscap(1) list the same flags" "$help_flags" "$man_flags"
+ok "at least ten flags found" test "$(echo $help_flags | wc -w)" -ge 10
+
+commands_help=$("$L" --help | grep -oE '^ +lenscap [a-z-]+' | awk '{print $2}' | sort -u | tr '\n' ' ')
+commands_man=$(grep -E '^\.It Cm ' "$top_srcdir/man/lenscap.1" | awk '{print $3}' |
+	sort -u | tr '\n' ' ')
+is "--help and lenscap(1) list the same commands" "$commands_help" "$commands_man"
+if command -v mandoc >/dev/null 2>&1; then
+	ok "mandoc -Tlint finds nothing in lenscap.1" mandoc -Tlint -Wwarning "$top_srcdir/man/lenscap.1"
+fi
+done_testing

@@ -1,0 +1,213 @@
+/* Unit tests for the gate: each of its rules drops what it must and only
+ * that, the stream state moves only on a passed frame, and a new policy
+ * revokes a grant for the very next frame. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "gate.h"
+#include "tap.h"
+
+#define NOW 1764000000000ULL
+
+static struct lc_secret_key *ingest, *cam2_key, *rogue;
+
+/* The policy under test: alice sees cam-1 and cam-2, bob sees cam-3;
+ * the ingest key signs for all devices, cam-2's own key for cam-2. */
+static const char policy_fmt[] =
+	"{ \"listeners\": { \"assistant\": { \"listen\": \"127.0.0.1:8443\", \"plain\": true } },\n"
+	"  \"backend\": { \"url\": \"https://127.0.0.1:9443\" },\n"
+	"  \"keys\": [ { \"public\": \"%s\", \"devices\": [\"*\"] },\n"
+	"            { \"public\": \"%s\", \"devices\": [\"cam-2\"] } ],\n"
+	"  \"devices\": { \"cam-1\": { \"auth\": { \"token_sha256\": \"%064d\" } },\n"
+	"               \"cam-2\": { \"auth\": { \"token_sha256\": \"%064d\" } },\n"
+	"               \"cam-3\": { \"auth\": { \"token_sha256\": \"%064d\" } } },\n"
+	"  \"accounts\": { \"alice\": { \"devices\": [%s] }, \"bob\": { \"devices\": [\"cam-3\"] } },\n"
+	"  \"sessions\": { \"static\": [] },\n"
+	"  \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/c/{device}/snap\", \"backend\": \"/f/{device}\",\n"
+	"      \"media\": \"snapshot\", \"freshness_ms\": 30000, \"content_types\": [\"image/jpeg\"] },\n"
+	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/c/{device}/live\", \"backend\": \"/s/{device}\",\n"
+	"      \"media\": \"mjpeg\", \"freshness_ms\": 5000, \"content_types\": [\"image/jpeg\"] } ],\n"
+	"  \"limits\": { \"max_frame_bytes\": 1000, \"clock_skew_ms\": 2000 } }\n";
+
+static struct lc_policy *
+make_policy(const char *alice_devices)
+{
+	char pk1[64], pk2[64], text[4096];
+	struct lc_policy *pol = NULL;
+	size_t n;
+
+	sodium_bin2base64(pk1, sizeof(pk1), lc_key_public(ingest), 32,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(pk2, sizeof(pk2), lc_key_public(cam2_key), 32,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	n = (size_t)snprintf(text, sizeof(text), policy_fmt, pk1, pk2, 1, 2, 3,
+	                     alice_devices);
+	if (policy_load_mem("t-gate.json", text, n, POLICY_NO_FILES, &pol, stdout) != 0)
+		return NULL;
+	return pol;
+}
+
+struct frame {
+	uint8_t buf[2048];
+	size_t len;
+};
+
+static struct frame
+seal(const struct lc_secret_key *k, const char *device, int kind,
+     const char *stream, uint64_t seq, uint64_t t, const char *ctype,
+     size_t body_len)
+{
+	struct lc_seal_params p = { .device = device, .kind = kind,
+		.stream_id = stream, .seq = seq, .capture_ms = t,
+		.content_type = ctype };
+	uint8_t body[1200];
+	struct frame f = { .len = 0 };
+
+	memset(body, 'j', sizeof(body));
+	if (lc_envelope_seal(k, &p, body, body_len, f.buf, sizeof(f.buf), &f.len) != 0)
+		f.len = 0;
+	return f;
+}
+
+static enum lc_drop
+check(const struct lc_policy *pol, const char *account, const char *device,
+      size_t route, struct frame f, struct gate_stream *st)
+{
+	struct gate_request req = { .account = account, .device = device,
+	                            .route = policy_route(pol, route) };
+	struct lc_envelope env;
+
+	return gate_frame(pol, &req, f.buf, f.len, &env, st, NOW);
+}
+
+#define SNAP(dev, t) seal(ingest, dev, LC_KIND_SNAPSHOT, NULL, 1, t, "image/jpeg", 100)
+
+static void
+test_snapshot_rules(const struct lc_policy *pol)
+{
+	struct frame f;
+
+	is_int(check(pol, "alice", "cam-1", 0, SNAP("cam-1", NOW), NULL),
+	       LC_DROP_NONE, "a fresh granted frame passes");
+	is_int(check(pol, "alice", "cam-1", 0, SNAP("cam-3", NOW), NULL),
+	       LC_DROP_DEVICE_MISMATCH, "another device's frame (Xiaomi) is dropped");
+	is_int(check(pol, "alice", "cam-3", 0, SNAP("cam-3", NOW), NULL),
+	       LC_DROP_NOT_GRANTED, "a device not granted to the account");
+	is_int(check(pol, "mallory", "cam-1", 0, SNAP("cam-1", NOW), NULL),
+	       LC_DROP_NOT_GRANTED, "an account the policy does not know");
+	is_int(check(pol, "alice", "cam-1", 0, SNAP("cam-1", NOW - 30001), NULL),
+	       LC_DROP_STALE, "older than the route's window");
+	is_int(check(pol, "alice", "cam-1", 0, SNAP("cam-1", NOW - 30000), NULL),
+	       LC_DROP_NONE, "exactly at the window passes");
+	is_int(check(pol, "alice", "cam-1", 0, SNAP("cam-1", NOW + 2001), NULL),
+	       LC_DROP_FUTURE, "beyond the clock skew into the future");
+	is_int(check(pol, "alice", "cam-1", 0, SNAP("cam-1", NOW + 2000), NULL),
+	       LC_DROP_NONE, "within the skew passes");
+	f = seal(ingest, "cam-1", LC_KIND_SNAPSHOT, NULL, 1, NOW, "image/png", 100);
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_CONTENT_TYPE,
+	       "a content type the route does not allow");
+	f = seal(ingest, "cam-1", LC_KIND_MJPEG, "s", 1, NOW, "image/jpeg", 100);
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_KIND_MISMATCH,
+	       "a stream frame on a snapshot route");
+	f = seal(ingest, "cam-1", LC_KIND_SNAPSHOT, NULL, 1, NOW, "image/jpeg", 1001);
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_TOO_LARGE,
+	       "over the policy's max_frame_bytes");
+	f = seal(rogue, "cam-1", LC_KIND_SNAPSHOT, NULL, 1, NOW, "image/jpeg", 100);
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_UNKNOWN_KEY,
+	       "a key the policy does not trust");
+	f = seal(cam2_key, "cam-1", LC_KIND_SNAPSHOT, NULL, 1, NOW, "image/jpeg", 100);
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL),
+	       LC_DROP_KEY_NOT_ALLOWED_FOR_DEVICE, "cam-2's key signing for cam-1");
+	f = seal(cam2_key, "cam-2", LC_KIND_SNAPSHOT, NULL, 1, NOW, "image/jpeg", 100);
+	is_int(check(pol, "alice", "cam-2", 0, f, NULL), LC_DROP_NONE,
+	       "cam-2's own key for cam-2");
+	f = SNAP("cam-1", NOW);
+	f.buf[f.len - 1] ^= 1;
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_DIGEST_MISMATCH,
+	       "a corrupted body");
+	f = SNAP("cam-1", NOW);
+	f.len--;
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_LENGTH_MISMATCH,
+	       "a truncated body");
+	f = SNAP("cam-1", NOW);
+	f.buf[40] ^= 1;
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_BAD_SIGNATURE,
+	       "a changed capture time");
+	f = SNAP("cam-1", NOW);
+	f.len = 50;
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_MALFORMED,
+	       "a header cut short");
+	is_int(check(NULL, "alice", "cam-1", 0, SNAP("cam-1", NOW), NULL),
+	       LC_DROP_INTERNAL, "no policy: fail closed");
+}
+
+#define LIVE(seq) seal(ingest, "cam-1", LC_KIND_MJPEG, "s1", seq, NOW, "image/jpeg", 100)
+
+static void
+test_stream_rules(const struct lc_policy *pol)
+{
+	struct gate_stream st;
+	struct frame bad;
+
+	memset(&st, 0, sizeof(st));
+	is_int(check(pol, "alice", "cam-1", 1, LIVE(5), &st), LC_DROP_NONE, "seq 5");
+	is_int(check(pol, "alice", "cam-1", 1, LIVE(6), &st), LC_DROP_NONE, "seq 6");
+	is_int(check(pol, "alice", "cam-1", 1, LIVE(6), &st), LC_DROP_SEQUENCE_REPLAY,
+	       "seq 6 again is a replay");
+	is_int(check(pol, "alice", "cam-1", 1, LIVE(2), &st), LC_DROP_SEQUENCE_REPLAY,
+	       "an older frame is a replay");
+	bad = LIVE(9);
+	bad.buf[bad.len - 1] ^= 1;
+	is_int(check(pol, "alice", "cam-1", 1, bad, &st), LC_DROP_DIGEST_MISMATCH,
+	       "a corrupted seq 9");
+	is_int(check(pol, "alice", "cam-1", 1, LIVE(7), &st), LC_DROP_NONE,
+	       "a dropped frame does not move the sequence");
+	ok(st.last_seq == 7, "stream state at 7");
+}
+
+static void
+test_revocation(const struct lc_policy *pol)
+{
+	struct lc_policy *revoked = make_policy("\"cam-2\"");
+	struct gate_stream st;
+
+	memset(&st, 0, sizeof(st));
+	ok(revoked != NULL, "a policy without alice's cam-1 loads");
+	is_int(check(pol, "alice", "cam-1", 1, LIVE(1), &st), LC_DROP_NONE,
+	       "before the reload: passes");
+	if (revoked != NULL)
+		is_int(check(revoked, "alice", "cam-1", 1, LIVE(2), &st),
+		       LC_DROP_NOT_GRANTED, "after the reload: the next frame is dropped");
+	policy_free(revoked);
+}
+
+int
+main(void)
+{
+	uint8_t seed[32];
+	struct lc_policy *pol;
+
+	tap_init();
+	memset(seed, 7, sizeof(seed));
+	if (lc_key_from_seed(seed, &ingest) != 0)
+		return 99;
+	memset(seed, 8, sizeof(seed));
+	if (lc_key_from_seed(seed, &cam2_key) != 0 || lc_key_generate(&rogue) != 0)
+		return 99;
+	pol = make_policy("\"cam-1\", \"cam-2\"");
+	if (!ok(pol != NULL, "the test policy loads"))
+		return tap_done();
+	is_int(policy_route_count(pol), 2, "two routes");
+	test_snapshot_rules(pol);
+	test_stream_rules(pol);
+	test_revocation(pol);
+	policy_free(pol);
+	lc_key_free(ingest);
+	lc_key_free(cam2_key);
+	lc_key_free(rogue);
+	return tap_done();
+}
