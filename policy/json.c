@@ -23,6 +23,7 @@ struct arena_chunk {
 	max_align_t data[]; /* aligned for anything */
 };
 
+/* Zeroed memory from the current chunk; big blocks get their own. */
 void *
 arena_alloc(struct arena *a, size_t n)
 {
@@ -55,6 +56,7 @@ arena_alloc(struct arena *a, size_t n)
 	return p;
 }
 
+/* A NUL-terminated copy in the arena. */
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {
@@ -67,6 +69,7 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
+/* Frees every chunk at once. */
 void
 arena_free(struct arena *a)
 {
@@ -92,6 +95,7 @@ jpath_append(struct jpath *p, const char *s, size_t n)
 	p->buf[p->len] = '\0';
 }
 
+/* Appends ".key" (or "key" at the root); returns the length to pop to. */
 size_t
 jpath_key(struct jpath *p, const char *key)
 {
@@ -103,6 +107,7 @@ jpath_key(struct jpath *p, const char *key)
 	return old;
 }
 
+/* Appends "[i]"; returns the length to pop to. */
 size_t
 jpath_index(struct jpath *p, size_t i)
 {
@@ -115,6 +120,7 @@ jpath_index(struct jpath *p, size_t i)
 	return old;
 }
 
+/* Back to an earlier length. */
 void
 jpath_pop(struct jpath *p, size_t len)
 {
@@ -124,6 +130,7 @@ jpath_pop(struct jpath *p, size_t len)
 	}
 }
 
+/* The path as text; "$" for the root. */
 const char *
 jpath_str(const struct jpath *p)
 {
@@ -132,6 +139,7 @@ jpath_str(const struct jpath *p)
 
 /* ---- errors ----------------------------------------------------------- */
 
+/* Records one error; past PERRS_MAX or without memory it is counted only. */
 void
 perrs_add(struct perrs *e, int file, struct jpos pos, const char *path,
           const char *fmt, ...)
@@ -178,6 +186,7 @@ perrs_add(struct perrs *e, int file, struct jpos pos, const char *path,
 	e->n++;
 }
 
+/* Errors recorded or dropped. */
 size_t
 perrs_count(const struct perrs *e)
 {
@@ -198,6 +207,7 @@ perr_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Sorts by file, line, column, then order found; prints each. */
 void
 perrs_print(struct perrs *e, FILE *f)
 {
@@ -221,6 +231,7 @@ perrs_print(struct perrs *e, FILE *f)
 		        e->nfiles > 0 ? e->files[0] : "(policy)", e->dropped);
 }
 
+/* Frees the messages. */
 void
 perrs_free(struct perrs *e)
 {
@@ -233,6 +244,7 @@ perrs_free(struct perrs *e)
 
 /* ---- tree ------------------------------------------------------------- */
 
+/* Member lookup by a linear scan: schema objects are small. */
 const struct jnode *
 jnode_get(const struct jnode *obj, const char *key)
 {
@@ -624,6 +636,8 @@ report_yajl(struct jparser *p, const unsigned char *text, size_t len)
 		yajl_free_error(p->h, msg);
 }
 
+/* Parses one buffer in one yajl_parse call, so that offsets are
+ * offsets into buf. */
 int
 json_parse(struct arena *a, const char *buf, size_t len, int file,
            struct perrs *errs, struct jnode **root)

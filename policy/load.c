@@ -1410,6 +1410,23 @@ check_whole(struct lctx *c)
 	if (!c->have_backend)
 		err_at(c, top, "missing \"backend\"");
 	for (size_t i = 0; i < pol->nlisteners; i++) {
+		const struct policy_listener *l = pol->listeners[i];
+
+		for (size_t j = 0; j < i && l->host != NULL; j++) {
+			const struct policy_listener *o = pol->listeners[j];
+			size_t old;
+
+			if (o->host == NULL || o->port != l->port ||
+			    strcmp(o->host, l->host) != 0)
+				continue;
+			c->file = c->listener_at[i].file;
+			old = jpath_key(&c->path, "listeners");
+			jpath_key(&c->path, l->name);
+			err_at(c, c->listener_at[i].pos, "listens where listener "
+			       "\"%s\" does", o->name);
+			jpath_pop(&c->path, old);
+			break;
+		}
 		if (pol->listeners[i]->role == POLICY_ROLE_CAMERA &&
 		    !c->have_ingest) {
 			size_t old;

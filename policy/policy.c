@@ -8,6 +8,7 @@
 
 #include "internal.h"
 
+/* Appends to a growable pointer array (the loader's lists). */
 int
 policy_vec_push(void *vecp, size_t *n, size_t *cap, void *p)
 {
@@ -29,6 +30,7 @@ policy_vec_push(void *vecp, size_t *n, size_t *cap, void *p)
 	return 0;
 }
 
+/* An empty model with defaults and its tables; 0 or LC_ENOMEM. */
 int
 policy_model_new(struct lc_policy **out)
 {
@@ -64,6 +66,7 @@ fail:
 	return LC_ENOMEM;
 }
 
+/* Frees everything of a model, whatever its reference count. */
 void
 policy_model_free(struct lc_policy *pol)
 {
@@ -86,6 +89,7 @@ policy_model_free(struct lc_policy *pol)
 	free(pol);
 }
 
+/* One more holder of pol (a request in flight across a reload). */
 struct lc_policy *
 policy_ref(struct lc_policy *pol)
 {
@@ -94,6 +98,7 @@ policy_ref(struct lc_policy *pol)
 	return pol;
 }
 
+/* Drops a holder; the last one frees the model.  NULL is fine. */
 void
 policy_free(struct lc_policy *pol)
 {
@@ -105,6 +110,7 @@ policy_free(struct lc_policy *pol)
 
 /* ---- sessions and grants ---------------------------------------------- */
 
+/* Session token digest -> account: one table lookup. */
 const struct policy_account *
 policy_session_account_digest(const struct lc_policy *pol,
                               const uint8_t digest[LC_DIGEST_BYTES])
@@ -114,6 +120,7 @@ policy_session_account_digest(const struct lc_policy *pol,
 	return strtab_get(pol->session_by_token, digest, LC_DIGEST_BYTES);
 }
 
+/* Session token -> account: SHA-256, then one table lookup. */
 const struct policy_account *
 policy_session_account(const struct lc_policy *pol, const void *token,
                        size_t len)
@@ -126,6 +133,7 @@ policy_session_account(const struct lc_policy *pol, const void *token,
 	return policy_session_account_digest(pol, d);
 }
 
+/* The grant check: one lookup in the (account, device) set. */
 int
 policy_may_see_device(const struct lc_policy *pol,
                       const struct policy_account *acct,
@@ -137,6 +145,7 @@ policy_may_see_device(const struct lc_policy *pol,
 	                  (uint64_t)acct->index << 32 | dev->index);
 }
 
+/* The grant check by device id: two lookups. */
 int
 policy_may_see(const struct lc_policy *pol, const struct policy_account *acct,
                const char *device)
@@ -145,6 +154,7 @@ policy_may_see(const struct lc_policy *pol, const struct policy_account *acct,
 	                             policy_device_by_name(pol, device));
 }
 
+/* Account by name, or NULL. */
 const struct policy_account *
 policy_account_by_name(const struct lc_policy *pol, const char *name)
 {
@@ -153,6 +163,7 @@ policy_account_by_name(const struct lc_policy *pol, const char *name)
 	return strtab_get(pol->account_by_name, name, strlen(name));
 }
 
+/* The account's name (owned by the policy). */
 const char *
 policy_account_name(const struct policy_account *acct)
 {
@@ -161,6 +172,7 @@ policy_account_name(const struct policy_account *acct)
 
 /* ---- devices ---------------------------------------------------------- */
 
+/* Device by id, or NULL. */
 const struct policy_device *
 policy_device_by_name(const struct lc_policy *pol, const char *id)
 {
@@ -174,6 +186,7 @@ policy_device_by_name(const struct lc_policy *pol, const char *id)
 	return strtab_get(pol->device_by_name, id, n);
 }
 
+/* Client certificate digest -> device, or NULL. */
 const struct policy_device *
 policy_device_by_cert(const struct lc_policy *pol,
                       const uint8_t digest[LC_DIGEST_BYTES])
@@ -183,6 +196,7 @@ policy_device_by_cert(const struct lc_policy *pol,
 	return strtab_get(pol->device_by_cert, digest, LC_DIGEST_BYTES);
 }
 
+/* Device token digest -> device, or NULL. */
 const struct policy_device *
 policy_device_by_token_digest(const struct lc_policy *pol,
                               const uint8_t digest[LC_DIGEST_BYTES])
@@ -192,6 +206,7 @@ policy_device_by_token_digest(const struct lc_policy *pol,
 	return strtab_get(pol->device_by_token, digest, LC_DIGEST_BYTES);
 }
 
+/* Device token -> device: SHA-256, then one lookup. */
 const struct policy_device *
 policy_device_by_token(const struct lc_policy *pol, const void *token,
                        size_t len)
@@ -204,6 +219,7 @@ policy_device_by_token(const struct lc_policy *pol, const void *token,
 	return policy_device_by_token_digest(pol, d);
 }
 
+/* The device's id (owned by the policy). */
 const char *
 policy_device_name(const struct policy_device *dev)
 {
@@ -212,6 +228,7 @@ policy_device_name(const struct policy_device *dev)
 
 /* ---- routes ----------------------------------------------------------- */
 
+/* The one definition of a path segment, for templates and requests. */
 int
 policy_segment_ok(const char *s, size_t n)
 {
@@ -229,6 +246,7 @@ policy_segment_ok(const char *s, size_t n)
 	return 1;
 }
 
+/* The route table's key, shared by the loader and the matcher. */
 size_t
 policy_route_key(char *buf, size_t size, const char *face, const char *method,
                  const char *path, size_t plen)
@@ -295,6 +313,8 @@ route_lookup(const struct lc_policy *pol, char *key, size_t pre,
 	return strtab_get(pol->route_by_key, key, n);
 }
 
+/* Request -> route: one lookup for the literal path, then one per
+ * segment with that segment as {device}; at most max_segments + 1. */
 const struct policy_route *
 policy_route_match(const struct lc_policy *pol, const char *face,
                    const char *method, const char *path,
@@ -341,6 +361,7 @@ policy_route_match(const struct lc_policy *pol, const char *face,
 	return NULL;
 }
 
+/* The backend path of a route for a device. */
 int
 policy_backend_path(const struct policy_route *route, const char *device,
                     char *out, size_t outlen)
@@ -373,12 +394,14 @@ policy_backend_path(const struct policy_route *route, const char *device,
 	return 0;
 }
 
+/* Number of routes. */
 size_t
 policy_route_count(const struct lc_policy *pol)
 {
 	return pol != NULL ? pol->nroutes : 0;
 }
 
+/* Route i in policy order, or NULL. */
 const struct policy_route *
 policy_route(const struct lc_policy *pol, size_t i)
 {
@@ -387,18 +410,21 @@ policy_route(const struct lc_policy *pol, size_t i)
 
 /* ---- getters ---------------------------------------------------------- */
 
+/* Number of listeners. */
 size_t
 policy_listener_count(const struct lc_policy *pol)
 {
 	return pol != NULL ? pol->nlisteners : 0;
 }
 
+/* Listener i in policy order, or NULL. */
 const struct policy_listener *
 policy_listener(const struct lc_policy *pol, size_t i)
 {
 	return pol != NULL && i < pol->nlisteners ? pol->listeners[i] : NULL;
 }
 
+/* Listener by name, or NULL. */
 const struct policy_listener *
 policy_listener_by_name(const struct lc_policy *pol, const char *name)
 {
@@ -407,36 +433,42 @@ policy_listener_by_name(const struct lc_policy *pol, const char *name)
 	return strtab_get(pol->listener_by_name, name, strlen(name));
 }
 
+/* The backend section (defaults filled in). */
 const struct policy_backend *
 policy_backend(const struct lc_policy *pol)
 {
 	return pol != NULL ? &pol->backend : NULL;
 }
 
+/* The limits (defaults filled in). */
 const struct policy_limits *
 policy_limits(const struct lc_policy *pol)
 {
 	return pol != NULL ? &pol->limits : NULL;
 }
 
+/* The ingest key's path, or NULL. */
 const char *
 policy_ingest_key(const struct lc_policy *pol)
 {
 	return pol != NULL ? pol->ingest_key : NULL;
 }
 
+/* The keyring built from "keys". */
 const struct lc_keyring *
 policy_keyring(const struct lc_policy *pol)
 {
 	return pol != NULL ? pol->keyring : NULL;
 }
 
+/* Number of devices. */
 size_t
 policy_device_count(const struct lc_policy *pol)
 {
 	return pol != NULL ? pol->ndevices : 0;
 }
 
+/* Number of accounts. */
 size_t
 policy_account_count(const struct lc_policy *pol)
 {

@@ -31,6 +31,7 @@ struct u64set {
 	size_t count;
 };
 
+/* FNV-1a with a final fold. */
 uint64_t
 table_hash(const void *p, size_t n)
 {
@@ -45,6 +46,7 @@ table_hash(const void *p, size_t n)
 	return h ^ (h >> 29);
 }
 
+/* An empty table of MIN_CAP slots. */
 int
 strtab_new(struct strtab **out)
 {
@@ -62,6 +64,7 @@ strtab_new(struct strtab **out)
 	return 0;
 }
 
+/* Frees the slots; keys and values belong to the caller. */
 void
 strtab_free(struct strtab *t)
 {
@@ -106,6 +109,7 @@ str_grow(struct strtab *t)
 	return 0;
 }
 
+/* Inserts unless present; grows at half full. */
 int
 strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
            void **old)
@@ -135,6 +139,7 @@ strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
 	return 0;
 }
 
+/* One probe sequence; NULL if absent. */
 void *
 strtab_get(const struct strtab *t, const void *key, size_t klen)
 {
@@ -146,12 +151,14 @@ strtab_get(const struct strtab *t, const void *key, size_t klen)
 	return s->key != NULL ? s->val : NULL;
 }
 
+/* Entries in the table. */
 size_t
 strtab_count(const struct strtab *t)
 {
 	return t != NULL ? t->count : 0;
 }
 
+/* An empty set of MIN_CAP slots. */
 int
 u64set_new(struct u64set **out)
 {
@@ -170,6 +177,7 @@ u64set_new(struct u64set **out)
 	return 0;
 }
 
+/* Frees the set. */
 void
 u64set_free(struct u64set *s)
 {
@@ -227,6 +235,7 @@ u64_grow(struct u64set *s)
 	return 0;
 }
 
+/* Inserts unless present; grows at half full. */
 int
 u64set_add(struct u64set *s, uint64_t v)
 {
@@ -246,6 +255,7 @@ u64set_add(struct u64set *s, uint64_t v)
 	return 0;
 }
 
+/* Membership; 0 for a NULL set. */
 int
 u64set_has(const struct u64set *s, uint64_t v)
 {

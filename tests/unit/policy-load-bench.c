@@ -53,8 +53,9 @@ main(int argc, char **argv)
 		char path[64];
 
 		snprintf(name, sizeof(name), "acct-%zu", i % n);
+		/* Half asks for a granted device, half for a stranger's. */
 		snprintf(path, sizeof(path), "/v1/cameras/cam-%zu/snapshot",
-		         (i * 7) % n);
+		         i % 2 ? (i * 7) % n : i % n);
 		a = policy_account_by_name(pol, name);
 		if (policy_route_match(pol, "assistant", "GET", path, devbuf) &&
 		    policy_may_see(pol, a, devbuf))

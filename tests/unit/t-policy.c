@@ -218,6 +218,12 @@ test_schema(void)
 	          "together\n"
 	          "t.json:1:83: listeners.admin.role: expected \"assistant\", "
 	          "\"camera\" or \"admin\"\n");
+	check_bad("two listeners on one address",
+	          "\"listeners\": { \"assistant\": { \"listen\": \"[::1]:80\", "
+	          "\"plain\": true }, \"admin\": { \"listen\": \"[::1]:80\", "
+	          "\"plain\": true } }", P_INGEST | P_DEVICES,
+	          "t.json:1:71: listeners.admin: listens where listener "
+	          "\"assistant\" does\n");
 	check_bad("camera face without ingest key",
 	          "\"listeners\": { \"camera\": { \"listen\": \"[::]:8444\", "
 	          "\"plain\": true } }", P_DEVICES,
