@@ -77,6 +77,17 @@ err_twice(struct lctx *c, struct jpos pos, const struct pwhere *first)
 		       (unsigned)first->pos.col);
 }
 
+/* s if it may be printed as it is, else a stand-in: strings from the
+ * file must not reach a terminal with control bytes in them. */
+static const char *
+shown(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return "(a string with control characters)";
+	return s;
+}
+
 static void
 oom(struct lctx *c)
 {
@@ -267,7 +278,8 @@ hex_nibble(char ch)
 /* A SHA-256 as 64 lower-case hex digits; the value is never printed. */
 static int
 get_digest(struct lctx *c, const struct jnode *obj, const char *key,
-           int required, const struct jnode **node, uint8_t out[LC_DIGEST_BYTES])
+           int required, const struct jnode **node,
+           uint8_t out[LC_DIGEST_BYTES])
 {
 	const struct jnode *m;
 	const char *s;
@@ -329,12 +341,12 @@ file_node(struct lctx *c, const struct jnode *m, const char **out)
 		return -1;
 	if (!(c->flags & POLICY_NO_FILES)) {
 		if (stat(full, &st) == -1 || access(full, R_OK) == -1) {
-			err_at(c, m->kpos, "cannot read %s: %s", full,
+			err_at(c, m->kpos, "cannot read %s: %s", shown(full),
 			       strerror(errno));
 			return -1;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			err_at(c, m->kpos, "%s: not a regular file", full);
+			err_at(c, m->kpos, "%s: not a regular file", shown(full));
 			return -1;
 		}
 	}
@@ -965,8 +977,8 @@ load_key(struct lctx *c, const struct jnode *k)
 		if ((rc = lc_key_load_public(s, pk)) != 0) {
 			size_t old = jpath_key(&c->path, "public_file");
 
-			err_at(c, n->kpos, "cannot load public key %s: %s", s,
-			       lc_strerror(rc));
+			err_at(c, n->kpos, "cannot load public key %s: %s",
+			       shown(s), lc_strerror(rc));
 			jpath_pop(&c->path, old);
 		} else {
 			have |= 2;
@@ -1028,7 +1040,7 @@ load_static_session(struct lctx *c, const struct jnode *s)
 
 		if ((acct = policy_account_by_name(c->pol, name)) == NULL)
 			err_at(c, n->pos, "account \"%s\" is not declared in "
-			       "\"accounts\"", name);
+			       "\"accounts\"", shown(name));
 		jpath_pop(&c->path, old);
 	}
 	if (get_digest(c, s, "token_sha256", 1, &tn, d) != 1 || acct == NULL)
@@ -1288,7 +1300,7 @@ load_route(struct lctx *c, const struct jnode *r)
 		size_t old = jpath_key(&c->path, "face");
 
 		err_at(c, n->pos, "listener \"%s\" is not declared in "
-		       "\"listeners\"", s);
+		       "\"listeners\"", shown(s));
 		jpath_pop(&c->path, old);
 	}
 	ok &= rt->face != NULL;

@@ -146,11 +146,13 @@ test_json_traps(void)
 	check_bad("unknown top-level key", "\"bogus\": 1", P_ALL,
 	          "t.json:1:2: bogus: unknown key\n");
 	check_bad("duplicate key",
-	          "\"limits\": { \"drops_in_a_row\": 1, \"drops_in_a_row\": 2 }", P_ALL,
+	          "\"limits\": { \"drops_in_a_row\": 1, \"drops_in_a_row\": 2 }",
+	          P_ALL,
 	          "t.json:1:35: limits.drops_in_a_row: duplicate key (first at "
 	          "line 1, column 14)\n");
 	check_bad("\\u0000 in a string",
-	          "\"accounts\": { \"a\": { \"devices\": [\"cam-1\\u0000x\"] } }", P_ALL,
+	          "\"accounts\": { \"a\": { \"devices\": [\"cam-1\\u0000x\"] } }",
+	          P_ALL,
 	          "t.json:1:35: accounts.a.devices[0]: string contains \\u0000\n");
 	check_bad("\\u0000 in a key", "\"limits\": { \"a\\u0000\": 1 }", P_ALL,
 	          "t.json:1:14: limits.a: key contains \\u0000\n");
@@ -258,6 +260,11 @@ test_schema(void)
 	          "t.json:1:137: sessions.static[1]: missing \"account\"\n"
 	          "t.json:1:155: sessions.static[1].token_sha256: expected 64 "
 	          "lower-case hex digits (SHA-256)\n");
+	check_bad("control bytes are not printed",
+	          "\"sessions\": { \"static\": [ { \"token_sha256\": \"" DIGEST_A
+	          "\", \"account\": \"x\\u001b[2Jy\" } ] }", P_ALL,
+	          "t.json:1:125: sessions.static[0].account: account \"(a string "
+	          "with control characters)\" is not declared in \"accounts\"\n");
 	check_bad("the same digest twice",
 	          "\"accounts\": { \"a\": { \"devices\": [] } }, \"sessions\": "
 	          "{ \"static\": [ { \"token_sha256\": \"" DIGEST_A "\", "
