@@ -107,6 +107,60 @@ check_reseal(const uint8_t *data, const struct lc_envelope *env, int k)
 	CHECK(n == env->header_len && memcmp(hdr, data, n) == 0);
 }
 
+/*
+ * Opens through the streaming API (parse, verify, then the body hashed
+ * separately) as a relay does; returns the reason, LC_DROP_NONE if open.
+ */
+static enum lc_drop
+stream_open(const uint8_t *data, size_t size)
+{
+	struct lc_envelope env;
+	enum lc_drop why = LC_DROP_NONE;
+	uint8_t digest[LC_DIGEST_BYTES];
+	size_t blen;
+	int rc;
+
+	rc = lc_envelope_parse(data, size, &env, &why);
+	if (rc == LC_EAGAIN)
+		return LC_DROP_MALFORMED;
+	if (rc != 0) {
+		CHECK(rc == LC_EREJECTED);
+		return why;
+	}
+	if ((rc = lc_envelope_verify(&env, ring, &why)) != 0) {
+		CHECK(rc == LC_EREJECTED);
+		return why;
+	}
+	if (env.body_len > MAX_BODY)
+		return LC_DROP_TOO_LARGE;
+	blen = size - env.header_len;
+	if (blen != env.body_len)
+		return LC_DROP_LENGTH_MISMATCH;
+	CHECK(lc_digest(env.body, blen, digest) == 0);
+	if ((rc = lc_envelope_check_body(&env, blen, digest, &why)) != 0) {
+		CHECK(rc == LC_EREJECTED);
+		return why;
+	}
+	return LC_DROP_NONE;
+}
+
+/*
+ * A streaming reader must be told to wait, never refused, while only a
+ * prefix of a good envelope has arrived, and learns the envelope's size
+ * once the 14 bytes before the key id are in.
+ */
+static void
+check_prefixes(const uint8_t *data, size_t hlen)
+{
+	struct lc_envelope env;
+	enum lc_drop why;
+
+	for (size_t i = 0; i < hlen; i++) {
+		CHECK(lc_envelope_parse(data, i, &env, &why) == LC_EAGAIN);
+		CHECK(env.header_len == (i < 14 ? 0 : hlen));
+	}
+}
+
 /* Parse and open the input as it is. */
 static void
 fuzz_open(const uint8_t *data, size_t size)
@@ -126,6 +180,8 @@ fuzz_open(const uint8_t *data, size_t size)
 		      pwhy <= LC_DROP_UNKNOWN_ALGORITHM);
 
 	rc = lc_envelope_open(data, size, ring, MAX_BODY, &env, &why);
+	/* The streaming API decides exactly as the whole-frame one. */
+	CHECK(stream_open(data, size) == (rc == 0 ? LC_DROP_NONE : why));
 	if (rc != 0) {
 		CHECK(rc == LC_EREJECTED && is_open_reason(why));
 		/* What parsing refuses, opening refuses for the same reason. */
@@ -145,6 +201,7 @@ fuzz_open(const uint8_t *data, size_t size)
 	CHECK(lc_digest(env.body, (size_t)env.body_len, digest) == 0);
 	CHECK(memcmp(digest, env.digest, sizeof(digest)) == 0);
 	check_reseal(data, &env, k);
+	check_prefixes(data, env.header_len);
 	if (env.body_len > 0) {
 		rc = lc_envelope_open(data, size, ring, env.body_len - 1, &env, &why);
 		CHECK(rc == LC_EREJECTED && why == LC_DROP_TOO_LARGE);
@@ -237,6 +294,7 @@ check_sealed(const uint8_t *sealed, size_t n, const struct lc_seal_params *p,
 	CHECK(env.kind == p->kind && env.seq == p->seq &&
 	      env.capture_ms == p->capture_ms);
 	CHECK(blen == 0 || memcmp(env.body, body, blen) == 0);
+	check_prefixes(sealed, hlen);
 
 	/* One flipped bit anywhere, a byte short, a byte over: refused. */
 	CHECK((copy = malloc(n + 1)) != NULL);
