@@ -4,7 +4,8 @@
 # The Debian 12 packages lenscap needs to build, test, demo and bench.
 LENSCAP_PACKAGES="build-essential autoconf automake libtool pkg-config
  libmicrohttpd-dev libgnutls28-dev libsodium-dev libyajl-dev
- libcurl4-gnutls-dev mandoc valgrind clang"
+ libcurl4-gnutls-dev mandoc valgrind clang
+ nginx-light gnutls-bin curl iproute2"
 
 # need_packages: installs what is missing when root; otherwise says what
 # to install and fails.

@@ -429,7 +429,7 @@ parse_listen(struct lctx *c, struct policy_listener *l, const char *s)
 	}
 	if (hlen == 0 || strlen(colon + 1) > 5 ||
 	    parse_int(colon + 1, &port) != 0 || colon[1] == '-' ||
-	    port < 1 || port > 65535)
+	    port < 0 || port > 65535)
 		return -1;
 	for (size_t i = 0; i < hlen; i++)
 		if (host[i] == ' ' || host[i] == '/' || host[i] == '[' ||
@@ -500,7 +500,7 @@ load_listener(struct lctx *c, const struct jnode *m)
 			size_t old = jpath_key(&c->path, "listen");
 
 			err_at(c, ln->pos, "expected \"host:port\" or "
-			       "\"[v6 address]:port\" with a port from 1 to 65535");
+			       "\"[v6 address]:port\" with a port from 0 to 65535");
 			jpath_pop(&c->path, old);
 		}
 	}
@@ -1428,7 +1428,8 @@ check_whole(struct lctx *c)
 			const struct policy_listener *o = pol->listeners[j];
 			size_t old;
 
-			if (o->host == NULL || o->port != l->port ||
+			/* Port 0 asks the kernel for a free port each. */
+			if (o->host == NULL || o->port != l->port || l->port == 0 ||
 			    strcmp(o->host, l->host) != 0)
 				continue;
 			c->file = c->listener_at[i].file;

@@ -16,7 +16,21 @@ commands_help=$("$L" --help | grep -oE '^ +lenscap [a-z-]+' | awk '{print $2}' |
 commands_man=$(grep -E '^\.It Cm ' "$top_srcdir/man/lenscap.1" | awk '{print $3}' |
 	sort -u | tr '\n' ' ')
 is "--help and lenscap(1) list the same commands" "$commands_help" "$commands_man"
+D="$top_builddir/proxy/lenscapd"
+help_flags=$("$D" --help | grep -oE '(^|[ ,[|])-(-[a-z][a-z-]*|[a-zA-Z])\b' |
+	sed 's/^[ ,[|]*//' | sort -u | tr '\n' ' ')
+man_flags=$(grep -E '^\.It Fl ' "$top_srcdir/man/lenscapd.8" |
+	grep -oE 'Fl -?[a-zA-Z][a-z-]*' | sed 's/^Fl /-/' | sort -u | tr '\n' ' ')
+is "lenscapd --help and lenscapd(8) list the same flags" "$help_flags" "$man_flags"
+# The synopsis's bundled flags (-ftv) count too.
+syn=$("$D" --help | grep -oE '\[-[a-z]+\]' | tr -d '[]-' | fold -w1 | sed 's/^/-/' | sort -u | tr '\n' ' ')
+for f in $syn; do
+	ok "lenscapd $f is in lenscapd(8)" grep -qE "^\.It Fl $(echo "$f" | cut -c2)( |\$)" "$top_srcdir/man/lenscapd.8"
+done
+
 if command -v mandoc >/dev/null 2>&1; then
-	ok "mandoc -Tlint finds nothing in lenscap.1" mandoc -Tlint -Wwarning "$top_srcdir/man/lenscap.1"
+	for m in lenscap.1 lenscapd.8 lenscap.policy.5 lenscap-envelope.7; do
+		ok "mandoc -Tlint finds nothing in $m" mandoc -Tlint -Wwarning "$top_srcdir/man/$m"
+	done
 fi
 done_testing

@@ -211,14 +211,14 @@ test_schema(void)
 	          "t.json:1:26: listeners.admin: no \"tls\": plain HTTP needs "
 	          "\"plain\": true\n");
 	check_bad("tls and plain, bad port and role",
-	          "\"listeners\": { \"admin\": { \"listen\": \"[::1]:0\", "
+	          "\"listeners\": { \"admin\": { \"listen\": \"[::1]:65536\", "
 	          "\"plain\": true, \"tls\": {}, \"role\": \"web\" } }",
 	          P_INGEST | P_DEVICES,
 	          "t.json:1:38: listeners.admin.listen: expected \"host:port\" or "
-	          "\"[v6 address]:port\" with a port from 1 to 65535\n"
-	          "t.json:1:64: listeners.admin: \"tls\" and \"plain\": true "
+	          "\"[v6 address]:port\" with a port from 0 to 65535\n"
+	          "t.json:1:68: listeners.admin: \"tls\" and \"plain\": true "
 	          "together\n"
-	          "t.json:1:83: listeners.admin.role: expected \"assistant\", "
+	          "t.json:1:87: listeners.admin.role: expected \"assistant\", "
 	          "\"camera\" or \"admin\"\n");
 	check_bad("two listeners on one address",
 	          "\"listeners\": { \"assistant\": { \"listen\": \"[::1]:80\", "

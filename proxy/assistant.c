@@ -1,0 +1,291 @@
+/*
+ * The assistant face: a session (bearer token) asks for a device's
+ * frame; the policy must grant it (else 404, never 403); the sealed frame
+ * is fetched from the backend and passes the gate before one byte of it
+ * is written.  A dropped snapshot is a 502 problem with no image bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "gate.h"
+#include "log.h"
+
+#define SEALED_TYPE "application/vnd.lenscap.sealed"
+
+enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
+
+struct areq {
+	struct face_ctx *fc;
+	pthread_mutex_t lock;       /* guards the fields the upstream thread sets */
+	int refs;
+	struct MHD_Connection *conn; /* NULL once MHD is done with it */
+	enum areq_state state;
+	int upstream_live;
+	struct upstream_req up;
+	int result;
+	long status;
+	struct lc_policy *pol;       /* keeps route and account alive */
+	const struct policy_route *route;
+	const char *account;
+	char device[LC_DEVICE_MAX + 1];
+	char rid[LCD_REQUEST_ID_BYTES];
+	uint8_t *buf;
+	size_t len, cap, max;
+	uint64_t t0_us;
+};
+
+static void
+areq_unref(struct areq *r)
+{
+	int last;
+
+	pthread_mutex_lock(&r->lock);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->lock);
+	if (!last)
+		return;
+	pthread_mutex_destroy(&r->lock);
+	policy_free(r->pol);
+	free(r->buf);
+	free(r);
+}
+
+/* Upstream thread: collects the sealed frame, bounded. */
+static int
+on_data(void *arg, const uint8_t *p, size_t n)
+{
+	struct areq *r = arg;
+	uint8_t *nb;
+	size_t cap;
+
+	if (n > r->max - r->len)
+		return 1; /* larger than any frame the policy allows */
+	if (r->len + n > r->cap) {
+		cap = r->len + n < 65536 ? 65536 : (r->len + n) * 2;
+		if (cap > r->max)
+			cap = r->max;
+		if ((nb = realloc(r->buf, cap)) == NULL)
+			return 1;
+		r->buf = nb;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, p, n);
+	r->len += n;
+	return 0;
+}
+
+/* Upstream thread: the fetch ended; hand the request back to MHD. */
+static void
+on_done(void *arg, int result, long status)
+{
+	struct areq *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	r->upstream_live = 0;
+	r->result = result;
+	r->status = status;
+	r->state = A_READY;
+	if (r->conn != NULL)
+		MHD_resume_connection(r->conn);
+	pthread_mutex_unlock(&r->lock);
+	areq_unref(r);
+}
+
+static void
+audit_request(struct areq *r, const char *event, enum lc_drop why,
+              const struct lc_envelope *env, const char *detail)
+{
+	struct audit_event ev = {
+		.event = event, .request_id = r->rid, .face = r->fc->name,
+		.route = r->route ? r->route->path : NULL, .account = r->account,
+		.device = r->device[0] ? r->device : NULL, .reason = why,
+		.detail = detail,
+	};
+
+	if (env != NULL && env->header != NULL) {
+		ev.envelope_device = env->device;
+		ev.key_id = env->key_id;
+		ev.has_seq = 1;
+		ev.seq = env->seq;
+	}
+	(void)audit_log(r->fc->d->audit, &ev);
+}
+
+static enum MHD_Result
+answer_problem(struct areq *r, unsigned status, const char *title)
+{
+	r->state = A_DONE;
+	metrics_request(&r->fc->d->metrics, METRICS_ASSISTANT, status,
+	                lcd_mono_us() - r->t0_us);
+	return face_problem(r->conn, status, title);
+}
+
+/* Runs the gate on the fetched frame and answers. */
+static enum MHD_Result
+finish_snapshot(struct areq *r)
+{
+	struct lcd *d = r->fc->d;
+	struct gate_request req = { .account = r->account, .device = r->device,
+	                            .route = r->route };
+	struct lc_envelope env;
+	struct lc_policy *now;
+	enum lc_drop why;
+	void *out;
+	size_t out_len;
+
+	if (r->result == UPSTREAM_ABORTED) {
+		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
+		audit_request(r, "drop", LC_DROP_TOO_LARGE, NULL, "backend reply over the limit");
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
+	}
+	if (r->result != 0 || r->status != 200) {
+		if (r->status == 404)
+			return answer_problem(r, MHD_HTTP_NOT_FOUND, "no frame");
+		audit_request(r, "backend_error", LC_DROP_NONE, NULL,
+		              r->result != 0 ? "backend unreachable" : "backend status");
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
+	}
+	memset(&env, 0, sizeof(env));
+	now = lcd_policy(d); /* the grant as it stands now, not at the request */
+	why = r->buf == NULL ? LC_DROP_MALFORMED
+	                     : gate_frame(now, &req, r->buf, r->len, &env, NULL, lcd_now_ms());
+	policy_free(now);
+	if (why != LC_DROP_NONE) {
+		d->metrics.frames_dropped[why]++;
+		audit_request(r, "drop", why, &env, NULL);
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
+	}
+	d->metrics.frames_relayed++;
+	if (r->route->pass_sealed) {
+		out_len = r->len;
+	} else {
+		out_len = env.body_len;
+		memmove(r->buf, env.body, out_len);
+	}
+	out = r->buf;
+	r->buf = NULL;
+	r->state = A_DONE;
+	metrics_request(&d->metrics, METRICS_ASSISTANT, 200, lcd_mono_us() - r->t0_us);
+	return face_answer(r->conn, MHD_HTTP_OK,
+	                   r->route->pass_sealed ? SEALED_TYPE : env.content_type,
+	                   out, out_len);
+}
+
+/* Who asks, for what: 404 for no route, 401 for no session, 404 for a
+ * device the session may not see.  0 to go on. */
+static enum MHD_Result
+authorize(struct areq *r, const char *url, const char *method, int *go_on)
+{
+	struct lcd *d = r->fc->d;
+	const struct policy_account *acct;
+	const char *token;
+
+	*go_on = 0;
+	r->pol = lcd_policy(d);
+	r->route = policy_route_match(r->pol, r->fc->name, method, url, r->device);
+	if (r->route == NULL)
+		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
+	token = face_bearer(r->conn);
+	acct = token ? policy_session_account(r->pol, token, strlen(token)) : NULL;
+	if (acct == NULL) {
+		d->metrics.auth_failures++;
+		audit_request(r, "auth_failure", LC_DROP_NONE, NULL,
+		              token ? "unknown session token" : "no session token");
+		return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
+	}
+	r->account = policy_account_name(acct);
+	if (!policy_may_see(r->pol, acct, r->device)) {
+		audit_request(r, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);
+		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
+	}
+	*go_on = 1;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+start(struct areq *r, const char *url, const char *method)
+{
+	struct lcd *d = r->fc->d;
+	enum MHD_Result ret;
+	int go_on;
+
+	ret = authorize(r, url, method, &go_on);
+	if (!go_on)
+		return ret;
+	if (r->route->media != LC_KIND_SNAPSHOT)
+		return answer_problem(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
+	if (policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
+		return answer_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "route");
+	r->max = LC_HEADER_MAX + policy_limits(r->pol)->max_frame_bytes;
+	r->up.method = "GET";
+	r->up.on_data = on_data;
+	r->up.on_done = on_done;
+	r->up.arg = r;
+	pthread_mutex_lock(&r->lock);
+	r->refs++;
+	r->upstream_live = 1;
+	r->state = A_WAIT;
+	MHD_suspend_connection(r->conn);
+	if (upstream_submit(d->up, &r->up) != 0) {
+		r->refs--;
+		r->upstream_live = 0;
+		r->result = UPSTREAM_FAILED;
+		r->state = A_READY;
+		MHD_resume_connection(r->conn);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return MHD_YES;
+}
+
+enum MHD_Result
+assistant_access(void *cls, struct MHD_Connection *c, const char *url,
+                 const char *method, const char *version, const char *data,
+                 size_t *data_size, void **req_cls)
+{
+	struct areq *r = *req_cls;
+
+	if (r == NULL) {
+		/* First call: headers only.  Answer on a later call, so that
+		 * MHD keeps the connection alive (PITFALLS). */
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		pthread_mutex_init(&r->lock, NULL);
+		r->fc = cls;
+		r->refs = 1;
+		r->conn = c;
+		r->t0_us = lcd_mono_us();
+		lcd_request_id(r->fc->d, r->rid);
+		*req_cls = r;
+		return MHD_YES;
+	}
+	if (*data_size != 0) {
+		*data_size = 0; /* the assistant face takes no request bodies */
+		return MHD_YES;
+	}
+	switch (r->state) {
+	case A_NEW:
+		return start(r, url, method);
+	case A_READY:
+		return finish_snapshot(r);
+	default:
+		return MHD_NO;
+	}
+}
+
+void
+assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+	struct areq *r = *req_cls;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->conn = NULL;
+	if (r->upstream_live)
+		upstream_cancel(r->fc->d->up, &r->up);
+	pthread_mutex_unlock(&r->lock);
+	areq_unref(r);
+	*req_cls = NULL;
+}

@@ -1,0 +1,81 @@
+/*
+ * lenscapd's shared state: the policy in force (swapped whole on
+ * SIGHUP), the audit trail, the metrics, the backend client and the
+ * ingest key.  One instance, made by lenscapd.c.
+ */
+#ifndef LC_DAEMON_H
+#define LC_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "face.h"
+#include "lenscap.h"
+#include "metrics.h"
+#include "policy.h"
+#include "upstream.h"
+
+#define LCD_FACES_MAX 8
+#define LCD_REQUEST_ID_BYTES 24
+
+struct lcd {
+	pthread_mutex_t lock;       /* guards pol */
+	struct lc_policy *pol;      /* the policy in force */
+	struct audit *audit;
+	struct metrics metrics;
+	struct upstream *up;
+	struct lc_secret_key *ingest; /* NULL without a camera face */
+	struct face *faces[LCD_FACES_MAX];
+	size_t nfaces;
+	atomic_uint_fast64_t next_request;
+	atomic_uint_fast64_t last_seq;
+	atomic_int stopping;
+};
+
+/* What a face's handlers get as their closure. */
+struct face_ctx {
+	struct lcd *d;
+	const char *name; /* the listener's name, as routes name it */
+	int role;         /* enum policy_role */
+};
+
+/* A new reference to the policy in force; drop it with policy_free(). */
+struct lc_policy *lcd_policy(struct lcd *d);
+
+/* Installs pol (taking the caller's reference) and drops the old one. */
+void lcd_set_policy(struct lcd *d, struct lc_policy *pol);
+
+/* Milliseconds since the epoch, and a monotonic clock in microseconds. */
+uint64_t lcd_now_ms(void);
+uint64_t lcd_mono_us(void);
+
+/* A sequence number larger than any given before, even across restarts
+ * (it starts from the clock in microseconds). */
+uint64_t lcd_next_seq(struct lcd *d);
+
+/* "r-<hex>", unique within this process. */
+void lcd_request_id(struct lcd *d, char out[LCD_REQUEST_ID_BYTES]);
+
+/* The three faces' request handlers. */
+enum MHD_Result assistant_access(void *cls, struct MHD_Connection *c,
+                                 const char *url, const char *method,
+                                 const char *version, const char *data,
+                                 size_t *data_size, void **req_cls);
+void assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                         enum MHD_RequestTerminationCode toe);
+enum MHD_Result camera_access(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *data,
+                              size_t *data_size, void **req_cls);
+void camera_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                      enum MHD_RequestTerminationCode toe);
+enum MHD_Result admin_access(void *cls, struct MHD_Connection *c,
+                             const char *url, const char *method,
+                             const char *version, const char *data,
+                             size_t *data_size, void **req_cls);
+void admin_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                     enum MHD_RequestTerminationCode toe);
+
+#endif

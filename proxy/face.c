@@ -1,0 +1,313 @@
+/*
+ * Listeners: libmicrohttpd on an epoll thread pool (suspend/resume needs
+ * it: see PITFALLS), TLS 1.2+ from the policy's PEM files, limits and
+ * timeouts always set, and client certificates checked in full.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <sodium.h>
+
+#include "face.h"
+#include "log.h"
+
+#define FACE_THREADS 2
+#define FACE_PEM_MAX (1u << 20)
+#define FACE_MEMORY_LIMIT (64u * 1024) /* per connection: headers and buffers */
+
+/* Not const: MHD's option items carry a plain void pointer. */
+static char tls_priorities[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+
+struct face {
+	struct MHD_Daemon *mhd;
+	char *name;
+	char *cert, *key, *ca; /* PEM; key in sodium_malloc'd memory */
+	size_t key_len;
+};
+
+/* Reads a PEM file into a NUL-terminated buffer; secret ones go to
+ * sodium_malloc'd memory.  NULL after logging why. */
+static char *
+read_pem(const char *path, int secret, size_t *len_out)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1) {
+		log_warn("%s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (size_t)st.st_size > FACE_PEM_MAX) {
+		log_warnx("%s: not a PEM file of a sane size", path);
+		goto fail;
+	}
+	buf = secret ? sodium_malloc((size_t)st.st_size + 1) : malloc((size_t)st.st_size + 1);
+	if (buf == NULL)
+		goto fail;
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn("read %s", path);
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	(void)close(fd);
+	if (len_out != NULL)
+		*len_out = off + 1;
+	return buf;
+fail:
+	(void)close(fd);
+	if (secret)
+		sodium_free(buf);
+	else
+		free(buf);
+	return NULL;
+}
+
+static void
+face_release(struct face *f)
+{
+	free(f->name);
+	free(f->cert);
+	free(f->ca);
+	sodium_free(f->key); /* wipes */
+	free(f);
+}
+
+/* Bridges libmicrohttpd's messages into our log. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_info("%s: %s", (const char *)cls, msg);
+}
+
+static int
+make_addr(const struct policy_listener *l, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, l->host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(l->port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, l->host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(l->port);
+		return 0;
+	}
+	log_warnx("listener %s: %s is not an IP address", l->name, l->host);
+	return -1;
+}
+
+static int
+load_tls(struct face *f, const struct policy_listener *l)
+{
+	if (l->plain)
+		return 0;
+	if ((f->cert = read_pem(l->cert, 0, NULL)) == NULL ||
+	    (f->key = read_pem(l->key, 1, &f->key_len)) == NULL)
+		return -1;
+	if (l->client_ca != NULL && (f->ca = read_pem(l->client_ca, 0, NULL)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+face_start(const struct policy_listener *l, const struct policy_limits *lim,
+           int listen_fd, const struct face_ops *ops, struct face **out)
+{
+	struct sockaddr_storage ss;
+	struct MHD_OptionItem opts[16];
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct face *f = calloc(1, sizeof(*f));
+	int n = 0;
+
+	if (f == NULL || (f->name = strdup(l->name)) == NULL)
+		goto fail;
+	if (listen_fd < 0 && make_addr(l, &ss) != 0)
+		goto fail;
+	if (load_tls(f, l) != 0)
+		goto fail;
+#define OPT(o, v, p) (opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) })
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, FACE_THREADS, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, (lim->idle_timeout_ms + 999) / 1000, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, FACE_MEMORY_LIMIT, NULL);
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, f->name);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)ops->completed, ops->cls);
+	if (listen_fd >= 0)
+		OPT(MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL);
+	else
+		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
+	if (!l->plain) {
+		flags |= MHD_USE_TLS;
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, f->cert);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, f->key);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, tls_priorities);
+		if (f->ca != NULL)
+			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, f->ca);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	if (((struct sockaddr *)&ss)->sa_family == AF_INET6 && listen_fd < 0)
+		flags |= MHD_USE_IPv6;
+	f->mhd = MHD_start_daemon(flags, 0, NULL, NULL, ops->access, ops->cls,
+	                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (f->mhd == NULL) {
+		log_warnx("listener %s: cannot listen on %s", l->name, l->listen);
+		goto fail;
+	}
+	*out = f;
+	return 0;
+fail:
+	if (f != NULL)
+		face_release(f);
+	return LC_EIO;
+}
+
+void
+face_quiesce(struct face *f)
+{
+	MHD_socket s;
+
+	if (f == NULL || f->mhd == NULL)
+		return;
+	s = MHD_quiesce_daemon(f->mhd);
+	if (s != MHD_INVALID_SOCKET)
+		(void)close(s);
+}
+
+void
+face_stop(struct face *f)
+{
+	if (f == NULL)
+		return;
+	if (f->mhd != NULL)
+		MHD_stop_daemon(f->mhd);
+	face_release(f);
+}
+
+uint16_t
+face_port(const struct face *f)
+{
+	const union MHD_DaemonInfo *i =
+		MHD_get_daemon_info(f->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+	return i != NULL ? i->port : 0;
+}
+
+const char *
+face_name(const struct face *f)
+{
+	return f->name;
+}
+
+int
+face_client_cert(struct MHD_Connection *c, uint8_t out[LC_DIGEST_BYTES])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *chain;
+	gnutls_session_t s;
+	unsigned int status = 1, n = 0;
+
+	if (ci == NULL || ci->tls_session == NULL)
+		return -1;
+	s = (gnutls_session_t)ci->tls_session;
+	if (gnutls_certificate_type_get(s) != GNUTLS_CRT_X509)
+		return -1;
+	/* A rogue self-signed certificate gives rc 0 with a non-zero status;
+	 * no certificate gives an empty chain.  Require all three. */
+	if (gnutls_certificate_verify_peers2(s, &status) != 0 || status != 0)
+		return -1;
+	chain = gnutls_certificate_get_peers(s, &n);
+	if (chain == NULL || n == 0)
+		return -1;
+	return lc_digest(chain[0].data, chain[0].size, out) == 0 ? 0 : -1;
+}
+
+const char *
+face_bearer(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                            MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return *h != '\0' ? h : NULL;
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+      const char *content_type)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO; /* out of memory: MHD closes the connection */
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result
+face_problem(struct MHD_Connection *c, unsigned status, const char *title)
+{
+	char body[256];
+	int n = snprintf(body, sizeof(body), "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%u}\n",
+	                 title, status);
+
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return MHD_NO;
+	return queue(c, status,
+	             MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY),
+	             "application/problem+json");
+}
+
+enum MHD_Result
+face_answer(struct MHD_Connection *c, unsigned status, const char *content_type,
+            void *buf, size_t len)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer_with_free_callback(len, buf, free);
+
+	if (r == NULL)
+		free(buf);
+	return queue(c, status, r, content_type);
+}

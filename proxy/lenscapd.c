@@ -1,0 +1,309 @@
+/*
+ * lenscapd: the proxy.  Loads the policy, opens the listeners it names,
+ * and waits for signals: SIGHUP reloads the policy atomically, SIGUSR1
+ * reopens the audit trail, SIGTERM and SIGINT stop.  See lenscapd(8).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <gnutls/gnutls.h>
+
+#include "cli.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "notify.h"
+
+#define DEFAULT_POLICY "/etc/lenscap/lenscap.json"
+#define DEFAULT_GRACE_S 10
+
+/* Keep in step with man/lenscapd.8; a test compares them. */
+static const char usage_text[] =
+	"usage: lenscapd [-ftv] [-A audit] [-c policy] [-g seconds] [-P portfile]\n"
+	"                [-p pidfile]\n"
+	"       lenscapd -h | --help | -V | --version\n"
+	"\n"
+	"  -A FILE     write the audit trail to FILE (default: standard error)\n"
+	"  -c PATH     the policy file or directory (default " DEFAULT_POLICY ")\n"
+	"  -f          stay in the foreground, log to standard error\n"
+	"  -g SECONDS  grace period for requests in flight on SIGTERM (default 10)\n"
+	"  -P FILE     write each listener's name and bound port to FILE\n"
+	"  -p FILE     write the process id to FILE\n"
+	"  -t          check the policy and exit\n"
+	"  -v          log more (twice: debug)\n"
+	"  -h, --help  show this help\n"
+	"  -V, --version  show the version\n";
+
+struct options {
+	const char *policy, *audit, *pidfile, *portfile;
+	int foreground, test, verbose;
+	unsigned grace_s;
+};
+
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	uint64_t v;
+	int c;
+
+	o->policy = DEFAULT_POLICY;
+	o->grace_s = DEFAULT_GRACE_S;
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(usage_text, stdout);
+		exit(0);
+	}
+	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
+		printf("lenscapd %s\n", PACKAGE_VERSION);
+		exit(0);
+	}
+	while ((c = getopt(argc, argv, "A:c:fg:P:p:tv")) != -1) {
+		switch (c) {
+		case 'A': o->audit = optarg; break;
+		case 'c': o->policy = optarg; break;
+		case 'f': o->foreground = 1; break;
+		case 'P': o->portfile = optarg; break;
+		case 'p': o->pidfile = optarg; break;
+		case 't': o->test = 1; break;
+		case 'v': o->verbose++; break;
+		case 'g':
+			if (cli_parse_u64(optarg, &v) != 0 || v > 3600) {
+				fprintf(stderr, "lenscapd: -g takes seconds, at most 3600\n");
+				return -1;
+			}
+			o->grace_s = (unsigned)v;
+			break;
+		default:
+			fputs(usage_text, stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes "name port" lines for every listener, atomically. */
+static int
+write_ports(struct lcd *d, const char *path)
+{
+	char text[1024];
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nfaces; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %u\n",
+		                      face_name(d->faces[i]), face_port(d->faces[i]));
+	return cli_write_all(path, text, n);
+}
+
+static int
+write_pid(const char *path)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+
+	return cli_write_all(path, text, (size_t)n);
+}
+
+static struct face_ctx ctxs[LCD_FACES_MAX];
+
+/* Starts one face per listener of the policy. */
+static int
+start_faces(struct lcd *d, const struct lc_policy *pol)
+{
+	size_t n = policy_listener_count(pol);
+
+	if (n > LCD_FACES_MAX) {
+		log_warnx("at most %d listeners", LCD_FACES_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_listener *l = policy_listener(pol, i);
+		struct face_ops ops;
+
+		ctxs[i] = (struct face_ctx){ .d = d, .name = l->name, .role = l->role };
+		if (l->role == POLICY_ROLE_ASSISTANT)
+			ops = (struct face_ops){ assistant_access, assistant_completed, &ctxs[i] };
+		else if (l->role == POLICY_ROLE_CAMERA)
+			ops = (struct face_ops){ camera_access, camera_completed, &ctxs[i] };
+		else
+			ops = (struct face_ops){ admin_access, admin_completed, &ctxs[i] };
+		if (face_start(l, policy_limits(pol), -1, &ops, &d->faces[d->nfaces]) != 0)
+			return -1;
+		d->nfaces++;
+		log_info("listening: %s on %s%s", l->name, l->listen,
+		         l->plain ? " (plain HTTP)" : "");
+	}
+	return 0;
+}
+
+static int
+load_ingest(struct lcd *d, const struct lc_policy *pol)
+{
+	const char *path = policy_ingest_key(pol);
+	int rc;
+
+	if (path == NULL)
+		return 0;
+	if ((rc = lc_key_load_secret(path, &d->ingest)) != 0) {
+		log_warnx("ingest key %s: %s", path,
+		          rc == LC_EIO ? strerror(errno) : lc_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGHUP: a new policy takes effect whole, or not at all. */
+static void
+reload(struct lcd *d, const char *path)
+{
+	struct audit_event ev = { .event = "reload" };
+	struct lc_policy *pol = NULL;
+
+	(void)notify_reloading();
+	if (policy_load(path, &pol, stderr) != 0) {
+		d->metrics.reload_failures++;
+		ev.detail = "refused: the old policy stays in force";
+		log_warnx("reload of %s refused; the old policy stays in force", path);
+	} else {
+		lcd_set_policy(d, pol);
+		d->metrics.reloads++;
+		ev.detail = "policy in force";
+		log_info("reloaded %s", path);
+	}
+	(void)audit_log(d->audit, &ev);
+	(void)notify_send("READY=1");
+}
+
+/* SIGTERM: stop accepting, give requests in flight the grace period,
+ * then cancel what is left (which resumes every suspended connection)
+ * and stop. */
+static void
+shut_down(struct lcd *d, unsigned grace_s)
+{
+	d->stopping = 1;
+	(void)notify_send("STOPPING=1");
+	for (size_t i = 0; i < d->nfaces; i++)
+		face_quiesce(d->faces[i]);
+	for (unsigned t = 0; t < grace_s * 10 && d->metrics.active_streams > 0; t++)
+		usleep(100000);
+	upstream_free(d->up);
+	d->up = NULL;
+	for (size_t i = 0; i < d->nfaces; i++)
+		face_stop(d->faces[i]);
+	d->nfaces = 0;
+}
+
+static int
+serve(struct lcd *d, const struct options *o)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	(void)notify_send("READY=1");
+	log_info("ready");
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			reload(d, o->policy);
+		else if (sig == SIGUSR1)
+			(void)audit_reopen(d->audit);
+		else
+			break;
+	}
+	log_info("stopping");
+	shut_down(d, o->grace_s);
+	return 0;
+}
+
+/* Blocks the signals that serve() waits for, in every thread to come. */
+static void
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static int
+start(struct lcd *d, const struct options *o)
+{
+	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d, d->pol) != 0 ||
+	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
+	    start_faces(d, d->pol) != 0)
+		return -1;
+	if (o->portfile != NULL && write_ports(d, o->portfile) != 0)
+		return -1;
+	if (o->pidfile != NULL && write_pid(o->pidfile) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+release(struct lcd *d, const struct options *o)
+{
+	if (d->up != NULL || d->nfaces > 0)
+		shut_down(d, 0);
+	lc_key_free(d->ingest);
+	audit_close(d->audit);
+	policy_free(d->pol);
+	if (o->pidfile != NULL)
+		(void)unlink(o->pidfile);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct lcd d;
+	struct options o = { 0 };
+	struct lc_policy *pol = NULL;
+	int ret = 1;
+
+	if (parse_options(argc, argv, &o) != 0)
+		return 2;
+	log_init("lenscapd", o.verbose > 1 ? LOG_LEVEL_DEBUG : o.verbose ? LOG_LEVEL_INFO
+	                                                         : LOG_LEVEL_WARN, 0);
+	if (policy_load(o.policy, &pol, stderr) != 0) {
+		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
+		return 1;
+	}
+	if (o.test) {
+		printf("%s: policy OK\n", o.policy);
+		policy_free(pol);
+		return 0;
+	}
+	if (!o.foreground && daemon(1, 0) == -1)
+		fatal("daemon");
+	if (!o.foreground)
+		log_init("lenscapd", log_get_level(), 1);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+	block_signals();
+	pthread_mutex_init(&d.lock, NULL);
+	d.pol = pol;
+	if (start(&d, &o) == 0)
+		ret = serve(&d, &o);
+	release(&d, &o);
+	curl_global_cleanup();
+	return ret;
+}

@@ -1,0 +1,206 @@
+#!/bin/bash
+# The Xiaomi 2019 incident, for real: nginx stores the sealed frames
+# (WebDAV PUT) and fronts them with a proxy_cache whose key ignores the
+# device.  Six cameras of three accounts push through lenscapd's camera
+# face with client certificates; each account's assistant fetches its
+# cameras through the assistant face.  The backend serves foreign frames;
+# lenscapd must deliver none of them, and audit every drop.
+. "$top_srcdir/tests/integration/lib.sh"
+L="$top_builddir/proxy/lenscap"
+mkdir -p "$T/pki" "$T/store" "$T/nginx" "$T/frames" "$T/got" || bail mkdir
+chmod 755 "$T"
+
+# --- a throwaway PKI ---------------------------------------------------
+make_ca "$T/pki" ca && make_ca "$T/pki" rogue-ca || bail "CA"
+make_cert "$T/pki" ca server server && make_cert "$T/pki" ca backend server || bail cert
+for n in 1 2 3 4 5 6; do make_cert "$T/pki" ca "cam-$n" client || bail "cam-$n cert"; done
+make_cert "$T/pki" rogue-ca rogue client || bail "rogue cert"
+"$L" keygen -o "$T/pki/ingest" >/dev/null || bail keygen
+
+# --- the vendor backend: nginx with the bug ----------------------------
+STORE=$(free_port); FRONT=$(free_port)
+user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
+cat > "$T/nginx/nginx.conf" <<EOT
+$user
+worker_processes 1;
+error_log $T/nginx/error.log;
+pid $T/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log $T/nginx/access.log;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fastcgi;
+  uwsgi_temp_path $T/nginx/uwsgi;
+  scgi_temp_path $T/nginx/scgi;
+  proxy_cache_path $T/nginx/cache keys_zone=stills:1m;
+  server {   # the frame store
+    listen 127.0.0.1:$STORE;
+    root $T/store;
+    client_max_body_size 8m;
+    location /frames/ { dav_methods PUT; create_full_put_path on; }
+  }
+  server {   # the vendor's front, with a cache keyed without the device
+    listen 127.0.0.1:$FRONT ssl;
+    ssl_certificate $T/pki/backend.crt;
+    ssl_certificate_key $T/pki/backend.key;
+    client_max_body_size 8m;
+    location /frames/ {
+      proxy_pass http://127.0.0.1:$STORE;
+      proxy_cache stills;
+      proxy_cache_key "latest-still";
+      proxy_cache_valid 200 1h;
+    }
+  }
+}
+EOT
+start_nginx "$T/nginx/nginx.conf"
+wait_port "$STORE" && wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
+
+# --- the policy ---------------------------------------------------------
+devices=""; sessions=""
+for n in 1 2 3 4 5 6; do
+	devices="$devices\"cam-$n\": { \"auth\": { \"cert_sha256\": \"$(cert_digest "$T/pki/cam-$n.crt")\" } },"
+done
+for a in 1 2 3; do
+	sessions="$sessions{ \"token_sha256\": \"$(token_digest "token-of-account-$a")\", \"account\": \"acct-$a\" },"
+done
+write_policy() { # ACCT1_DEVICES
+cat > "$T/policy.json" <<EOT
+{
+  "listeners": {
+    "assistant": { "listen": "127.0.0.1:0",
+                   "tls": { "cert": "pki/server.crt", "key": "pki/server.key" } },
+    "camera": { "listen": "127.0.0.1:0",
+                "tls": { "cert": "pki/server.crt", "key": "pki/server.key",
+                         "client_ca": "pki/ca.crt" } },
+    "admin": { "listen": "127.0.0.1:0", "plain": true }
+  },
+  "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" },
+  "ingest_key": "pki/ingest.sec",
+  "keys": [ { "public_file": "pki/ingest.pub", "devices": ["*"] } ],
+  "devices": { ${devices%,} },
+  "accounts": { "acct-1": { "devices": [$1] },
+                "acct-2": { "devices": ["cam-3", "cam-4"] },
+                "acct-3": { "devices": ["cam-5", "cam-6"] } },
+  "sessions": { "static": [ ${sessions%,} ] },
+  "routes": [
+    { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
+      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+      "freshness_ms": 600000, "content_types": ["image/jpeg"] },
+    { "face": "camera", "method": "PUT", "path": "/v1/cameras/{device}/snapshot",
+      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+      "content_types": ["image/jpeg"] }
+  ],
+  "limits": { "max_frame_bytes": 1048576 }
+}
+EOT
+}
+write_policy '"cam-1", "cam-2"'
+ok "lenscapd -t accepts the policy" "$LENSCAPD" -t -c "$T/policy.json"
+start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
+A=$(port_of assistant); C=$(port_of camera); M=$(port_of admin)
+
+# --- cameras push one still each ------------------------------------------
+# A synthetic JPEG that carries its true device in a COM segment.
+frame() { printf '\377\330\377\376\000\040lenscap-truth device=%-8s\377\333' "$1"
+	  head -c 20000 /dev/urandom; printf '\377\331'; }
+put() { # CERT DEVICE FILE -> HTTP status
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" \
+		${1:+--cert "$T/pki/$1.crt" --key "$T/pki/$1.key"} \
+		-X PUT -H 'Content-Type: image/jpeg' --data-binary @"$3" \
+		"https://127.0.0.1:$C/v1/cameras/$2/snapshot"
+}
+pushed=0
+for n in 1 2 3 4 5 6; do
+	frame "cam-$n" > "$T/frames/cam-$n.jpg"
+	[ "$(put "cam-$n" "cam-$n" "$T/frames/cam-$n.jpg")" = 201 ] && pushed=$((pushed + 1))
+done
+is "six cameras pushed a still each (201)" "$pushed" 6
+sealed_ok=0
+for n in 1 2 3 4 5 6; do
+	"$L" open -k "$T/pki/ingest.pub" -d "cam-$n" -i "$T/store/frames/cam-$n/latest.lcf" \
+		-o "$T/opened" 2>/dev/null && cmp -s "$T/opened" "$T/frames/cam-$n.jpg" &&
+		sealed_ok=$((sealed_ok + 1))
+done
+is "the store holds six frames sealed for their own device" "$sealed_ok" 6
+
+# --- camera-face authentication -------------------------------------------
+is "no client certificate: 401" "$(put "" cam-1 "$T/frames/cam-1.jpg")" 401
+is "a certificate from another CA: 401" "$(put rogue cam-1 "$T/frames/cam-1.jpg")" 401
+is "cam-2's certificate pushing for cam-1: 403" "$(put cam-2 cam-1 "$T/frames/cam-1.jpg")" 403
+ok "the 403 is in the audit trail" grep -q '"event":"deny".*"device":"cam-1".*"envelope_device":"cam-2"' "$T/audit.log"
+
+# --- assistants fetch through lenscapd --------------------------------------
+get() { # TOKEN DEVICE OUT -> HTTP status
+	curl -s -o "$3" -w '%{http_code}' --cacert "$T/pki/ca.crt" \
+		${1:+-H "Authorization: Bearer $1"} \
+		"https://127.0.0.1:$A/v1/cameras/$2/snapshot"
+}
+delivered=0; dropped=0; leaked=0; other=0
+for round in 1 2 3; do
+	for a in 1 2 3; do
+		for n in $(( 2 * a - 1 )) $(( 2 * a )); do
+			code=$(get "token-of-account-$a" "cam-$n" "$T/got/body")
+			case $code in
+			200)	delivered=$((delivered + 1))
+				truth=$(grep -ao 'lenscap-truth device=cam-[0-9]' "$T/got/body" | cut -d= -f2)
+				if [ "$truth" != "cam-$n" ] || ! cmp -s "$T/got/body" "$T/frames/cam-$n.jpg"; then
+					leaked=$((leaked + 1))
+				fi ;;
+			502)	dropped=$((dropped + 1))
+				grep -q '"title":"frame refused"' "$T/got/body" || other=$((other + 1))
+				grep -aq 'lenscap-truth' "$T/got/body" && leaked=$((leaked + 1)) ;;
+			*)	other=$((other + 1)) ;;
+			esac
+		done
+	done
+done
+# The proof that the test bites: the backend itself serves foreign frames.
+foreign=0
+for n in 1 2 3 4 5 6; do
+	curl -s --cacert "$T/pki/ca.crt" -o "$T/got/direct" "https://127.0.0.1:$FRONT/frames/cam-$n/latest.lcf"
+	"$L" inspect -i "$T/got/direct" 2>/dev/null | grep -q "\"device\": \"cam-$n\"" || foreign=$((foreign + 1))
+done
+echo "# delivered $delivered, dropped $dropped, backend foreign $foreign/6, leaked $leaked"
+is "frames delivered to the wrong session" "$leaked" 0
+ok "the backend serves foreign frames (the bug is live)" test "$foreign" -ge 5
+ok "lenscapd dropped frames" test "$dropped" -ge 10
+is "every answer was 200 or a 502 problem" "$other" 0
+is "the right frames still got through" "$((delivered + dropped))" 18
+is "every drop is audited as device_mismatch" \
+	"$(grep -c '"event":"drop".*"reason":"device_mismatch"' "$T/audit.log")" "$dropped"
+ok "no token or image byte in the audit trail" sh -c "! grep -aqE 'token-of-account|lenscap-truth' '$T/audit.log'"
+
+# --- sessions ---------------------------------------------------------------
+is "no token: 401" "$(get "" cam-1 "$T/got/x")" 401
+is "unknown token: 401" "$(get wrong-token cam-1 "$T/got/x")" 401
+is "another account's camera: 404, not 403" "$(get token-of-account-1 cam-3 "$T/got/x")" 404
+is "a device that does not exist: 404" "$(get token-of-account-1 cam-9 "$T/got/x")" 404
+is "path traversal: 404" "$(curl -s -o /dev/null -w '%{http_code}' --path-as-is --cacert "$T/pki/ca.crt" \
+	-H 'Authorization: Bearer token-of-account-1' "https://127.0.0.1:$A/v1/cameras/../cam-1/snapshot")" 404
+
+# --- metrics and health -------------------------------------------------------
+curl -s "http://127.0.0.1:$M/metrics" > "$T/metrics"
+ok "metrics count the drops" grep -q "^lenscap_frames_dropped_total{reason=\"device_mismatch\"} $dropped\$" "$T/metrics"
+ok "metrics count the relayed frames" grep -q "^lenscap_frames_relayed_total $delivered\$" "$T/metrics"
+is "healthz" "$(curl -s "http://127.0.0.1:$M/healthz")" ok
+
+# --- reload: revoke cam-1 from acct-1; a bad policy changes nothing ----------
+write_policy '"cam-2"'
+kill -HUP "$LENSCAPD_PID"
+for _ in $(seq 50); do grep -q '"event":"reload","detail":"policy in force"' "$T/audit.log" && break; sleep 0.1; done
+is "after the reload cam-1 is gone for acct-1: 404" "$(get token-of-account-1 cam-1 "$T/got/x")" 404
+echo '{ "listeners": ' > "$T/policy.json"
+kill -HUP "$LENSCAPD_PID"
+for _ in $(seq 50); do grep -q '"detail":"refused' "$T/audit.log" && break; sleep 0.1; done
+ok "a bad policy is refused and audited" grep -q '"event":"reload","detail":"refused' "$T/audit.log"
+is "the old policy stays in force" "$(get token-of-account-1 cam-1 "$T/got/x")" 404
+ok "and the daemon is still serving" test "$(curl -s "http://127.0.0.1:$M/healthz")" = ok
+
+# --- SIGTERM -------------------------------------------------------------
+kill -TERM "$LENSCAPD_PID"
+wait "$LENSCAPD_PID"
+is "SIGTERM: exit 0" "$?" 0
+ok "the pid file is removed" test ! -e "$T/lenscapd.pid"
+done_testing
