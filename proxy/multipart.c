@@ -502,19 +502,20 @@ step_body(struct mp_parser *p)
 	if (hit == NULL) {
 		if (n >= p->dlen && n - (p->dlen - 1) > p->scan)
 			p->scan = n - (p->dlen - 1);
+		/* Content-Length first, whatever the chunking: cl <= max */
+		if (p->has_cl && n >= p->cl + 2 + p->dlen)
+			return MP_E_LENGTH;
 		/* the body is at least scan - 2 bytes long */
 		if (p->scan > p->max_part + 2)
 			return MP_E_TOO_LARGE;
-		if (p->has_cl && n >= p->cl + 2 + p->dlen)
-			return MP_E_LENGTH;
 		return STEP_MORE;
 	}
 	at = (size_t)(hit - d);
 	p->body_len = at >= 2 ? at - 2 : 0;
-	if (p->body_len > p->max_part)
-		return MP_E_TOO_LARGE;
 	if (p->has_cl && p->body_len != p->cl)
 		return MP_E_LENGTH;
+	if (p->body_len > p->max_part)
+		return MP_E_TOO_LARGE;
 	p->pending = 1;
 	p->tail_at = at + p->dlen;
 	p->scan = 0;
