@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "gate.h"
 #include "log.h"
+#include "relay_mjpeg.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
 
@@ -33,6 +34,7 @@ struct areq {
 	uint8_t *buf;
 	size_t len, cap, max;
 	uint64_t t0_us;
+	struct mjpeg *stream;        /* an MJPEG route's relay */
 };
 
 static void
@@ -213,6 +215,13 @@ start(struct areq *r, const char *url, const char *method)
 	ret = authorize(r, url, method, &go_on);
 	if (!go_on)
 		return ret;
+	if (r->route->media == LC_KIND_MJPEG) {
+		struct mjpeg_start ms = { .fc = r->fc, .conn = r->conn,
+			.pol = policy_ref(r->pol), .route = r->route,
+			.account = r->account, .device = r->device, .rid = r->rid };
+		r->state = A_DONE;
+		return mjpeg_start(&ms, &r->stream);
+	}
 	if (r->route->media != LC_KIND_SNAPSHOT)
 		return answer_problem(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
 	if (policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
@@ -281,6 +290,7 @@ assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 	if (r == NULL)
 		return;
+	mjpeg_detach(r->stream);
 	pthread_mutex_lock(&r->lock);
 	r->conn = NULL;
 	if (r->upstream_live)

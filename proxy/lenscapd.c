@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
+#include "relay_mjpeg.h"
 
 #define DEFAULT_POLICY "/etc/lenscap/lenscap.json"
 #define DEFAULT_GRACE_S 10
@@ -195,6 +196,7 @@ shut_down(struct lcd *d, unsigned grace_s)
 		face_quiesce(d->faces[i]);
 	for (unsigned t = 0; t < grace_s * 10 && d->metrics.active_streams > 0; t++)
 		usleep(100000);
+	mjpeg_watchdog_stop(); /* ends every stream and resumes it */
 	upstream_free(d->up);
 	d->up = NULL;
 	for (size_t i = 0; i < d->nfaces; i++)
@@ -250,7 +252,7 @@ start(struct lcd *d, const struct options *o)
 {
 	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d, d->pol) != 0 ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
-	    start_faces(d, d->pol) != 0)
+	    mjpeg_watchdog_start(d) != 0 || start_faces(d, d->pol) != 0)
 		return -1;
 	if (o->portfile != NULL && write_ports(d, o->portfile) != 0)
 		return -1;

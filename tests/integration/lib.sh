@@ -121,3 +121,116 @@ start_lenscapd() {
 }
 
 port_of() { awk -v n="$1" '$1 == n { print $2 }' "$T/ports"; }
+
+# --- the scenario shared by the tests ----------------------------------------
+# Six cameras (cam-1..6) of three accounts (acct-N sees cam-2N-1, cam-2N),
+# session tokens "token-of-account-N", one CA for every certificate, a
+# rogue CA, and lenscapd's ingest key.
+L="$top_builddir/proxy/lenscap"
+
+setup_pki() {
+	mkdir -p "$T/pki" "$T/store" "$T/nginx" "$T/frames" "$T/got" || bail mkdir
+	chmod 755 "$T"
+	make_ca "$T/pki" ca && make_ca "$T/pki" rogue-ca || bail "CA"
+	make_cert "$T/pki" ca server server && make_cert "$T/pki" ca backend server || bail cert
+	for n in 1 2 3 4 5 6; do make_cert "$T/pki" ca "cam-$n" client || bail "cam-$n cert"; done
+	make_cert "$T/pki" rogue-ca rogue client || bail "rogue cert"
+	"$L" keygen -o "$T/pki/ingest" >/dev/null || bail keygen
+}
+
+# setup_nginx FRAMES_DIRECTIVES STREAMS_DIRECTIVES: the vendor backend.  A
+# plain store (WebDAV PUT) and a TLS front that proxies /frames/ to it with
+# FRAMES_DIRECTIVES (say, a cache) and serves /streams/ from the store with
+# STREAMS_DIRECTIVES (say, limit_rate).  Sets STORE and FRONT.
+setup_nginx() {
+	STORE=$(free_port); FRONT=$(free_port)
+	user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
+	cat > "$T/nginx/nginx.conf" <<EOT
+$user
+worker_processes 1;
+error_log $T/nginx/error.log;
+pid $T/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log $T/nginx/access.log;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fastcgi;
+  uwsgi_temp_path $T/nginx/uwsgi;
+  scgi_temp_path $T/nginx/scgi;
+  proxy_cache_path $T/nginx/cache keys_zone=stills:1m;
+  server {   # the frame store
+    listen 127.0.0.1:$STORE;
+    root $T/store;
+    client_max_body_size 8m;
+    location /frames/ { dav_methods PUT; create_full_put_path on; }
+  }
+  server {   # the vendor's front
+    listen 127.0.0.1:$FRONT ssl;
+    ssl_certificate $T/pki/backend.crt;
+    ssl_certificate_key $T/pki/backend.key;
+    client_max_body_size 8m;
+    location /frames/ { proxy_pass http://127.0.0.1:$STORE; $1 }
+    location /streams/ {
+      root $T/store;
+      default_type "multipart/x-mixed-replace; boundary=vendor-boundary";
+      $2
+    }
+  }
+}
+EOT
+	start_nginx "$T/nginx/nginx.conf"
+	wait_port "$STORE" && wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
+}
+
+# write_policy ACCT1_DEVICES [LIMITS]: the scenario's policy in $T/policy.json.
+write_policy() {
+	devices=""; sessions=""
+	for n in 1 2 3 4 5 6; do
+		devices="$devices\"cam-$n\": { \"auth\": { \"cert_sha256\": \"$(cert_digest "$T/pki/cam-$n.crt")\" } },"
+	done
+	for a in 1 2 3; do
+		sessions="$sessions{ \"token_sha256\": \"$(token_digest "token-of-account-$a")\", \"account\": \"acct-$a\" },"
+	done
+	cat > "$T/policy.json.new" <<EOT
+{
+  "listeners": {
+    "assistant": { "listen": "127.0.0.1:0",
+                   "tls": { "cert": "pki/server.crt", "key": "pki/server.key" } },
+    "camera": { "listen": "127.0.0.1:0",
+                "tls": { "cert": "pki/server.crt", "key": "pki/server.key",
+                         "client_ca": "pki/ca.crt" } },
+    "admin": { "listen": "127.0.0.1:0", "plain": true }
+  },
+  "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" },
+  "ingest_key": "pki/ingest.sec",
+  "keys": [ { "public_file": "pki/ingest.pub", "devices": ["*"] } ],
+  "devices": { ${devices%,} },
+  "accounts": { "acct-1": { "devices": [$1] },
+                "acct-2": { "devices": ["cam-3", "cam-4"] },
+                "acct-3": { "devices": ["cam-5", "cam-6"] } },
+  "sessions": { "static": [ ${sessions%,} ] },
+  "routes": [
+    { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
+      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+      "freshness_ms": 600000, "content_types": ["image/jpeg"] },
+    { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/live",
+      "backend": "/streams/{device}/live.mjpeg", "media": "mjpeg",
+      "freshness_ms": 600000, "content_types": ["image/jpeg"] },
+    { "face": "camera", "method": "PUT", "path": "/v1/cameras/{device}/snapshot",
+      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+      "content_types": ["image/jpeg"] }
+  ],
+  "limits": { "max_frame_bytes": 1048576 ${2:+, $2} }
+}
+EOT
+	mv "$T/policy.json.new" "$T/policy.json"
+}
+
+# frame DEVICE [N]: a synthetic JPEG carrying its true device (and frame
+# number) in a COM segment, so that a receiver knows the ground truth.
+frame() {
+	printf '\377\330\377\376\000\050lenscap-truth device=%-8s frame=%-6s\377\333' "$1" "${2:-0}"
+	head -c "${FRAME_BYTES:-20000}" /dev/urandom
+	printf '\377\331'
+}

@@ -6,105 +6,15 @@
 # cameras through the assistant face.  The backend serves foreign frames;
 # lenscapd must deliver none of them, and audit every drop.
 . "$top_srcdir/tests/integration/lib.sh"
-L="$top_builddir/proxy/lenscap"
-mkdir -p "$T/pki" "$T/store" "$T/nginx" "$T/frames" "$T/got" || bail mkdir
-chmod 755 "$T"
-
-# --- a throwaway PKI ---------------------------------------------------
-make_ca "$T/pki" ca && make_ca "$T/pki" rogue-ca || bail "CA"
-make_cert "$T/pki" ca server server && make_cert "$T/pki" ca backend server || bail cert
-for n in 1 2 3 4 5 6; do make_cert "$T/pki" ca "cam-$n" client || bail "cam-$n cert"; done
-make_cert "$T/pki" rogue-ca rogue client || bail "rogue cert"
-"$L" keygen -o "$T/pki/ingest" >/dev/null || bail keygen
-
-# --- the vendor backend: nginx with the bug ----------------------------
-STORE=$(free_port); FRONT=$(free_port)
-user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
-cat > "$T/nginx/nginx.conf" <<EOT
-$user
-worker_processes 1;
-error_log $T/nginx/error.log;
-pid $T/nginx/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log $T/nginx/access.log;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fastcgi;
-  uwsgi_temp_path $T/nginx/uwsgi;
-  scgi_temp_path $T/nginx/scgi;
-  proxy_cache_path $T/nginx/cache keys_zone=stills:1m;
-  server {   # the frame store
-    listen 127.0.0.1:$STORE;
-    root $T/store;
-    client_max_body_size 8m;
-    location /frames/ { dav_methods PUT; create_full_put_path on; }
-  }
-  server {   # the vendor's front, with a cache keyed without the device
-    listen 127.0.0.1:$FRONT ssl;
-    ssl_certificate $T/pki/backend.crt;
-    ssl_certificate_key $T/pki/backend.key;
-    client_max_body_size 8m;
-    location /frames/ {
-      proxy_pass http://127.0.0.1:$STORE;
-      proxy_cache stills;
-      proxy_cache_key "latest-still";
-      proxy_cache_valid 200 1h;
-    }
-  }
-}
-EOT
-start_nginx "$T/nginx/nginx.conf"
-wait_port "$STORE" && wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
-
-# --- the policy ---------------------------------------------------------
-devices=""; sessions=""
-for n in 1 2 3 4 5 6; do
-	devices="$devices\"cam-$n\": { \"auth\": { \"cert_sha256\": \"$(cert_digest "$T/pki/cam-$n.crt")\" } },"
-done
-for a in 1 2 3; do
-	sessions="$sessions{ \"token_sha256\": \"$(token_digest "token-of-account-$a")\", \"account\": \"acct-$a\" },"
-done
-write_policy() { # ACCT1_DEVICES
-cat > "$T/policy.json" <<EOT
-{
-  "listeners": {
-    "assistant": { "listen": "127.0.0.1:0",
-                   "tls": { "cert": "pki/server.crt", "key": "pki/server.key" } },
-    "camera": { "listen": "127.0.0.1:0",
-                "tls": { "cert": "pki/server.crt", "key": "pki/server.key",
-                         "client_ca": "pki/ca.crt" } },
-    "admin": { "listen": "127.0.0.1:0", "plain": true }
-  },
-  "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" },
-  "ingest_key": "pki/ingest.sec",
-  "keys": [ { "public_file": "pki/ingest.pub", "devices": ["*"] } ],
-  "devices": { ${devices%,} },
-  "accounts": { "acct-1": { "devices": [$1] },
-                "acct-2": { "devices": ["cam-3", "cam-4"] },
-                "acct-3": { "devices": ["cam-5", "cam-6"] } },
-  "sessions": { "static": [ ${sessions%,} ] },
-  "routes": [
-    { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
-      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
-      "freshness_ms": 600000, "content_types": ["image/jpeg"] },
-    { "face": "camera", "method": "PUT", "path": "/v1/cameras/{device}/snapshot",
-      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
-      "content_types": ["image/jpeg"] }
-  ],
-  "limits": { "max_frame_bytes": 1048576 }
-}
-EOT
-}
+setup_pki
+XIAOMI_CACHE='proxy_cache stills; proxy_cache_key "latest-still"; proxy_cache_valid 200 1h;'
+setup_nginx "$XIAOMI_CACHE" ""
 write_policy '"cam-1", "cam-2"'
 ok "lenscapd -t accepts the policy" "$LENSCAPD" -t -c "$T/policy.json"
 start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
 A=$(port_of assistant); C=$(port_of camera); M=$(port_of admin)
 
 # --- cameras push one still each ------------------------------------------
-# A synthetic JPEG that carries its true device in a COM segment.
-frame() { printf '\377\330\377\376\000\040lenscap-truth device=%-8s\377\333' "$1"
-	  head -c 20000 /dev/urandom; printf '\377\331'; }
 put() { # CERT DEVICE FILE -> HTTP status
 	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" \
 		${1:+--cert "$T/pki/$1.crt" --key "$T/pki/$1.key"} \

@@ -1,0 +1,451 @@
+/*
+ * The MJPEG relay.  Bytes from the backend (upstream thread) go through
+ * the multipart parser; every part is a sealed frame that must pass the
+ * gate under the policy in force at that moment, so a reload that revokes
+ * the device ends the stream at once.  Verified frames wait in a small
+ * buffer until libmicrohttpd's reader takes them; the reader suspends the
+ * connection when there is nothing to send and the producer resumes it.
+ * A watchdog notices clients that left while suspended (PITFALLS).
+ */
+#define _GNU_SOURCE /* POLLRDHUP */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "gate.h"
+#include "log.h"
+#include "multipart.h"
+#include "relay_mjpeg.h"
+
+#define OUT_BLOCK 32768
+#define STOP_DROPS 2 /* a part callback's code: stop the stream */
+
+struct mjpeg {
+	struct face_ctx *fc;
+	pthread_mutex_t lock;
+	int refs;                   /* request, upstream, response */
+	struct MHD_Connection *conn; /* NULL once MHD completed the request */
+	int suspended;
+	int upstream_live;
+	int ended;                  /* 0 running, 1 ended well, -1 cut */
+	struct upstream_req up;
+	struct mp_parser *mp;
+	struct gate_stream gs;
+	unsigned drops_row, drops_max;
+	uint8_t *out;               /* verified frames, ready to send */
+	size_t out_len, out_off, out_max;
+	struct lc_policy *pol;
+	const struct policy_route *route;
+	const char *account;
+	char device[LC_DEVICE_MAX + 1];
+	char rid[LCD_REQUEST_ID_BYTES];
+	char boundary[40];
+	uint64_t last_frame_us, idle_us;
+	struct mjpeg *next, *prev;  /* the watchdog's list */
+};
+
+static struct {
+	pthread_mutex_t lock; /* before any stream's lock */
+	struct mjpeg *head;
+	pthread_t thread;
+	int running;
+	struct lcd *d;
+} wd = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+mjpeg_unref(struct mjpeg *m)
+{
+	int last;
+
+	pthread_mutex_lock(&m->lock);
+	last = --m->refs == 0;
+	pthread_mutex_unlock(&m->lock);
+	if (!last)
+		return;
+	pthread_mutex_lock(&wd.lock);
+	if (m->prev != NULL)
+		m->prev->next = m->next;
+	else if (wd.head == m)
+		wd.head = m->next;
+	if (m->next != NULL)
+		m->next->prev = m->prev;
+	pthread_mutex_unlock(&wd.lock);
+	m->fc->d->metrics.active_streams--;
+	mp_parser_free(m->mp);
+	policy_free(m->pol);
+	free(m->out);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+/* Under m->lock: wake the reader if it sleeps. */
+static void
+wake(struct mjpeg *m)
+{
+	if (m->suspended && m->conn != NULL) {
+		m->suspended = 0;
+		MHD_resume_connection(m->conn);
+	}
+}
+
+static void
+audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
+           const char *detail)
+{
+	struct audit_event ev = {
+		.event = "drop", .request_id = m->rid, .face = m->fc->name,
+		.route = m->route->path, .account = m->account, .device = m->device,
+		.reason = why, .detail = detail,
+	};
+
+	if (env != NULL && env->header != NULL) {
+		ev.envelope_device = env->device;
+		ev.key_id = env->key_id;
+		ev.has_seq = 1;
+		ev.seq = env->seq;
+	}
+	m->fc->d->metrics.frames_dropped[why]++;
+	(void)audit_log(m->fc->d->audit, &ev);
+}
+
+/* Appends one verified frame as a part, unless the client lags so far
+ * that a whole frame is waiting already (then this one is skipped). */
+static void
+queue_frame(struct mjpeg *m, const char *ctype, const uint8_t *body, size_t len)
+{
+	char head[256];
+	size_t hlen;
+
+	if (mp_write_part_header(head, sizeof(head), m->boundary, ctype, len, &hlen) != 0)
+		return;
+	pthread_mutex_lock(&m->lock);
+	if (m->out_len - m->out_off + hlen + len + 2 <= m->out_max) {
+		if (m->out_off > 0) {
+			memmove(m->out, m->out + m->out_off, m->out_len - m->out_off);
+			m->out_len -= m->out_off;
+			m->out_off = 0;
+		}
+		memcpy(m->out + m->out_len, head, hlen);
+		memcpy(m->out + m->out_len + hlen, body, len);
+		memcpy(m->out + m->out_len + hlen + len, "\r\n", 2);
+		m->out_len += hlen + len + 2;
+		m->fc->d->metrics.frames_relayed++;
+	}
+	wake(m);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Upstream thread: one sealed frame from the backend's stream. */
+static int
+on_part(void *arg, const struct mp_part *part)
+{
+	struct mjpeg *m = arg;
+	struct gate_request req = { .account = m->account, .device = m->device,
+	                            .route = m->route };
+	struct lc_envelope env;
+	struct lc_policy *now = lcd_policy(m->fc->d);
+	enum lc_drop why;
+
+	memset(&env, 0, sizeof(env));
+	why = gate_frame(now, &req, part->body, part->body_len, &env, &m->gs,
+	                 lcd_now_ms());
+	policy_free(now);
+	if (why != LC_DROP_NONE) {
+		audit_drop(m, why, &env, NULL);
+		/* A revoked grant ends the stream now; backend faults after
+		 * drops_in_a_row of them. */
+		if (why == LC_DROP_NOT_GRANTED || ++m->drops_row >= m->drops_max)
+			return STOP_DROPS;
+		return 0;
+	}
+	m->drops_row = 0;
+	m->last_frame_us = lcd_mono_us();
+	if (m->route->pass_sealed)
+		queue_frame(m, "application/vnd.lenscap.sealed", part->body, part->body_len);
+	else
+		queue_frame(m, env.content_type, env.body, env.body_len);
+	return 0;
+}
+
+/* Upstream thread: the first bytes say whether this is a stream at all. */
+static int
+open_parser(struct mjpeg *m)
+{
+	char b[MP_BOUNDARY_MAX + 1];
+	size_t max = policy_limits(m->pol)->max_frame_bytes + LC_HEADER_MAX;
+
+	if (upstream_status(&m->up) != 200) {
+		audit_drop(m, LC_DROP_MALFORMED, NULL, "backend status");
+		return -1;
+	}
+	if (mp_boundary_from_content_type(upstream_content_type(&m->up), b, sizeof(b)) != 0) {
+		audit_drop(m, LC_DROP_MALFORMED, NULL, "backend stream is not multipart");
+		return -1;
+	}
+	return mp_parser_new(b, max, &m->mp) == 0 ? 0 : -1;
+}
+
+static int
+on_data(void *arg, const uint8_t *p, size_t n)
+{
+	struct mjpeg *m = arg;
+	int rc;
+
+	if (m->mp == NULL && open_parser(m) != 0)
+		return 1;
+	rc = mp_feed(m->mp, p, n, on_part, m);
+	if (rc == 0 || rc == MP_ENDED)
+		return 0;
+	if (rc != STOP_DROPS)
+		audit_drop(m, rc == MP_E_TOO_LARGE ? LC_DROP_TOO_LARGE : LC_DROP_MALFORMED,
+		           NULL, mp_error_name(rc));
+	return 1;
+}
+
+static void
+on_done(void *arg, int result, long status)
+{
+	struct mjpeg *m = arg;
+	static const char end_fmt[] = "--%s--\r\n";
+	char end[64];
+	int n;
+
+	pthread_mutex_lock(&m->lock);
+	m->upstream_live = 0;
+	if (result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED) {
+		/* The backend closed its stream properly: so do we. */
+		n = snprintf(end, sizeof(end), end_fmt, m->boundary);
+		if (m->out_len - m->out_off + (size_t)n <= m->out_max) {
+			memmove(m->out, m->out + m->out_off, m->out_len - m->out_off);
+			m->out_len -= m->out_off;
+			m->out_off = 0;
+			memcpy(m->out + m->out_len, end, (size_t)n);
+			m->out_len += (size_t)n;
+		}
+		m->ended = 1;
+	} else {
+		m->ended = -1;
+	}
+	wake(m);
+	pthread_mutex_unlock(&m->lock);
+	mjpeg_unref(m);
+}
+
+/* MHD thread: the next bytes of the response. */
+static ssize_t
+reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct mjpeg *m = cls;
+	ssize_t ret;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->out_off < m->out_len) {
+		size_t n = m->out_len - m->out_off < max ? m->out_len - m->out_off : max;
+		memcpy(buf, m->out + m->out_off, n);
+		m->out_off += n;
+		ret = (ssize_t)n;
+	} else if (m->ended != 0) {
+		/* Cut short: no final chunk, so the client sees the truncation. */
+		ret = m->ended > 0 ? MHD_CONTENT_READER_END_OF_STREAM
+		                   : MHD_CONTENT_READER_END_WITH_ERROR;
+	} else {
+		m->suspended = 1;
+		MHD_suspend_connection(m->conn);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+static void
+response_gone(void *cls)
+{
+	mjpeg_unref(cls);
+}
+
+static struct mjpeg *
+mjpeg_new(const struct mjpeg_start *s)
+{
+	struct mjpeg *m = calloc(1, sizeof(*m));
+	const struct policy_limits *lim = policy_limits(s->pol);
+	uint8_t rnd[12];
+
+	if (m == NULL)
+		return NULL;
+	m->out_max = 2 * (lim->max_frame_bytes + 512);
+	if ((m->out = malloc(m->out_max)) == NULL) {
+		free(m);
+		return NULL;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	m->fc = s->fc;
+	m->conn = s->conn;
+	m->pol = s->pol;
+	m->route = s->route;
+	m->account = s->account;
+	snprintf(m->device, sizeof(m->device), "%s", s->device);
+	snprintf(m->rid, sizeof(m->rid), "%s", s->rid);
+	randombytes_buf(rnd, sizeof(rnd));
+	memcpy(m->boundary, "lc-", 3);
+	sodium_bin2hex(m->boundary + 3, sizeof(m->boundary) - 3, rnd, sizeof(rnd));
+	m->drops_max = lim->drops_in_a_row ? lim->drops_in_a_row : 1;
+	m->idle_us = (uint64_t)lim->idle_timeout_ms * 1000;
+	m->last_frame_us = lcd_mono_us();
+	m->refs = 1;
+	return m;
+}
+
+static enum MHD_Result
+queue_stream(struct mjpeg *m)
+{
+	struct MHD_Response *r;
+	char ct[128];
+	enum MHD_Result ret;
+
+	if (mp_content_type_value(ct, sizeof(ct), m->boundary) != 0)
+		return MHD_NO;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, OUT_BLOCK, reader, m,
+	                                      response_gone);
+	if (r == NULL)
+		return MHD_NO;
+	m->refs++; /* the response's */
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ct) != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(m->conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result
+mjpeg_start(const struct mjpeg_start *s, struct mjpeg **out)
+{
+	struct mjpeg *m = mjpeg_new(s);
+	enum MHD_Result ret;
+
+	if (m == NULL) {
+		policy_free(s->pol);
+		return MHD_NO;
+	}
+	*out = m;
+	s->fc->d->metrics.active_streams++;
+	pthread_mutex_lock(&wd.lock);
+	m->next = wd.head;
+	if (wd.head != NULL)
+		wd.head->prev = m;
+	wd.head = m;
+	pthread_mutex_unlock(&wd.lock);
+	if (policy_backend_path(m->route, m->device, m->up.path, sizeof(m->up.path)) != 0)
+		return MHD_NO;
+	if ((ret = queue_stream(m)) != MHD_YES)
+		return ret;
+	m->up.method = "GET";
+	m->up.stream = 1;
+	m->up.on_data = on_data;
+	m->up.on_done = on_done;
+	m->up.arg = m;
+	pthread_mutex_lock(&m->lock);
+	m->refs++;
+	m->upstream_live = 1;
+	if (upstream_submit(s->fc->d->up, &m->up) != 0) {
+		m->refs--;
+		m->upstream_live = 0;
+		m->ended = -1;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return MHD_YES;
+}
+
+void
+mjpeg_detach(struct mjpeg *m)
+{
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->conn = NULL;
+	if (m->upstream_live)
+		upstream_cancel(m->fc->d->up, &m->up);
+	pthread_mutex_unlock(&m->lock);
+	mjpeg_unref(m);
+}
+
+/* Under m->lock: has the client of a suspended stream hung up? */
+static int
+client_gone(struct mjpeg *m)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(m->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct pollfd pfd;
+
+	if (ci == NULL)
+		return 0;
+	pfd.fd = ci->connect_fd;
+	pfd.events = POLLRDHUP;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 1 &&
+	       (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* Ends m (cutting it) if its client left or its backend went quiet. */
+static void
+check_stream(struct mjpeg *m, uint64_t now_us, int all)
+{
+	pthread_mutex_lock(&m->lock);
+	if (m->ended == 0 && m->conn != NULL &&
+	    (all || (m->suspended && client_gone(m)) ||
+	     (m->idle_us > 0 && now_us - m->last_frame_us > m->idle_us))) {
+		m->ended = -1;
+		if (m->upstream_live)
+			upstream_cancel(m->fc->d->up, &m->up);
+		wake(m);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void *
+watchdog(void *arg)
+{
+	for (;;) {
+		uint64_t now = lcd_mono_us();
+		int running;
+
+		pthread_mutex_lock(&wd.lock);
+		running = wd.running;
+		for (struct mjpeg *m = wd.head; m != NULL; m = m->next)
+			check_stream(m, now, !running);
+		pthread_mutex_unlock(&wd.lock);
+		if (!running)
+			return NULL;
+		usleep(250000);
+	}
+}
+
+int
+mjpeg_watchdog_start(struct lcd *d)
+{
+	wd.d = d;
+	wd.running = 1;
+	if (pthread_create(&wd.thread, NULL, watchdog, NULL) != 0) {
+		wd.running = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+mjpeg_watchdog_stop(void)
+{
+	pthread_mutex_lock(&wd.lock);
+	if (!wd.running) {
+		pthread_mutex_unlock(&wd.lock);
+		return;
+	}
+	wd.running = 0;
+	pthread_mutex_unlock(&wd.lock);
+	pthread_join(wd.thread, NULL);
+}

@@ -1,0 +1,114 @@
+#!/bin/bash
+# MJPEG through the gate: nginx serves multipart streams of sealed frames
+# (slowly, limit_rate); lenscapd relays them as plain MJPEG.  Faults inside
+# a stream are skipped, a stream of foreign frames is cut after
+# drops_in_a_row, a reload that revokes the device ends the stream with no
+# later frame delivered, and a client that hangs up frees its stream.
+. "$top_srcdir/tests/integration/lib.sh"
+setup_pki
+setup_nginx "" "limit_rate 200k;"
+FRAME_BYTES=4000
+"$L" keygen -o "$T/pki/rogue-key" >/dev/null || bail keygen
+NOW=$(( $(date +%s) * 1000 ))
+
+# part KEY DEVICE N [corrupt]: one sealed frame as a vendor multipart part.
+part() {
+	frame "$2" "$3" > "$T/raw"
+	"$L" seal -k "$T/pki/$1.sec" -d "$2" -K mjpeg -s live -n "$3" -t "$NOW" \
+		-i "$T/raw" -o "$T/sealed" || bail seal
+	[ "${4:-}" = corrupt ] && printf 'X' | dd of="$T/sealed" bs=1 seek=300 conv=notrunc 2>/dev/null
+	printf -- '--vendor-boundary\r\nContent-Type: application/vnd.lenscap.sealed\r\nContent-Length: %d\r\n\r\n' \
+		"$(wc -c < "$T/sealed")"
+	cat "$T/sealed"
+	printf '\r\n'
+}
+stream_file() { mkdir -p "$T/store/streams/$1"; echo "$T/store/streams/$1/live.mjpeg"; }
+
+# cam-1: twenty good frames with four faults among them.
+{
+	for k in $(seq 1 20); do
+		part ingest cam-1 "$k"
+		case $k in
+		4)  part ingest cam-3 "$k" ;;        # another account's camera
+		7)  part ingest cam-1 3 ;;           # a replay of frame 3
+		10) part ingest cam-1 99 corrupt ;;  # a corrupted body
+		13) part rogue-key cam-1 100 ;;      # a key nobody trusts
+		esac
+	done
+	printf -- '--vendor-boundary--\r\n'
+} > "$(stream_file cam-1)"
+# cam-4: only cam-5's frames (a mixed-up device map).
+{ for k in $(seq 1 10); do part ingest cam-5 "$k"; done; printf -- '--vendor-boundary--\r\n'; } \
+	> "$(stream_file cam-4)"
+# cam-2 and cam-3: long streams (about 8 s at the backend's pace).
+for c in cam-2 cam-3; do
+	{ for k in $(seq 1 400); do part ingest "$c" "$k"; done; printf -- '--vendor-boundary--\r\n'; } \
+		> "$(stream_file "$c")"
+done
+
+write_policy '"cam-1", "cam-2"' '"drops_in_a_row": 3'
+start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
+A=$(port_of assistant); M=$(port_of admin)
+live() { # ACCOUNT DEVICE OUT [curl args]: fetches the stream; prints curl's exit code
+	a=$1; d=$2; o=$3; shift 3
+	curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-$a" \
+		-o "$o" "$@" "https://127.0.0.1:$A/v1/cameras/$d/live"
+	echo $?
+}
+truths() { [ -f "$1" ] || return 0; grep -ao 'lenscap-truth device=cam-[0-9] *frame=[0-9]*' "$1" | tr -s ' ' | sed 's/lenscap-truth //'; }
+
+# --- faults inside a stream ---------------------------------------------
+rc=$(live 1 cam-1 "$T/got/cam-1.mjpeg")
+is "cam-1's stream ends cleanly" "$rc" 0
+is "exactly the twenty good frames, in order" "$(truths "$T/got/cam-1.mjpeg" | tr '\n' ' ')" \
+	"$(for k in $(seq 1 20); do printf 'device=cam-1 frame=%s ' "$k"; done)"
+ok "the relay speaks multipart with its own boundary" \
+	grep -aq -- '--lc-[0-9a-f]*--' "$T/got/cam-1.mjpeg"
+ok "no sealed envelope reaches the assistant" sh -c "! grep -aq LCAP '$T/got/cam-1.mjpeg'"
+for r in device_mismatch sequence_replay digest_mismatch unknown_key; do
+	ok "audited: $r" grep -q "\"device\":\"cam-1\".*\"reason\":\"$r\"" "$T/audit.log"
+done
+
+# --- a stream of foreign frames is cut after drops_in_a_row ----------------
+rc=$(live 2 cam-4 "$T/got/cam-4.mjpeg")
+ok "cam-4's stream is cut (curl sees a truncated transfer)" test "$rc" -ne 0
+is "no frame of it delivered" "$(truths "$T/got/cam-4.mjpeg" | wc -l)" 0
+is "three drops, then the end" \
+	"$(grep -c '"device":"cam-4".*"envelope_device":"cam-5".*"reason":"device_mismatch"' "$T/audit.log")" 3
+
+# --- a client that hangs up frees its stream ---------------------------------
+rc=$(live 2 cam-3 "$T/got/cam-3.mjpeg" --max-time 1)
+is "the client gave up after a second (curl 28)" "$rc" 28
+for _ in $(seq 40); do
+	curl -s "http://127.0.0.1:$M/metrics" | grep -q '^lenscap_active_streams 0$' && break
+	sleep 0.1
+done
+ok "its stream is gone within four seconds" sh -c "curl -s http://127.0.0.1:$M/metrics | grep -q '^lenscap_active_streams 0\$'"
+ok "it had relayed frames" test "$(truths "$T/got/cam-3.mjpeg" | wc -l)" -gt 0
+
+# --- a reload revokes cam-2 while its stream runs ----------------------------
+curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-1" \
+	-o "$T/got/cam-2.mjpeg" "https://127.0.0.1:$A/v1/cameras/cam-2/live" &
+CURL=$!
+PIDS="$PIDS $CURL"
+for _ in $(seq 100); do [ "$(truths "$T/got/cam-2.mjpeg" | wc -l)" -ge 20 ] && break; sleep 0.05; done
+write_policy '"cam-1"' '"drops_in_a_row": 3'
+kill -HUP "$LENSCAPD_PID"
+wait "$CURL"
+rc=$?
+before=$(truths "$T/got/cam-2.mjpeg" | wc -l)
+echo "# cam-2 frames delivered before the revocation: $before of 400"
+ok "the stream ended early (curl $rc)" test "$rc" -ne 0 -a "$before" -lt 400
+revoked_at=$(grep '"device":"cam-2".*"reason":"not_granted"' "$T/audit.log" | head -n 1 |
+	grep -o '"seq":[0-9]*' | cut -d: -f2)
+ok "the revocation is audited as not_granted" test -n "$revoked_at"
+last=$(truths "$T/got/cam-2.mjpeg" | tail -n 1 | grep -o 'frame=[0-9]*' | cut -d= -f2)
+ok "no frame from the revocation on was delivered (last $last < $revoked_at)" \
+	test "${last:-0}" -lt "${revoked_at:-0}"
+is "one not_granted drop ends the stream" \
+	"$(grep -c '"device":"cam-2".*"reason":"not_granted"' "$T/audit.log")" 1
+
+kill -TERM "$LENSCAPD_PID"
+wait "$LENSCAPD_PID"
+is "SIGTERM: exit 0" "$?" 0
+done_testing
