@@ -37,7 +37,8 @@ struct lcd {
 /* What a face's handlers get as their closure. */
 struct face_ctx {
 	struct lcd *d;
-	const char *name; /* the listener's name, as routes name it */
+	char name[64];    /* the listener's name, as routes name it; a copy:
+	                     the policy it came from goes on reload */
 	int role;         /* enum policy_role */
 };
 

@@ -130,7 +130,12 @@ start_faces(struct lcd *d, const struct lc_policy *pol)
 		const struct policy_listener *l = policy_listener(pol, i);
 		struct face_ops ops;
 
-		ctxs[i] = (struct face_ctx){ .d = d, .name = l->name, .role = l->role };
+		ctxs[i] = (struct face_ctx){ .d = d, .role = l->role };
+		if ((size_t)snprintf(ctxs[i].name, sizeof(ctxs[i].name), "%s", l->name) >=
+		    sizeof(ctxs[i].name)) {
+			log_warnx("listener name too long: %s", l->name);
+			return -1;
+		}
 		if (l->role == POLICY_ROLE_ASSISTANT)
 			ops = (struct face_ops){ assistant_access, assistant_completed, &ctxs[i] };
 		else if (l->role == POLICY_ROLE_CAMERA)
