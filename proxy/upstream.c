@@ -49,8 +49,10 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	struct upstream_req *req = arg;
 
 	note_response(req);
-	if (req->cancelled_ || req->on_data == NULL)
+	if (req->cancelled_)
 		return 0; /* aborts the transfer; curl closes the connection */
+	if (req->on_data == NULL)
+		return n; /* nobody wants the body (a PUT's answer): drain it */
 	if (req->on_data(req->arg, (const uint8_t *)p, n) != 0) {
 		req->cancelled_ = 2;
 		return 0;

@@ -28,7 +28,8 @@ struct upstream_req {
 	size_t body_len;
 	const char *content_type;   /* PUT body's type, or NULL */
 	int stream;                 /* no total timeout; a stall limit instead */
-	/* Response bytes as they arrive; return 0 to go on, else abort. */
+	/* Response bytes as they arrive; return 0 to go on, else abort.
+	 * NULL: the body is read and discarded (a PUT's answer). */
 	int (*on_data)(void *arg, const uint8_t *p, size_t n);
 	/* result: 0, LC_ECANCELED-like (UPSTREAM_CANCELED) or UPSTREAM_FAILED;
 	 * status: the HTTP status, 0 if none was received. */
