@@ -138,10 +138,12 @@ setup_pki() {
 	"$L" keygen -o "$T/pki/ingest" >/dev/null || bail keygen
 }
 
-# setup_nginx FRAMES_DIRECTIVES STREAMS_DIRECTIVES: the vendor backend.  A
-# plain store (WebDAV PUT) and a TLS front that proxies /frames/ to it with
-# FRAMES_DIRECTIVES (say, a cache) and serves /streams/ from the store with
-# STREAMS_DIRECTIVES (say, limit_rate).  Sets STORE and FRONT.
+# setup_nginx FRAMES_DIRECTIVES STREAMS_DIRECTIVES [FRONT_DIRECTIVES]: the
+# vendor backend.  A plain store (WebDAV PUT) and a TLS front that proxies
+# /frames/ to it with FRAMES_DIRECTIVES (say, a cache), serves /streams/
+# from the store with STREAMS_DIRECTIVES (say, limit_rate), and has
+# FRONT_DIRECTIVES at server level (say, ssl_verify_client).  Sets STORE
+# and FRONT.
 setup_nginx() {
 	STORE=$(free_port); FRONT=$(free_port)
 	user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
@@ -170,6 +172,7 @@ http {
     ssl_certificate $T/pki/backend.crt;
     ssl_certificate_key $T/pki/backend.key;
     client_max_body_size 8m;
+    ${3:-}
     location /frames/ { proxy_pass http://127.0.0.1:$STORE; $1 }
     location /streams/ {
       root $T/store;
@@ -184,6 +187,8 @@ EOT
 }
 
 # write_policy ACCT1_DEVICES [LIMITS]: the scenario's policy in $T/policy.json.
+# $POLICY_BACKEND and $POLICY_ROUTES, when set, add keys to "backend" and
+# routes to "routes" (each starting with a comma).
 write_policy() {
 	devices=""; sessions=""
 	for n in 1 2 3 4 5 6; do
@@ -202,7 +207,7 @@ write_policy() {
                          "client_ca": "pki/ca.crt" } },
     "admin": { "listen": "127.0.0.1:0", "plain": true }
   },
-  "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" },
+  "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" ${POLICY_BACKEND:-} },
   "ingest_key": "pki/ingest.sec",
   "keys": [ { "public_file": "pki/ingest.pub", "devices": ["*"] } ],
   "devices": { ${devices%,} },
@@ -219,7 +224,7 @@ write_policy() {
       "freshness_ms": 600000, "content_types": ["image/jpeg"] },
     { "face": "camera", "method": "PUT", "path": "/v1/cameras/{device}/snapshot",
       "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
-      "content_types": ["image/jpeg"] }
+      "content_types": ["image/jpeg"] } ${POLICY_ROUTES:-}
   ],
   "limits": { "max_frame_bytes": 1048576 ${2:+, $2} }
 }

@@ -1,0 +1,55 @@
+#!/bin/bash
+# The backend client's TLS: the vendor's front demands a client
+# certificate, lenscapd presents the policy's; the backend's key can be
+# pinned, and a wrong pin fails closed.  A pass_sealed route hands the
+# verified sealed frame on as it is, for clients that check it themselves.
+. "$top_srcdir/tests/integration/lib.sh"
+setup_pki
+make_cert "$T/pki" ca lenscapd-client client || bail "client cert"
+setup_nginx "" "" "ssl_client_certificate $T/pki/ca.crt; ssl_verify_client on;"
+pin=$(certtool --certificate-info --infile "$T/pki/backend.crt" 2>/dev/null |
+	grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -n 1 | cut -d: -f2)
+[ -n "$pin" ] || bail "no pin from certtool"
+POLICY_ROUTES=', { "face": "assistant", "method": "GET", "path": "/v1/sealed/{device}",
+      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+      "freshness_ms": 600000, "content_types": ["image/jpeg"], "pass_sealed": true }'
+
+# run_with BACKEND_KEYS: (re)starts lenscapd with those backend keys.
+run_with() {
+	[ -n "${LENSCAPD_PID:-}" ] && kill "$LENSCAPD_PID" && wait "$LENSCAPD_PID" 2>/dev/null
+	POLICY_BACKEND=$1 write_policy '"cam-1", "cam-2"'
+	start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
+	A=$(port_of assistant); C=$(port_of camera)
+}
+push() {
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" \
+		--cert "$T/pki/cam-1.crt" --key "$T/pki/cam-1.key" -X PUT \
+		-H 'Content-Type: image/jpeg' --data-binary @"$T/frames/cam-1.jpg" \
+		"https://127.0.0.1:$C/v1/cameras/cam-1/snapshot"
+}
+get() { # PATH OUT
+	curl -s -o "$2" -w '%{http_code}' --cacert "$T/pki/ca.crt" \
+		-H 'Authorization: Bearer token-of-account-1' "https://127.0.0.1:$A$1"
+}
+frame cam-1 > "$T/frames/cam-1.jpg"
+
+run_with ''
+is "no client certificate for the backend: the push fails (502)" "$(push)" 502
+is "and so does a fetch" "$(get /v1/cameras/cam-1/snapshot "$T/got/x")" 502
+ok "audited as a backend error" grep -q '"event":"backend_error"' "$T/audit.log"
+
+run_with ', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
+	"pin": "sha256//'"$pin"'"'
+is "with the client certificate and the right pin: stored (201)" "$(push)" 201
+is "and fetched (200)" "$(get /v1/cameras/cam-1/snapshot "$T/got/plain")" 200
+ok "the still as the camera sent it" cmp "$T/got/plain" "$T/frames/cam-1.jpg"
+is "pass_sealed: 200" "$(get /v1/sealed/cam-1 "$T/got/sealed")" 200
+ok "the sealed frame opens, for cam-1, with the ingest key" \
+	"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/got/sealed" -o "$T/got/opened"
+ok "to the very same still" cmp "$T/got/opened" "$T/frames/cam-1.jpg"
+
+run_with ', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
+	"pin": "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
+is "a wrong pin: the fetch fails closed (502)" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 502
+ok "with no image byte in the answer" sh -c "! grep -aq lenscap-truth '$T/got/y'"
+done_testing
