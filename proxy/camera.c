@@ -7,34 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "camera.h"
 #include "log.h"
-
-enum creq_state { C_NEW, C_BODY, C_REJECT, C_WAIT, C_READY, C_DONE };
-
-struct creq {
-	struct face_ctx *fc;
-	pthread_mutex_t lock;
-	int refs;
-	struct MHD_Connection *conn;
-	enum creq_state state;
-	int upstream_live;
-	struct upstream_req up;
-	int result;
-	long status;
-	struct lc_policy *pol;
-	const struct policy_route *route;
-	char device[LC_DEVICE_MAX + 1];
-	char ctype[LC_CONTENT_TYPE_MAX + 1];
-	char rid[LCD_REQUEST_ID_BYTES];
-	uint8_t *body;       /* the frame as it arrives */
-	size_t len, cap, max;
-	uint8_t *sealed;     /* envelope || body, sent to the backend */
-	uint64_t t0_us;
-	unsigned reject_status;  /* the answer once the body is drained */
-	const char *reject_title;
-	size_t drained;
-};
+#include "multipart.h"
 
 static void
 creq_unref(struct creq *r)
@@ -48,6 +23,7 @@ creq_unref(struct creq *r)
 		return;
 	pthread_mutex_destroy(&r->lock);
 	policy_free(r->pol);
+	ingest_mjpeg_free(r);
 	free(r->body);
 	free(r->sealed);
 	free(r);
@@ -65,8 +41,8 @@ audit_camera(struct creq *r, const char *event, const char *detail)
 	(void)audit_log(r->fc->d->audit, &ev);
 }
 
-static enum MHD_Result
-problem(struct creq *r, unsigned status, const char *title)
+enum MHD_Result
+camera_problem(struct creq *r, unsigned status, const char *title)
 {
 	r->state = C_DONE;
 	metrics_request(&r->fc->d->metrics, METRICS_CAMERA, status,
@@ -79,8 +55,8 @@ problem(struct creq *r, unsigned status, const char *title)
  * queued in the middle of an upload makes MHD drop the connection and the
  * camera sees a reset, not the status.  The drain is bounded (see drain()).
  */
-static enum MHD_Result
-reject(struct creq *r, unsigned status, const char *title)
+enum MHD_Result
+camera_reject(struct creq *r, unsigned status, const char *title)
 {
 	r->state = C_REJECT;
 	r->reject_status = status;
@@ -148,11 +124,11 @@ admit(struct creq *r, const char *url, const char *method)
 	r->pol = lcd_policy(d);
 	r->route = policy_route_match(r->pol, r->fc->name, method, url, r->device);
 	if (r->route == NULL)
-		return reject(r, MHD_HTTP_NOT_FOUND, "not found");
+		return camera_reject(r, MHD_HTTP_NOT_FOUND, "not found");
 	if ((dev = identify(r)) == NULL) {
 		d->metrics.auth_failures++;
 		audit_camera(r, "auth_failure", "no verified certificate or known device token");
-		return reject(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
+		return camera_reject(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
 	}
 	if (strcmp(policy_device_name(dev), r->device) != 0) {
 		struct audit_event ev = { .event = "deny", .request_id = r->rid,
@@ -160,17 +136,19 @@ admit(struct creq *r, const char *url, const char *method)
 			.device = r->device, .envelope_device = policy_device_name(dev),
 			.detail = "camera pushed for another device" };
 		(void)audit_log(d->audit, &ev);
-		return reject(r, MHD_HTTP_FORBIDDEN, "not this camera's device");
+		return camera_reject(r, MHD_HTTP_FORBIDDEN, "not this camera's device");
 	}
+	if (r->route->media == LC_KIND_MJPEG)
+		return ingest_mjpeg_start(r);
 	if (r->route->media != LC_KIND_SNAPSHOT)
-		return reject(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
+		return camera_reject(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
 	if (request_type(r) != 0)
-		return reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
+		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
 	r->max = policy_limits(r->pol)->max_frame_bytes;
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && strtoull(cl, NULL, 10) > r->max)
-		return reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
+		return camera_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
 	r->state = C_BODY;
 	return MHD_YES;
 }
@@ -182,7 +160,7 @@ take_body(struct creq *r, const char *data, size_t *size)
 
 	if (*size > r->max - r->len) {
 		r->drained = r->len;
-		reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
+		camera_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
 		return drain(r, size);
 	}
 	if (r->len + *size > r->cap) {
@@ -200,8 +178,8 @@ take_body(struct creq *r, const char *data, size_t *size)
 	return MHD_YES;
 }
 
-static void
-on_done(void *arg, int result, long status)
+void
+camera_on_done(void *arg, int result, long status)
 {
 	struct creq *r = arg;
 
@@ -209,9 +187,14 @@ on_done(void *arg, int result, long status)
 	r->upstream_live = 0;
 	r->result = result;
 	r->status = status;
-	r->state = C_READY;
-	if (r->conn != NULL)
-		MHD_resume_connection(r->conn);
+	/* A push may still be uploading: only a request that waits for the
+	 * backend is asleep, and only that one is woken. */
+	if (r->suspended) {
+		r->suspended = 0;
+		r->state = C_READY;
+		if (r->conn != NULL)
+			MHD_resume_connection(r->conn);
+	}
 	pthread_mutex_unlock(&r->lock);
 	creq_unref(r);
 }
@@ -227,40 +210,42 @@ seal_and_store(struct creq *r)
 	size_t n = lc_envelope_size(&p) + r->len;
 
 	if (d->ingest == NULL)
-		return problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
+		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if ((r->sealed = malloc(n)) == NULL ||
 	    lc_envelope_seal(d->ingest, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
 	    policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
-		return problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
+		return camera_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
 	d->metrics.frames_sealed++;
 	r->up.method = "PUT";
 	r->up.body = r->sealed;
 	r->up.body_len = n;
 	r->up.content_type = "application/vnd.lenscap.sealed";
-	r->up.on_done = on_done;
+	r->up.on_done = camera_on_done;
 	r->up.arg = r;
 	pthread_mutex_lock(&r->lock);
 	r->refs++;
 	r->upstream_live = 1;
 	r->state = C_WAIT;
+	r->suspended = 1;
 	MHD_suspend_connection(r->conn);
 	if (upstream_submit(d->up, &r->up) != 0) {
 		r->refs--;
 		r->upstream_live = 0;
 		r->result = UPSTREAM_FAILED;
 		r->state = C_READY;
+		r->suspended = 0;
 		MHD_resume_connection(r->conn);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return MHD_YES;
 }
 
-static enum MHD_Result
-finish(struct creq *r)
+enum MHD_Result
+camera_finish(struct creq *r)
 {
 	if (r->result != 0 || r->status < 200 || r->status > 299) {
 		audit_camera(r, "backend_error", "backend did not store the frame");
-		return problem(r, MHD_HTTP_BAD_GATEWAY, "backend did not store the frame");
+		return camera_problem(r, MHD_HTTP_BAD_GATEWAY, "backend did not store the frame");
 	}
 	r->state = C_DONE;
 	metrics_request(&r->fc->d->metrics, METRICS_CAMERA, 201, lcd_mono_us() - r->t0_us);
@@ -293,12 +278,14 @@ camera_access(void *cls, struct MHD_Connection *c, const char *url,
 		if (*data_size != 0)
 			return take_body(r, data, data_size);
 		return seal_and_store(r);
+	case C_STREAM:
+		return ingest_mjpeg_feed(r, data, data_size);
 	case C_REJECT:
 		if (*data_size != 0)
 			return drain(r, data_size);
-		return problem(r, r->reject_status, r->reject_title);
+		return camera_problem(r, r->reject_status, r->reject_title);
 	case C_READY:
-		return finish(r);
+		return camera_finish(r);
 	case C_DONE:
 		*data_size = 0; /* answered already; drain what is left */
 		return MHD_YES;

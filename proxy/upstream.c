@@ -23,6 +23,7 @@ struct upstream {
 	struct upstream_req *active; /* owned by the thread */
 	int stopping;
 	atomic_int cancels;          /* cancels pending: scan active */
+	atomic_int resumes;          /* paused uploads to wake: scan active */
 	atomic_uint_fast64_t connects;
 	struct metrics *m;
 	char *url, *ca, *pin, *cert, *key;
@@ -58,6 +59,18 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	return n;
+}
+
+static size_t
+read_cb(char *buf, size_t size, size_t n, void *arg)
+{
+	struct upstream_req *req = arg;
+	size_t got;
+
+	if (req->cancelled_)
+		return CURL_READFUNC_ABORT;
+	got = req->on_read(req->arg, (uint8_t *)buf, n);
+	return got == UPSTREAM_READ_PAUSE ? CURL_READFUNC_PAUSE : got;
 }
 
 /* Counts new connections, so that tests can see what was reused. */
@@ -133,7 +146,12 @@ make_easy(struct upstream *up, struct upstream_req *req)
 		req->headers_ = h;
 	}
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers_) != CURLE_OK;
-	if (strcmp(req->method, "PUT") == 0) {
+	if (strcmp(req->method, "PUT") == 0 && req->on_read != NULL) {
+		/* No size: HTTP/1.1 chunked, as long as the producer goes on. */
+		bad |= curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_READDATA, req) != CURLE_OK;
+	} else if (strcmp(req->method, "PUT") == 0) {
 		bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		                        (curl_off_t)req->body_len) != CURLE_OK;
@@ -216,6 +234,17 @@ reap_cancelled(struct upstream *up)
 	}
 }
 
+/* Unpauses the uploads whose producers have more; only this thread may. */
+static void
+resume_paused(struct upstream *up)
+{
+	if (atomic_exchange(&up->resumes, 0) == 0)
+		return;
+	for (struct upstream_req *r = up->active; r != NULL; r = r->next_)
+		if (atomic_exchange(&r->resume_, 0) && r->easy != NULL)
+			(void)curl_easy_pause(r->easy, CURLPAUSE_CONT);
+}
+
 static void
 reap_done(struct upstream *up)
 {
@@ -255,6 +284,7 @@ loop(void *arg)
 	while (!stopping) {
 		start_queued(up);
 		reap_cancelled(up);
+		resume_paused(up);
 		(void)curl_multi_perform(up->multi, &running);
 		reap_done(up);
 		(void)curl_multi_poll(up->multi, NULL, 0, 1000, NULL);
@@ -348,6 +378,7 @@ upstream_submit(struct upstream *up, struct upstream_req *req)
 	req->headers_ = NULL;
 	req->prev_ = NULL;
 	req->cancelled_ = 0;
+	req->resume_ = 0;
 	req->status_ = 0;
 	req->content_type_[0] = '\0';
 	pthread_mutex_lock(&up->lock);
@@ -367,6 +398,14 @@ upstream_cancel(struct upstream *up, struct upstream_req *req)
 		up->cancels++;
 		(void)curl_multi_wakeup(up->multi);
 	}
+}
+
+void
+upstream_resume(struct upstream *up, struct upstream_req *req)
+{
+	req->resume_ = 1;
+	up->resumes++;
+	(void)curl_multi_wakeup(up->multi);
 }
 
 const char *

@@ -28,6 +28,11 @@ struct upstream_req {
 	size_t body_len;
 	const char *content_type;   /* PUT body's type, or NULL */
 	int stream;                 /* no total timeout; a stall limit instead */
+	/* A streamed request body (chunked PUT) instead of body/body_len:
+	 * fills buf with up to max bytes and returns how many, 0 at the end,
+	 * or UPSTREAM_READ_PAUSE when it has none yet (then the producer
+	 * calls upstream_resume() once it has). */
+	size_t (*on_read)(void *arg, uint8_t *buf, size_t max);
 	/* Response bytes as they arrive; return 0 to go on, else abort.
 	 * NULL: the body is read and discarded (a PUT's answer). */
 	int (*on_data)(void *arg, const uint8_t *p, size_t n);
@@ -41,9 +46,12 @@ struct upstream_req {
 	struct curl_slist *headers_;
 	struct upstream_req *next_, *prev_;
 	atomic_int cancelled_;
+	atomic_int resume_;
 	long status_;
 	char content_type_[128];
 };
+
+#define UPSTREAM_READ_PAUSE ((size_t)-1)
 
 #define UPSTREAM_FAILED   (-20) /* connect, TLS, timeout, reset, HTTP error */
 #define UPSTREAM_CANCELED (-21) /* upstream_cancel() or shutdown */
@@ -66,6 +74,9 @@ int upstream_submit(struct upstream *up, struct upstream_req *req);
  * on_done follows with UPSTREAM_CANCELED unless it was ending already.
  * Only before on_done: the caller tracks that under its own lock. */
 void upstream_cancel(struct upstream *up, struct upstream_req *req);
+
+/* Wakes a streamed upload paused by on_read; any thread. */
+void upstream_resume(struct upstream *up, struct upstream_req *req);
 
 /* The response's Content-Type and HTTP status, valid from the first
  * on_data call on (and in on_done); "" and 0 before. */

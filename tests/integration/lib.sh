@@ -179,6 +179,13 @@ http {
       default_type "multipart/x-mixed-replace; boundary=vendor-boundary";
       $2
     }
+    location /streams/pushed/ {   # what cameras push through lenscapd
+      root $T/store;
+      dav_methods PUT;
+      create_full_put_path on;
+      default_type "multipart/x-mixed-replace; boundary=lenscap-sealed-frames";
+      $2
+    }
   }
 }
 EOT
@@ -222,8 +229,14 @@ write_policy() {
     { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/live",
       "backend": "/streams/{device}/live.mjpeg", "media": "mjpeg",
       "freshness_ms": 600000, "content_types": ["image/jpeg"] },
+    { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/pushed",
+      "backend": "/streams/pushed/{device}/live.mjpeg", "media": "mjpeg",
+      "freshness_ms": 600000, "content_types": ["image/jpeg"] },
     { "face": "camera", "method": "PUT", "path": "/v1/cameras/{device}/snapshot",
       "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+      "content_types": ["image/jpeg"] },
+    { "face": "camera", "method": "PUT", "path": "/v1/cameras/{device}/live",
+      "backend": "/streams/pushed/{device}/live.mjpeg", "media": "mjpeg",
       "content_types": ["image/jpeg"] } ${POLICY_ROUTES:-}
   ],
   "limits": { "max_frame_bytes": 1048576 ${2:+, $2} }

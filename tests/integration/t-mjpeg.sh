@@ -108,6 +108,35 @@ ok "no frame from the revocation on was delivered (last $last < $revoked_at)" \
 is "one not_granted drop ends the stream" \
 	"$(grep -c '"device":"cam-2".*"reason":"not_granted"' "$T/audit.log")" 1
 
+# --- a camera pushes MJPEG; lenscapd seals every part --------------------------
+C=$(port_of camera)
+{
+	for k in $(seq 1 12); do
+		frame cam-5 "$k" > "$T/raw"
+		if [ "$k" -eq 6 ]; then
+			printf -- '--cam\r\nContent-Type: text/plain\r\n\r\nnot a frame\r\n'
+		fi
+		printf -- '--cam\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n' "$(wc -c < "$T/raw")"
+		cat "$T/raw"; printf '\r\n'
+	done
+	printf -- '--cam--\r\n'
+} > "$T/push.mjpeg"
+pushmj() { # CERT DEVICE
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" \
+		--cert "$T/pki/$1.crt" --key "$T/pki/$1.key" -X PUT -T "$T/push.mjpeg" \
+		-H 'Content-Type: multipart/x-mixed-replace; boundary=cam' \
+		"https://127.0.0.1:$C/v1/cameras/$2/live"
+}
+is "cam-6 may not push cam-5's stream (403)" "$(pushmj cam-6 cam-5)" 403
+is "cam-5 pushes its stream, chunked (201)" "$(pushmj cam-5 cam-5)" 201
+ok "the backend stored it as sealed frames" grep -aq LCAP "$T/store/streams/pushed/cam-5/live.mjpeg"
+ok "the part that was not a JPEG is audited" grep -q '"device":"cam-5".*content type not allowed' "$T/audit.log"
+rc=$(curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-3" \
+	-o "$T/got/cam-5.mjpeg" "https://127.0.0.1:$A/v1/cameras/cam-5/pushed"; echo $?)
+is "acct-3 watches it: a clean end" "$rc" 0
+is "the twelve frames, in order" "$(truths "$T/got/cam-5.mjpeg" | tr '\n' ' ')" \
+	"$(for k in $(seq 1 12); do printf 'device=cam-5 frame=%s ' "$k"; done)"
+
 kill -TERM "$LENSCAPD_PID"
 wait "$LENSCAPD_PID"
 is "SIGTERM: exit 0" "$?" 0

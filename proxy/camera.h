@@ -1,0 +1,61 @@
+/*
+ * The camera face's request, shared by camera.c (admission, stills) and
+ * ingest_mjpeg.c (pushed MJPEG streams).
+ */
+#ifndef LC_CAMERA_H
+#define LC_CAMERA_H
+
+#include "daemon.h"
+
+struct mp_parser;
+
+enum creq_state { C_NEW, C_BODY, C_STREAM, C_REJECT, C_WAIT, C_READY, C_DONE };
+
+struct creq {
+	struct face_ctx *fc;
+	pthread_mutex_t lock;
+	int refs;
+	struct MHD_Connection *conn;
+	enum creq_state state;
+	int upstream_live;
+	struct upstream_req up;
+	int result;
+	long status;
+	struct lc_policy *pol;
+	const struct policy_route *route;
+	char device[LC_DEVICE_MAX + 1];
+	char ctype[LC_CONTENT_TYPE_MAX + 1];
+	char rid[LCD_REQUEST_ID_BYTES];
+	uint8_t *body;       /* the frame as it arrives */
+	size_t len, cap, max;
+	uint8_t *sealed;     /* envelope || body, sent to the backend */
+	uint64_t t0_us;
+	unsigned reject_status;  /* the answer once the body is drained */
+	const char *reject_title;
+	size_t drained;
+	/* a pushed MJPEG stream (ingest_mjpeg.c) */
+	struct mp_parser *mp;
+	uint8_t *out;            /* sealed parts waiting for the backend */
+	size_t out_len, out_off, out_max;
+	int input_done;
+	int suspended;           /* waiting for the backend, connection asleep */
+	char boundary[40];
+	char backend_type[96];
+	uint64_t parts_sealed, parts_skipped;
+};
+
+
+/* Starts relaying a pushed stream (the request is admitted); a
+ * rejection or MHD_YES. */
+enum MHD_Result ingest_mjpeg_start(struct creq *r);
+/* Takes pushed bytes; at the end (size 0) waits for the backend. */
+enum MHD_Result ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size);
+/* Frees what the stream holds. */
+void ingest_mjpeg_free(struct creq *r);
+/* camera.c's: refuse once the body is drained; answer now. */
+enum MHD_Result camera_reject(struct creq *r, unsigned status, const char *title);
+enum MHD_Result camera_problem(struct creq *r, unsigned status, const char *title);
+void camera_on_done(void *arg, int result, long status);
+enum MHD_Result camera_finish(struct creq *r);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * MJPEG pushed on the camera face.  The camera's multipart body is parsed
+ * as it arrives; each part is sealed with the ingest key as the next frame
+ * of this stream, and the sealed frames go to the backend as one chunked
+ * PUT whose body is itself a multipart stream.  At most two frames wait
+ * for a slow backend; later ones are skipped (and audited), never queued
+ * without bound.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "camera.h"
+#include "multipart.h"
+
+#define SEALED_TYPE "application/vnd.lenscap.sealed"
+/*
+ * One fixed boundary for the streams sent to the backend, so that a store
+ * that keeps bytes but not headers (WebDAV) can be served back with a
+ * fixed Content-Type; see lenscapd(8).  A camera that puts it inside its
+ * JPEGs can only break its own stream: whatever a store then splits off
+ * is either not a valid sealed frame or a frame of another device, and
+ * the gate drops both.
+ */
+#define PUSH_BOUNDARY "lenscap-sealed-frames"
+
+static void
+audit_push(struct creq *r, const char *event, const char *detail)
+{
+	struct audit_event ev = { .event = event, .request_id = r->rid,
+		.face = r->fc->name, .route = r->route->path, .device = r->device,
+		.detail = detail };
+
+	(void)audit_log(r->fc->d->audit, &ev);
+}
+
+/* Whether a part's type (parameters dropped, any case) is the route's. */
+static int
+part_type_ok(struct creq *r, const char *ct)
+{
+	size_t n = 0;
+
+	if (ct == NULL)
+		return 0;
+	for (; ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && n < LC_CONTENT_TYPE_MAX; n++)
+		r->ctype[n] = (char)tolower((unsigned char)ct[n]);
+	r->ctype[n] = '\0';
+	for (size_t i = 0; i < r->route->ncontent_types; i++)
+		if (strcmp(r->route->content_types[i], r->ctype) == 0)
+			return 1;
+	return 0;
+}
+
+/* Under r->lock: seals one part into the backend buffer, if it fits. */
+static int
+seal_part(struct creq *r, const struct mp_part *part)
+{
+	struct lc_seal_params p = { .device = r->device, .kind = LC_KIND_MJPEG,
+		.stream_id = r->rid, .seq = lcd_next_seq(r->fc->d),
+		.capture_ms = lcd_now_ms(), .content_type = r->ctype };
+	size_t sealed = lc_envelope_size(&p) + part->body_len, hlen, n;
+	char head[256];
+
+	if (mp_write_part_header(head, sizeof(head), r->boundary, SEALED_TYPE,
+	                         sealed, &hlen) != 0)
+		return -1;
+	if (r->out_len - r->out_off + hlen + sealed + 2 > r->out_max)
+		return 1; /* the backend lags two frames behind: skip this one */
+	memmove(r->out, r->out + r->out_off, r->out_len - r->out_off);
+	r->out_len -= r->out_off;
+	r->out_off = 0;
+	memcpy(r->out + r->out_len, head, hlen);
+	if (lc_envelope_seal(r->fc->d->ingest, &p, part->body, part->body_len,
+	                     r->out + r->out_len + hlen, sealed, &n) != 0)
+		return -1;
+	memcpy(r->out + r->out_len + hlen + n, "\r\n", 2);
+	r->out_len += hlen + n + 2;
+	return 0;
+}
+
+/* MHD thread: one complete part from the camera. */
+static int
+on_part(void *arg, const struct mp_part *part)
+{
+	struct creq *r = arg;
+	int rc;
+
+	if (!part_type_ok(r, part->content_type)) {
+		audit_push(r, "deny", "pushed part's content type not allowed");
+		r->parts_skipped++;
+		return 0;
+	}
+	pthread_mutex_lock(&r->lock);
+	rc = seal_part(r, part);
+	pthread_mutex_unlock(&r->lock);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		r->parts_skipped++;
+		audit_push(r, "skip", "backend too slow: frame not stored");
+		return 0;
+	}
+	r->parts_sealed++;
+	r->fc->d->metrics.frames_sealed++;
+	upstream_resume(r->fc->d->up, &r->up);
+	return 0;
+}
+
+/* Upstream thread: the next bytes of the backend PUT. */
+static size_t
+on_read(void *arg, uint8_t *buf, size_t max)
+{
+	struct creq *r = arg;
+	size_t n = UPSTREAM_READ_PAUSE;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->out_off < r->out_len) {
+		n = r->out_len - r->out_off < max ? r->out_len - r->out_off : max;
+		memcpy(buf, r->out + r->out_off, n);
+		r->out_off += n;
+	} else if (r->input_done) {
+		n = 0;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+enum MHD_Result
+ingest_mjpeg_start(struct creq *r)
+{
+	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t max = policy_limits(r->pol)->max_frame_bytes;
+	char b[MP_BOUNDARY_MAX + 1];
+
+	if (r->fc->d->ingest == NULL)
+		return camera_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
+	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0)
+		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "multipart stream expected");
+	r->out_max = 2 * (max + LC_HEADER_MAX + 256);
+	snprintf(r->boundary, sizeof(r->boundary), "%s", PUSH_BOUNDARY);
+	if (mp_parser_new(b, max, &r->mp) != 0 || (r->out = malloc(r->out_max)) == NULL ||
+	    mp_content_type_value(r->backend_type, sizeof(r->backend_type), r->boundary) != 0 ||
+	    policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
+		return camera_reject(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot relay");
+	r->up.method = "PUT";
+	r->up.on_read = on_read;
+	r->up.content_type = r->backend_type;
+	r->up.stream = 1;
+	r->up.on_done = camera_on_done;
+	r->up.arg = r;
+	pthread_mutex_lock(&r->lock);
+	r->refs++;
+	r->upstream_live = 1;
+	r->state = C_STREAM;
+	if (upstream_submit(r->fc->d->up, &r->up) != 0) {
+		r->refs--;
+		r->upstream_live = 0;
+		pthread_mutex_unlock(&r->lock);
+		return camera_reject(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
+	}
+	pthread_mutex_unlock(&r->lock);
+	return MHD_YES;
+}
+
+/* The camera's body is over: close the backend's stream, then wait. */
+static enum MHD_Result
+end_push(struct creq *r)
+{
+	char end[64];
+	int n = snprintf(end, sizeof(end), "--%s--\r\n", r->boundary);
+	int wait;
+
+	pthread_mutex_lock(&r->lock);
+	memmove(r->out, r->out + r->out_off, r->out_len - r->out_off);
+	r->out_len -= r->out_off;
+	r->out_off = 0;
+	if (r->out_len + (size_t)n <= r->out_max) {
+		memcpy(r->out + r->out_len, end, (size_t)n);
+		r->out_len += (size_t)n;
+	}
+	r->input_done = 1;
+	wait = r->upstream_live;
+	if (wait) {
+		r->state = C_WAIT;
+		r->suspended = 1;
+		MHD_suspend_connection(r->conn);
+	} else {
+		r->state = C_READY;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!wait)
+		return camera_finish(r);
+	upstream_resume(r->fc->d->up, &r->up);
+	return MHD_YES;
+}
+
+enum MHD_Result
+ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
+{
+	int rc;
+
+	if (*size == 0) {
+		rc = mp_finish(r->mp);
+		/* Many cameras never send the close delimiter: both end it. */
+		if (rc != MP_ENDED && rc != MP_E_TRUNCATED)
+			return MHD_NO;
+		return end_push(r);
+	}
+	rc = mp_feed(r->mp, (const uint8_t *)data, *size, on_part, r);
+	*size = 0;
+	if (rc == 0 || rc == MP_ENDED)
+		return MHD_YES;
+	audit_push(r, "drop", mp_error_name(rc));
+	pthread_mutex_lock(&r->lock);
+	if (r->upstream_live)
+		upstream_cancel(r->fc->d->up, &r->up);
+	pthread_mutex_unlock(&r->lock);
+	return MHD_NO; /* a malformed push: close the connection */
+}
+
+void
+ingest_mjpeg_free(struct creq *r)
+{
+	mp_parser_free(r->mp);
+	free(r->out);
+}
