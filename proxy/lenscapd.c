@@ -22,7 +22,10 @@
 #include "notify.h"
 #include "relay_mjpeg.h"
 
-#define DEFAULT_POLICY "/etc/lenscap/lenscap.json"
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_POLICY SYSCONFDIR "/lenscap/lenscap.json"
 #define DEFAULT_GRACE_S 10
 
 /* Keep in step with man/lenscapd.8; a test compares them. */
