@@ -5,6 +5,7 @@
 #ifndef LC_CAMERA_H
 #define LC_CAMERA_H
 
+#include "bufq.h"
 #include "daemon.h"
 
 struct mp_parser;
@@ -35,8 +36,7 @@ struct creq {
 	size_t drained;
 	/* a pushed MJPEG stream (ingest_mjpeg.c) */
 	struct mp_parser *mp;
-	uint8_t *out;            /* sealed parts waiting for the backend */
-	size_t out_len, out_off, out_max;
+	struct bufq out;         /* sealed parts waiting for the backend */
 	int input_done;
 	int suspended;           /* waiting for the backend, connection asleep */
 	char boundary[40];

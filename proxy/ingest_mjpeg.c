@@ -61,21 +61,19 @@ seal_part(struct creq *r, const struct mp_part *part)
 		.capture_ms = lcd_now_ms(), .content_type = r->ctype };
 	size_t sealed = lc_envelope_size(&p) + part->body_len, hlen, n;
 	char head[256];
+	uint8_t *dst;
 
 	if (mp_write_part_header(head, sizeof(head), r->boundary, SEALED_TYPE,
 	                         sealed, &hlen) != 0)
 		return -1;
-	if (r->out_len - r->out_off + hlen + sealed + 2 > r->out_max)
+	if ((dst = bufq_reserve(&r->out, hlen + sealed + 2)) == NULL)
 		return 1; /* the backend lags two frames behind: skip this one */
-	memmove(r->out, r->out + r->out_off, r->out_len - r->out_off);
-	r->out_len -= r->out_off;
-	r->out_off = 0;
-	memcpy(r->out + r->out_len, head, hlen);
+	memcpy(dst, head, hlen);
 	if (lc_envelope_seal(r->fc->d->ingest, &p, part->body, part->body_len,
-	                     r->out + r->out_len + hlen, sealed, &n) != 0)
+	                     dst + hlen, sealed, &n) != 0)
 		return -1;
-	memcpy(r->out + r->out_len + hlen + n, "\r\n", 2);
-	r->out_len += hlen + n + 2;
+	memcpy(dst + hlen + n, "\r\n", 2);
+	bufq_commit(&r->out, hlen + n + 2);
 	return 0;
 }
 
@@ -115,13 +113,10 @@ on_read(void *arg, uint8_t *buf, size_t max)
 	size_t n = UPSTREAM_READ_PAUSE;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->out_off < r->out_len) {
-		n = r->out_len - r->out_off < max ? r->out_len - r->out_off : max;
-		memcpy(buf, r->out + r->out_off, n);
-		r->out_off += n;
-	} else if (r->input_done) {
+	if (bufq_pending(&r->out) > 0)
+		n = bufq_take(&r->out, buf, max);
+	else if (r->input_done)
 		n = 0;
-	}
 	pthread_mutex_unlock(&r->lock);
 	return n;
 }
@@ -138,9 +133,9 @@ ingest_mjpeg_start(struct creq *r)
 		return camera_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0)
 		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "multipart stream expected");
-	r->out_max = 2 * (max + LC_HEADER_MAX + 256);
+	bufq_init(&r->out, 2 * (max + LC_HEADER_MAX + 256));
 	snprintf(r->boundary, sizeof(r->boundary), "%s", PUSH_BOUNDARY);
-	if (mp_parser_new(b, max, &r->mp) != 0 || (r->out = malloc(r->out_max)) == NULL ||
+	if (mp_parser_new(b, max, &r->mp) != 0 ||
 	    mp_content_type_value(r->backend_type, sizeof(r->backend_type), r->boundary) != 0 ||
 	    policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
 		return camera_reject(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot relay");
@@ -173,13 +168,9 @@ end_push(struct creq *r)
 	int wait;
 
 	pthread_mutex_lock(&r->lock);
-	memmove(r->out, r->out + r->out_off, r->out_len - r->out_off);
-	r->out_len -= r->out_off;
-	r->out_off = 0;
-	if (r->out_len + (size_t)n <= r->out_max) {
-		memcpy(r->out + r->out_len, end, (size_t)n);
-		r->out_len += (size_t)n;
-	}
+	/* If it does not fit, the backend's stream stays unclosed: stores
+	 * and relays take that as a cut stream, which it is. */
+	(void)bufq_put(&r->out, end, (size_t)n);
 	r->input_done = 1;
 	wait = r->upstream_live;
 	if (wait) {
@@ -224,5 +215,5 @@ void
 ingest_mjpeg_free(struct creq *r)
 {
 	mp_parser_free(r->mp);
-	free(r->out);
+	bufq_free(&r->out);
 }

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "bufq.h"
 #include "gate.h"
 #include "log.h"
 #include "multipart.h"
@@ -35,8 +36,7 @@ struct mjpeg {
 	struct mp_parser *mp;
 	struct gate_stream gs;
 	unsigned drops_row, drops_max;
-	uint8_t *out;               /* verified frames, ready to send */
-	size_t out_len, out_off, out_max;
+	struct bufq out;            /* verified frames, ready to send */
 	struct lc_policy *pol;
 	const struct policy_route *route;
 	const char *account;
@@ -76,7 +76,7 @@ mjpeg_unref(struct mjpeg *m)
 	m->fc->d->metrics.active_streams--;
 	mp_parser_free(m->mp);
 	policy_free(m->pol);
-	free(m->out);
+	bufq_free(&m->out);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -117,21 +117,17 @@ static void
 queue_frame(struct mjpeg *m, const char *ctype, const uint8_t *body, size_t len)
 {
 	char head[256];
+	uint8_t *dst;
 	size_t hlen;
 
 	if (mp_write_part_header(head, sizeof(head), m->boundary, ctype, len, &hlen) != 0)
 		return;
 	pthread_mutex_lock(&m->lock);
-	if (m->out_len - m->out_off + hlen + len + 2 <= m->out_max) {
-		if (m->out_off > 0) {
-			memmove(m->out, m->out + m->out_off, m->out_len - m->out_off);
-			m->out_len -= m->out_off;
-			m->out_off = 0;
-		}
-		memcpy(m->out + m->out_len, head, hlen);
-		memcpy(m->out + m->out_len + hlen, body, len);
-		memcpy(m->out + m->out_len + hlen + len, "\r\n", 2);
-		m->out_len += hlen + len + 2;
+	if ((dst = bufq_reserve(&m->out, hlen + len + 2)) != NULL) {
+		memcpy(dst, head, hlen);
+		memcpy(dst + hlen, body, len);
+		memcpy(dst + hlen + len, "\r\n", 2);
+		bufq_commit(&m->out, hlen + len + 2);
 		m->fc->d->metrics.frames_relayed++;
 	}
 	wake(m);
@@ -218,14 +214,7 @@ on_done(void *arg, int result, long status)
 	if (result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED) {
 		/* The backend closed its stream properly: so do we. */
 		n = snprintf(end, sizeof(end), end_fmt, m->boundary);
-		if (m->out_len - m->out_off + (size_t)n <= m->out_max) {
-			memmove(m->out, m->out + m->out_off, m->out_len - m->out_off);
-			m->out_len -= m->out_off;
-			m->out_off = 0;
-			memcpy(m->out + m->out_len, end, (size_t)n);
-			m->out_len += (size_t)n;
-		}
-		m->ended = 1;
+		m->ended = bufq_put(&m->out, end, (size_t)n) == 0 ? 1 : -1;
 	} else {
 		m->ended = -1;
 	}
@@ -242,11 +231,8 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 	ssize_t ret;
 
 	pthread_mutex_lock(&m->lock);
-	if (m->out_off < m->out_len) {
-		size_t n = m->out_len - m->out_off < max ? m->out_len - m->out_off : max;
-		memcpy(buf, m->out + m->out_off, n);
-		m->out_off += n;
-		ret = (ssize_t)n;
+	if (bufq_pending(&m->out) > 0) {
+		ret = (ssize_t)bufq_take(&m->out, buf, max);
 	} else if (m->ended != 0) {
 		/* Cut short: no final chunk, so the client sees the truncation. */
 		ret = m->ended > 0 ? MHD_CONTENT_READER_END_OF_STREAM
@@ -275,11 +261,9 @@ mjpeg_new(const struct mjpeg_start *s)
 
 	if (m == NULL)
 		return NULL;
-	m->out_max = 2 * (lim->max_frame_bytes + 512);
-	if ((m->out = malloc(m->out_max)) == NULL) {
-		free(m);
-		return NULL;
-	}
+	/* Room for two frames: one going out, one waiting; more means the
+	 * client lags, and newer frames are skipped. */
+	bufq_init(&m->out, 2 * (lim->max_frame_bytes + 512));
 	pthread_mutex_init(&m->lock, NULL);
 	m->fc = s->fc;
 	m->conn = s->conn;
