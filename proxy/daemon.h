@@ -29,6 +29,8 @@ struct lcd {
 	struct lc_secret_key *ingest; /* NULL without a camera face */
 	struct face *faces[LCD_FACES_MAX];
 	size_t nfaces;
+	struct face *retired[LCD_FACES_MAX * 4]; /* renewed, draining */
+	size_t nretired;
 	atomic_uint_fast64_t next_request;
 	atomic_uint_fast64_t last_seq;
 	atomic_int stopping;

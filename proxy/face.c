@@ -144,10 +144,13 @@ face_start(const struct policy_listener *l, const struct policy_limits *lim,
 {
 	struct sockaddr_storage ss;
 	struct MHD_OptionItem opts[16];
+	/* MHD_USE_ITC: quiescing (for renewal) needs it. */
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	struct face *f = calloc(1, sizeof(*f));
 	int n = 0;
+
+	memset(&ss, 0, sizeof(ss));
 
 	if (f == NULL || (f->name = strdup(l->name)) == NULL)
 		goto fail;
@@ -213,6 +216,75 @@ face_stop(struct face *f)
 	if (f->mhd != NULL)
 		MHD_stop_daemon(f->mhd);
 	face_release(f);
+}
+
+int
+face_check_tls(const struct policy_listener *l)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	struct face probe = { 0 };
+	gnutls_datum_t cert, key, ca;
+	int ok = -1;
+
+	if (l->plain)
+		return 0;
+	if (load_tls(&probe, l) != 0 ||
+	    gnutls_certificate_allocate_credentials(&cred) < 0)
+		goto out;
+	cert = (gnutls_datum_t){ (unsigned char *)probe.cert, (unsigned)strlen(probe.cert) };
+	key = (gnutls_datum_t){ (unsigned char *)probe.key, (unsigned)strlen(probe.key) };
+	if (gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM) < 0) {
+		log_warnx("listener %s: %s and %s are not a certificate and its key",
+		          l->name, l->cert, l->key);
+		goto out;
+	}
+	if (probe.ca != NULL) {
+		ca = (gnutls_datum_t){ (unsigned char *)probe.ca, (unsigned)strlen(probe.ca) };
+		if (gnutls_certificate_set_x509_trust_mem(cred, &ca, GNUTLS_X509_FMT_PEM) <= 0) {
+			log_warnx("listener %s: %s holds no CA certificate", l->name, l->client_ca);
+			goto out;
+		}
+	}
+	ok = 0;
+out:
+	if (cred != NULL)
+		gnutls_certificate_free_credentials(cred);
+	free(probe.cert);
+	free(probe.ca);
+	sodium_free(probe.key);
+	return ok;
+}
+
+int
+face_renew(struct face *old, const struct policy_listener *l,
+           const struct policy_listener *old_l, const struct policy_limits *lim,
+           const struct face_ops *ops, struct face **out)
+{
+	MHD_socket fd;
+
+	if (face_check_tls(l) != 0)
+		return LC_EFORMAT;
+	fd = MHD_quiesce_daemon(old->mhd);
+	if (fd == MHD_INVALID_SOCKET)
+		return LC_EIO;
+	if (face_start(l, lim, fd, ops, out) == 0)
+		return 0;
+	/* Keep serving with what worked before, on the same socket. */
+	log_warnx("listener %s: renewal failed; keeping the old TLS material", l->name);
+	if (face_start(old_l, lim, fd, ops, out) == 0)
+		return LC_EIO;
+	(void)close(fd);
+	*out = NULL;
+	return LC_EIO;
+}
+
+unsigned int
+face_connections(const struct face *f)
+{
+	const union MHD_DaemonInfo *i =
+		MHD_get_daemon_info(f->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return i != NULL ? i->num_connections : 0;
 }
 
 uint16_t

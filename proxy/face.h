@@ -35,6 +35,25 @@ int face_start(const struct policy_listener *l, const struct policy_limits *lim,
 void face_quiesce(struct face *f);
 void face_stop(struct face *f);
 
+/* Reads and checks the listener's TLS files without using them; 0 or -1
+ * after logging why. */
+int face_check_tls(const struct policy_listener *l);
+
+/*
+ * Starts a replacement for old on old's listening socket with l's TLS
+ * files read anew, and stops old from accepting; old keeps serving the
+ * connections it has (stop it with face_stop() once face_connections()
+ * is 0).  0; LC_EFORMAT if l's material is bad (nothing changed); LC_EIO
+ * if the new daemon failed, in which case *out serves with old_l's
+ * material, or is NULL if even that failed.
+ */
+int face_renew(struct face *old, const struct policy_listener *l,
+               const struct policy_listener *old_l, const struct policy_limits *lim,
+               const struct face_ops *ops, struct face **out);
+
+/* Connections the face holds now. */
+unsigned int face_connections(const struct face *f);
+
 uint16_t face_port(const struct face *f);
 const char *face_name(const struct face *f);
 

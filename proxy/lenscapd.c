@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <gnutls/gnutls.h>
+#include <sodium.h>
 
 #include "cli.h"
 #include "config.h"
@@ -119,6 +121,17 @@ write_pid(const char *path)
 
 static struct face_ctx ctxs[LCD_FACES_MAX];
 
+/* The handlers for a face of this role. */
+static struct face_ops
+ops_for(struct face_ctx *fc)
+{
+	if (fc->role == POLICY_ROLE_ASSISTANT)
+		return (struct face_ops){ assistant_access, assistant_completed, fc };
+	if (fc->role == POLICY_ROLE_CAMERA)
+		return (struct face_ops){ camera_access, camera_completed, fc };
+	return (struct face_ops){ admin_access, admin_completed, fc };
+}
+
 /* Starts one face per listener of the policy. */
 static int
 start_faces(struct lcd *d, const struct lc_policy *pol)
@@ -139,12 +152,7 @@ start_faces(struct lcd *d, const struct lc_policy *pol)
 			log_warnx("listener name too long: %s", l->name);
 			return -1;
 		}
-		if (l->role == POLICY_ROLE_ASSISTANT)
-			ops = (struct face_ops){ assistant_access, assistant_completed, &ctxs[i] };
-		else if (l->role == POLICY_ROLE_CAMERA)
-			ops = (struct face_ops){ camera_access, camera_completed, &ctxs[i] };
-		else
-			ops = (struct face_ops){ admin_access, admin_completed, &ctxs[i] };
+		ops = ops_for(&ctxs[i]);
 		if (face_start(l, policy_limits(pol), -1, &ops, &d->faces[d->nfaces]) != 0)
 			return -1;
 		d->nfaces++;
@@ -170,24 +178,105 @@ load_ingest(struct lcd *d, const struct lc_policy *pol)
 	return 0;
 }
 
-/* SIGHUP: a new policy takes effect whole, or not at all. */
+/* Whether two policies have the same listeners (names, roles, addresses,
+ * TLS or not): those are bound at start and need a restart to change. */
+static int
+same_listeners(const struct lc_policy *a, const struct lc_policy *b)
+{
+	size_t n = policy_listener_count(a);
+
+	if (n != policy_listener_count(b))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_listener *x = policy_listener(a, i), *y = policy_listener(b, i);
+
+		if (strcmp(x->name, y->name) != 0 || x->role != y->role ||
+		    strcmp(x->listen, y->listen) != 0 || x->plain != y->plain ||
+		    (x->client_ca == NULL) != (y->client_ca == NULL))
+			return 0;
+	}
+	return 1;
+}
+
+/* Gives every TLS face the new policy's certificate, key and client CA.
+ * The old daemons keep their connections until these end. */
+static void
+renew_faces(struct lcd *d, const struct lc_policy *old, const struct lc_policy *pol)
+{
+	for (size_t i = 0; i < d->nfaces; i++) {
+		const struct policy_listener *l = policy_listener(pol, i);
+		struct face_ops ops = ops_for(&ctxs[i]);
+		struct face *nf = NULL;
+
+		if (l->plain || d->nretired == sizeof(d->retired) / sizeof(*d->retired))
+			continue;
+		if (face_renew(d->faces[i], l, policy_listener(old, i), policy_limits(pol),
+		               &ops, &nf) == LC_EFORMAT)
+			continue;
+		d->retired[d->nretired++] = d->faces[i];
+		if (nf != NULL)
+			d->faces[i] = nf;
+		else
+			log_warnx("listener %s is no longer accepting", l->name);
+	}
+}
+
+/* Stops renewed daemons whose last connection has ended (all, if all). */
+static void
+reap_retired(struct lcd *d, int all)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < d->nretired; i++) {
+		if (all || face_connections(d->retired[i]) == 0)
+			face_stop(d->retired[i]);
+		else
+			d->retired[keep++] = d->retired[i];
+	}
+	d->nretired = keep;
+}
+
+/* Checks every TLS listener's files of pol; 0 or -1. */
+static int
+check_tls(const struct lc_policy *pol)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < policy_listener_count(pol); i++)
+		bad |= face_check_tls(policy_listener(pol, i)) != 0;
+	return bad ? -1 : 0;
+}
+
+/* SIGHUP: a new policy, and its TLS material, take effect whole, or not
+ * at all. */
 static void
 reload(struct lcd *d, const char *path)
 {
 	struct audit_event ev = { .event = "reload" };
-	struct lc_policy *pol = NULL;
+	struct lc_policy *pol = NULL, *old = lcd_policy(d);
 
 	(void)notify_reloading();
+	ev.detail = "refused: the old policy stays in force";
 	if (policy_load(path, &pol, stderr) != 0) {
-		d->metrics.reload_failures++;
-		ev.detail = "refused: the old policy stays in force";
 		log_warnx("reload of %s refused; the old policy stays in force", path);
+	} else if (!same_listeners(old, pol)) {
+		log_warnx("reload of %s refused: listeners changed, which needs a restart", path);
+		ev.detail = "refused: listeners changed, which needs a restart";
+	} else if (check_tls(pol) != 0) {
+		log_warnx("reload of %s refused: TLS material unusable", path);
+		ev.detail = "refused: TLS material unusable";
 	} else {
+		renew_faces(d, old, pol);
 		lcd_set_policy(d, pol);
+		pol = NULL;
 		d->metrics.reloads++;
 		ev.detail = "policy in force";
 		log_info("reloaded %s", path);
 	}
+	if (pol != NULL || strcmp(ev.detail, "policy in force") != 0)
+		d->metrics.reload_failures++;
+	policy_free(pol);
+	policy_free(old);
 	(void)audit_log(d->audit, &ev);
 	(void)notify_send("READY=1");
 }
@@ -207,6 +296,7 @@ shut_down(struct lcd *d, unsigned grace_s)
 	mjpeg_watchdog_stop(); /* ends every stream and resumes it */
 	upstream_free(d->up);
 	d->up = NULL;
+	reap_retired(d, 1);
 	for (size_t i = 0; i < d->nfaces; i++)
 		face_stop(d->faces[i]);
 	d->nfaces = 0;
@@ -226,8 +316,13 @@ serve(struct lcd *d, const struct options *o)
 	(void)notify_send("READY=1");
 	log_info("ready");
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
+		struct timespec tick = { 1, 0 };
+
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (d->nretired > 0)
+			reap_retired(d, 0);
+		if (sig == -1)
+			continue; /* the tick, or EINTR */
 		if (sig == SIGHUP)
 			reload(d, o->policy);
 		else if (sig == SIGUSR1)
@@ -293,6 +388,10 @@ main(int argc, char **argv)
 		return 2;
 	log_init("lenscapd", o.verbose > 1 ? LOG_LEVEL_DEBUG : o.verbose ? LOG_LEVEL_INFO
 	                                                         : LOG_LEVEL_WARN, 0);
+	/* Before anything calls sodium_malloc (TLS keys, not only the
+	 * ingest key, live there). */
+	if (sodium_init() < 0)
+		fatalx("libsodium cannot be initialised");
 	if (policy_load(o.policy, &pol, stderr) != 0) {
 		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
 		return 1;

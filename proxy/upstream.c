@@ -15,6 +15,8 @@
 #include "metrics.h"
 #include "upstream.h"
 
+#define UPSTREAM_POOL 256 /* idle backend connections kept */
+
 struct upstream {
 	CURLM *multi;
 	pthread_t thread;
@@ -345,6 +347,11 @@ upstream_new(const struct policy_backend *be, struct metrics *m,
 	up->connect_timeout_ms = (long)be->connect_timeout_ms;
 	up->timeout_ms = (long)be->timeout_ms;
 	if (bad || (up->multi = curl_multi_init()) == NULL)
+		goto fail;
+	/* libcurl's default pool is four connections per handle added *now*,
+	 * and short requests come and go: without a fixed size it keeps
+	 * closing the connections it will want a moment later. */
+	if (curl_multi_setopt(up->multi, CURLMOPT_MAXCONNECTS, (long)UPSTREAM_POOL) != CURLM_OK)
 		goto fail;
 	if (pthread_create(&up->thread, NULL, loop, up) != 0)
 		goto fail;

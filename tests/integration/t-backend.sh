@@ -52,4 +52,25 @@ run_with ', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscap
 	"pin": "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
 is "a wrong pin: the fetch fails closed (502)" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 502
 ok "with no image byte in the answer" sh -c "! grep -aq lenscap-truth '$T/got/y'"
+# An assistant-only policy: no camera face, so no ingest key.  lenscapd
+# once aborted here (libsodium used before it was initialised).
+cat > "$T/assistant-only.json" <<EOT
+{ "listeners": { "assistant": { "listen": "127.0.0.1:0",
+                   "tls": { "cert": "pki/server.crt", "key": "pki/server.key" } },
+                 "admin": { "listen": "127.0.0.1:0", "plain": true } },
+  "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt",
+               "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key" },
+  "keys": [ { "public_file": "pki/ingest.pub", "devices": ["*"] } ],
+  "devices": { "cam-1": { "auth": { "token_sha256": "$(token_digest cam-1-token)" } } },
+  "accounts": { "acct-1": { "devices": ["cam-1"] } },
+  "sessions": { "static": [ { "token_sha256": "$(token_digest token-of-account-1)", "account": "acct-1" } ] },
+  "routes": [ { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
+                "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+                "freshness_ms": 600000, "content_types": ["image/jpeg"] } ] }
+EOT
+kill "$LENSCAPD_PID"; wait "$LENSCAPD_PID" 2>/dev/null
+start_lenscapd "$T/assistant-only.json"
+ok "an assistant-only policy without an ingest key starts" kill -0 "$LENSCAPD_PID"
+A=$(port_of assistant)
+is "and serves the still pushed earlier" "$(get /v1/cameras/cam-1/snapshot "$T/got/z")" 200
 done_testing

@@ -108,6 +108,28 @@ ok "a bad policy is refused and audited" grep -q '"event":"reload","detail":"ref
 is "the old policy stays in force" "$(get token-of-account-1 cam-1 "$T/got/x")" 404
 ok "and the daemon is still serving" test "$(curl -s "http://127.0.0.1:$M/healthz")" = ok
 
+# --- reload: new TLS material for new connections; bad material refused ----
+subject() { curl -sv -o /dev/null --cacert "$T/pki/ca.crt" "https://127.0.0.1:$A/" 2>&1 |
+	grep -o 'subject: CN=[a-z0-9-]*' | head -n 1; }
+is "the assistant face presents its first certificate" "$(subject)" "subject: CN=server"
+make_cert "$T/pki" ca server2 server || bail "server2 cert"
+cp "$T/pki/server2.crt" "$T/pki/server.crt" && cp "$T/pki/server2.key" "$T/pki/server.key"
+write_policy '"cam-2"'
+reloads=$(grep -c '"detail":"policy in force"' "$T/audit.log")
+kill -HUP "$LENSCAPD_PID"
+for _ in $(seq 50); do
+	[ "$(grep -c '"detail":"policy in force"' "$T/audit.log")" -gt "$reloads" ] && break; sleep 0.1
+done
+is "after SIGHUP new connections get the new certificate" "$(subject)" "subject: CN=server2"
+is "and are served by the gatekeeping face (another account's camera: 404)" \
+	"$(get token-of-account-1 cam-3 "$T/got/x")" 404
+echo "not a certificate" > "$T/pki/server.crt"
+kill -HUP "$LENSCAPD_PID"
+for _ in $(seq 50); do grep -q 'TLS material unusable' "$T/audit.log" && break; sleep 0.1; done
+ok "unusable TLS material is refused and audited" grep -q '"detail":"refused: TLS material unusable"' "$T/audit.log"
+is "the certificate in use stays" "$(subject)" "subject: CN=server2"
+is "the camera face still takes pushes" "$(put cam-3 cam-3 "$T/frames/cam-3.jpg")" 201
+
 # --- SIGTERM -------------------------------------------------------------
 kill -TERM "$LENSCAPD_PID"
 wait "$LENSCAPD_PID"
