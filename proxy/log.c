@@ -37,7 +37,7 @@ log_get_level(void)
 }
 
 /* Formats one line; with err >= 0 appends ": strerror(err)". */
-static void
+__attribute__((format(printf, 3, 0))) static void
 vlog(int prio, int err, const char *fmt, va_list ap)
 {
 	char msg[1024];
