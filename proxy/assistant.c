@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "freq.h"
 #include "gate.h"
 #include "log.h"
 #include "relay_mjpeg.h"
@@ -17,40 +18,19 @@
 enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
 
 struct areq {
-	struct face_ctx *fc;
-	pthread_mutex_t lock;       /* guards the fields the upstream thread sets */
-	int refs;
-	struct MHD_Connection *conn; /* NULL once MHD is done with it */
-	enum areq_state state;
-	int upstream_live;
-	struct upstream_req up;
-	int result;
-	long status;
-	struct lc_policy *pol;       /* keeps route and account alive */
-	const struct policy_route *route;
-	const char *account;
-	char device[LC_DEVICE_MAX + 1];
-	char rid[LCD_REQUEST_ID_BYTES];
-	uint8_t *buf;
+	struct freq q;               /* first: the shared lifecycle */
+	const char *account;         /* in q.pol */
+	uint8_t *buf;                /* the sealed frame as it arrives */
 	size_t len, cap, max;
-	uint64_t t0_us;
 	struct mjpeg *stream;        /* an MJPEG route's relay */
 };
 
 static void
-areq_unref(struct areq *r)
+areq_destroy(struct freq *q)
 {
-	int last;
+	struct areq *r = (struct areq *)q;
 
-	pthread_mutex_lock(&r->lock);
-	last = --r->refs == 0;
-	pthread_mutex_unlock(&r->lock);
-	if (!last)
-		return;
-	pthread_mutex_destroy(&r->lock);
-	policy_free(r->pol);
 	free(r->buf);
-	free(r);
 }
 
 /* Upstream thread: collects the sealed frame, bounded. */
@@ -77,31 +57,14 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Upstream thread: the fetch ended; hand the request back to MHD. */
-static void
-on_done(void *arg, int result, long status)
-{
-	struct areq *r = arg;
-
-	pthread_mutex_lock(&r->lock);
-	r->upstream_live = 0;
-	r->result = result;
-	r->status = status;
-	r->state = A_READY;
-	if (r->conn != NULL)
-		MHD_resume_connection(r->conn);
-	pthread_mutex_unlock(&r->lock);
-	areq_unref(r);
-}
-
 static void
 audit_request(struct areq *r, const char *event, enum lc_drop why,
               const struct lc_envelope *env, const char *detail)
 {
 	struct audit_event ev = {
-		.event = event, .request_id = r->rid, .face = r->fc->name,
-		.route = r->route ? r->route->path : NULL, .account = r->account,
-		.device = r->device[0] ? r->device : NULL, .reason = why,
+		.event = event, .request_id = r->q.rid, .face = r->q.fc->name,
+		.route = r->q.route ? r->q.route->path : NULL, .account = r->account,
+		.device = r->q.device[0] ? r->q.device : NULL, .reason = why,
 		.detail = detail,
 	};
 
@@ -111,41 +74,41 @@ audit_request(struct areq *r, const char *event, enum lc_drop why,
 		ev.has_seq = 1;
 		ev.seq = env->seq;
 	}
-	(void)audit_log(r->fc->d->audit, &ev);
+	(void)audit_log(r->q.fc->d->audit, &ev);
 }
 
 static enum MHD_Result
 answer_problem(struct areq *r, unsigned status, const char *title)
 {
-	r->state = A_DONE;
-	metrics_request(&r->fc->d->metrics, METRICS_ASSISTANT, status,
-	                lcd_mono_us() - r->t0_us);
-	return face_problem(r->conn, status, title);
+	r->q.state = A_DONE;
+	metrics_request(&r->q.fc->d->metrics, METRICS_ASSISTANT, status,
+	                lcd_mono_us() - r->q.t0_us);
+	return face_problem(r->q.conn, status, title);
 }
 
 /* Runs the gate on the fetched frame and answers. */
 static enum MHD_Result
 finish_snapshot(struct areq *r)
 {
-	struct lcd *d = r->fc->d;
-	struct gate_request req = { .account = r->account, .device = r->device,
-	                            .route = r->route };
+	struct lcd *d = r->q.fc->d;
+	struct gate_request req = { .account = r->account, .device = r->q.device,
+	                            .route = r->q.route };
 	struct lc_envelope env;
 	struct lc_policy *now;
 	enum lc_drop why;
 	void *out;
 	size_t out_len;
 
-	if (r->result == UPSTREAM_ABORTED) {
+	if (r->q.result == UPSTREAM_ABORTED) {
 		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
 		audit_request(r, "drop", LC_DROP_TOO_LARGE, NULL, "backend reply over the limit");
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
-	if (r->result != 0 || r->status != 200) {
-		if (r->status == 404)
+	if (r->q.result != 0 || r->q.status != 200) {
+		if (r->q.status == 404)
 			return answer_problem(r, MHD_HTTP_NOT_FOUND, "no frame");
 		audit_request(r, "backend_error", LC_DROP_NONE, NULL,
-		              r->result != 0 ? "backend unreachable" : "backend status");
+		              r->q.result != 0 ? "backend unreachable" : "backend status");
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	}
 	memset(&env, 0, sizeof(env));
@@ -159,7 +122,7 @@ finish_snapshot(struct areq *r)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
 	d->metrics.frames_relayed++;
-	if (r->route->pass_sealed) {
+	if (r->q.route->pass_sealed) {
 		out_len = r->len;
 	} else {
 		out_len = env.body_len;
@@ -167,10 +130,10 @@ finish_snapshot(struct areq *r)
 	}
 	out = r->buf;
 	r->buf = NULL;
-	r->state = A_DONE;
-	metrics_request(&d->metrics, METRICS_ASSISTANT, 200, lcd_mono_us() - r->t0_us);
-	return face_answer(r->conn, MHD_HTTP_OK,
-	                   r->route->pass_sealed ? SEALED_TYPE : env.content_type,
+	r->q.state = A_DONE;
+	metrics_request(&d->metrics, METRICS_ASSISTANT, 200, lcd_mono_us() - r->q.t0_us);
+	return face_answer(r->q.conn, MHD_HTTP_OK,
+	                   r->q.route->pass_sealed ? SEALED_TYPE : env.content_type,
 	                   out, out_len);
 }
 
@@ -179,17 +142,17 @@ finish_snapshot(struct areq *r)
 static enum MHD_Result
 authorize(struct areq *r, const char *url, const char *method, int *go_on)
 {
-	struct lcd *d = r->fc->d;
+	struct lcd *d = r->q.fc->d;
 	const struct policy_account *acct;
 	const char *token;
 
 	*go_on = 0;
-	r->pol = lcd_policy(d);
-	r->route = policy_route_match(r->pol, r->fc->name, method, url, r->device);
-	if (r->route == NULL)
+	r->q.pol = lcd_policy(d);
+	r->q.route = policy_route_match(r->q.pol, r->q.fc->name, method, url, r->q.device);
+	if (r->q.route == NULL)
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
-	token = face_bearer(r->conn);
-	acct = token ? policy_session_account(r->pol, token, strlen(token)) : NULL;
+	token = face_bearer(r->q.conn);
+	acct = token ? policy_session_account(r->q.pol, token, strlen(token)) : NULL;
 	if (acct == NULL) {
 		d->metrics.auth_failures++;
 		audit_request(r, "auth_failure", LC_DROP_NONE, NULL,
@@ -197,7 +160,7 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 		return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
 	}
 	r->account = policy_account_name(acct);
-	if (!policy_may_see(r->pol, acct, r->device)) {
+	if (!policy_may_see(r->q.pol, acct, r->q.device)) {
 		audit_request(r, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
 	}
@@ -208,42 +171,27 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 static enum MHD_Result
 start(struct areq *r, const char *url, const char *method)
 {
-	struct lcd *d = r->fc->d;
 	enum MHD_Result ret;
 	int go_on;
 
 	ret = authorize(r, url, method, &go_on);
 	if (!go_on)
 		return ret;
-	if (r->route->media == LC_KIND_MJPEG) {
-		struct mjpeg_start ms = { .fc = r->fc, .conn = r->conn,
-			.pol = policy_ref(r->pol), .route = r->route,
-			.account = r->account, .device = r->device, .rid = r->rid };
-		r->state = A_DONE;
+	if (r->q.route->media == LC_KIND_MJPEG) {
+		struct mjpeg_start ms = { .fc = r->q.fc, .conn = r->q.conn,
+			.pol = policy_ref(r->q.pol), .route = r->q.route,
+			.account = r->account, .device = r->q.device, .rid = r->q.rid };
+		r->q.state = A_DONE;
 		return mjpeg_start(&ms, &r->stream);
 	}
-	if (r->route->media != LC_KIND_SNAPSHOT)
+	if (r->q.route->media != LC_KIND_SNAPSHOT)
 		return answer_problem(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
-	if (policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
+	if (policy_backend_path(r->q.route, r->q.device, r->q.up.path, sizeof(r->q.up.path)) != 0)
 		return answer_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "route");
-	r->max = LC_HEADER_MAX + policy_limits(r->pol)->max_frame_bytes;
-	r->up.method = "GET";
-	r->up.on_data = on_data;
-	r->up.on_done = on_done;
-	r->up.arg = r;
-	pthread_mutex_lock(&r->lock);
-	r->refs++;
-	r->upstream_live = 1;
-	r->state = A_WAIT;
-	MHD_suspend_connection(r->conn);
-	if (upstream_submit(d->up, &r->up) != 0) {
-		r->refs--;
-		r->upstream_live = 0;
-		r->result = UPSTREAM_FAILED;
-		r->state = A_READY;
-		MHD_resume_connection(r->conn);
-	}
-	pthread_mutex_unlock(&r->lock);
+	r->max = LC_HEADER_MAX + policy_limits(r->q.pol)->max_frame_bytes;
+	r->q.up.method = "GET";
+	r->q.up.on_data = on_data;
+	freq_fetch(&r->q, A_WAIT, A_READY, 1);
 	return MHD_YES;
 }
 
@@ -257,14 +205,9 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (r == NULL) {
 		/* First call: headers only.  Answer on a later call, so that
 		 * MHD keeps the connection alive (PITFALLS). */
-		if ((r = calloc(1, sizeof(*r))) == NULL)
+		r = (struct areq *)freq_new(sizeof(*r), cls, c, areq_destroy);
+		if (r == NULL)
 			return MHD_NO;
-		pthread_mutex_init(&r->lock, NULL);
-		r->fc = cls;
-		r->refs = 1;
-		r->conn = c;
-		r->t0_us = lcd_mono_us();
-		lcd_request_id(r->fc->d, r->rid);
 		*req_cls = r;
 		return MHD_YES;
 	}
@@ -272,7 +215,7 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 		*data_size = 0; /* the assistant face takes no request bodies */
 		return MHD_YES;
 	}
-	switch (r->state) {
+	switch (r->q.state) {
 	case A_NEW:
 		return start(r, url, method);
 	case A_READY:
@@ -291,11 +234,6 @@ assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (r == NULL)
 		return;
 	mjpeg_detach(r->stream);
-	pthread_mutex_lock(&r->lock);
-	r->conn = NULL;
-	if (r->upstream_live)
-		upstream_cancel(r->fc->d->up, &r->up);
-	pthread_mutex_unlock(&r->lock);
-	areq_unref(r);
+	freq_completed(&r->q);
 	*req_cls = NULL;
 }

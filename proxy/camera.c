@@ -12,42 +12,34 @@
 #include "multipart.h"
 
 static void
-creq_unref(struct creq *r)
+creq_destroy(struct freq *q)
 {
-	int last;
+	struct creq *r = (struct creq *)q;
 
-	pthread_mutex_lock(&r->lock);
-	last = --r->refs == 0;
-	pthread_mutex_unlock(&r->lock);
-	if (!last)
-		return;
-	pthread_mutex_destroy(&r->lock);
-	policy_free(r->pol);
 	ingest_mjpeg_free(r);
 	free(r->body);
 	free(r->sealed);
-	free(r);
 }
 
 static void
 audit_camera(struct creq *r, const char *event, const char *detail)
 {
 	struct audit_event ev = {
-		.event = event, .request_id = r->rid, .face = r->fc->name,
-		.route = r->route ? r->route->path : NULL,
-		.device = r->device[0] ? r->device : NULL, .detail = detail,
+		.event = event, .request_id = r->q.rid, .face = r->q.fc->name,
+		.route = r->q.route ? r->q.route->path : NULL,
+		.device = r->q.device[0] ? r->q.device : NULL, .detail = detail,
 	};
 
-	(void)audit_log(r->fc->d->audit, &ev);
+	(void)audit_log(r->q.fc->d->audit, &ev);
 }
 
 enum MHD_Result
 camera_problem(struct creq *r, unsigned status, const char *title)
 {
-	r->state = C_DONE;
-	metrics_request(&r->fc->d->metrics, METRICS_CAMERA, status,
-	                lcd_mono_us() - r->t0_us);
-	return face_problem(r->conn, status, title);
+	r->q.state = C_DONE;
+	metrics_request(&r->q.fc->d->metrics, METRICS_CAMERA, status,
+	                lcd_mono_us() - r->q.t0_us);
+	return face_problem(r->q.conn, status, title);
 }
 
 /*
@@ -58,7 +50,7 @@ camera_problem(struct creq *r, unsigned status, const char *title)
 enum MHD_Result
 camera_reject(struct creq *r, unsigned status, const char *title)
 {
-	r->state = C_REJECT;
+	r->q.state = C_REJECT;
 	r->reject_status = status;
 	r->reject_title = title;
 	return MHD_YES;
@@ -69,7 +61,7 @@ camera_reject(struct creq *r, unsigned status, const char *title)
 static enum MHD_Result
 drain(struct creq *r, size_t *size)
 {
-	size_t cap = r->pol != NULL ? policy_limits(r->pol)->max_frame_bytes : 0;
+	size_t cap = r->q.pol != NULL ? policy_limits(r->q.pol)->max_frame_bytes : 0;
 
 	if (*size > cap - r->drained || r->drained > cap)
 		return MHD_NO;
@@ -85,10 +77,10 @@ identify(struct creq *r)
 	uint8_t fp[LC_DIGEST_BYTES];
 	const char *token;
 
-	if (face_client_cert(r->conn, fp) == 0)
-		return policy_device_by_cert(r->pol, fp);
-	if ((token = face_bearer(r->conn)) != NULL)
-		return policy_device_by_token(r->pol, token, strlen(token));
+	if (face_client_cert(r->q.conn, fp) == 0)
+		return policy_device_by_cert(r->q.pol, fp);
+	if ((token = face_bearer(r->q.conn)) != NULL)
+		return policy_device_by_token(r->q.pol, token, strlen(token));
 	return NULL;
 }
 
@@ -96,7 +88,7 @@ identify(struct creq *r)
 static int
 request_type(struct creq *r)
 {
-	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	const char *h = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
 	                                            MHD_HTTP_HEADER_CONTENT_TYPE);
 	size_t n = 0;
 
@@ -107,8 +99,8 @@ request_type(struct creq *r)
 	r->ctype[n] = '\0';
 	if (!lc_valid_content_type(r->ctype))
 		return -1;
-	for (size_t i = 0; i < r->route->ncontent_types; i++)
-		if (strcmp(r->route->content_types[i], r->ctype) == 0)
+	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
+		if (strcmp(r->q.route->content_types[i], r->ctype) == 0)
 			return 0;
 	return -1;
 }
@@ -117,39 +109,39 @@ request_type(struct creq *r)
 static enum MHD_Result
 admit(struct creq *r, const char *url, const char *method)
 {
-	struct lcd *d = r->fc->d;
+	struct lcd *d = r->q.fc->d;
 	const struct policy_device *dev;
 	const char *cl;
 
-	r->pol = lcd_policy(d);
-	r->route = policy_route_match(r->pol, r->fc->name, method, url, r->device);
-	if (r->route == NULL)
+	r->q.pol = lcd_policy(d);
+	r->q.route = policy_route_match(r->q.pol, r->q.fc->name, method, url, r->q.device);
+	if (r->q.route == NULL)
 		return camera_reject(r, MHD_HTTP_NOT_FOUND, "not found");
 	if ((dev = identify(r)) == NULL) {
 		d->metrics.auth_failures++;
 		audit_camera(r, "auth_failure", "no verified certificate or known device token");
 		return camera_reject(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
 	}
-	if (strcmp(policy_device_name(dev), r->device) != 0) {
-		struct audit_event ev = { .event = "deny", .request_id = r->rid,
-			.face = r->fc->name, .route = r->route->path,
-			.device = r->device, .envelope_device = policy_device_name(dev),
+	if (strcmp(policy_device_name(dev), r->q.device) != 0) {
+		struct audit_event ev = { .event = "deny", .request_id = r->q.rid,
+			.face = r->q.fc->name, .route = r->q.route->path,
+			.device = r->q.device, .envelope_device = policy_device_name(dev),
 			.detail = "camera pushed for another device" };
 		(void)audit_log(d->audit, &ev);
 		return camera_reject(r, MHD_HTTP_FORBIDDEN, "not this camera's device");
 	}
-	if (r->route->media == LC_KIND_MJPEG)
+	if (r->q.route->media == LC_KIND_MJPEG)
 		return ingest_mjpeg_start(r);
-	if (r->route->media != LC_KIND_SNAPSHOT)
+	if (r->q.route->media != LC_KIND_SNAPSHOT)
 		return camera_reject(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
 	if (request_type(r) != 0)
 		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
-	r->max = policy_limits(r->pol)->max_frame_bytes;
-	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	r->max = policy_limits(r->q.pol)->max_frame_bytes;
+	cl = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
 	                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && strtoull(cl, NULL, 10) > r->max)
 		return camera_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
-	r->state = C_BODY;
+	r->q.state = C_BODY;
 	return MHD_YES;
 }
 
@@ -178,33 +170,12 @@ take_body(struct creq *r, const char *data, size_t *size)
 	return MHD_YES;
 }
 
-void
-camera_on_done(void *arg, int result, long status)
-{
-	struct creq *r = arg;
-
-	pthread_mutex_lock(&r->lock);
-	r->upstream_live = 0;
-	r->result = result;
-	r->status = status;
-	/* A push may still be uploading: only a request that waits for the
-	 * backend is asleep, and only that one is woken. */
-	if (r->suspended) {
-		r->suspended = 0;
-		r->state = C_READY;
-		if (r->conn != NULL)
-			MHD_resume_connection(r->conn);
-	}
-	pthread_mutex_unlock(&r->lock);
-	creq_unref(r);
-}
-
 /* Seals the frame with the ingest key and sends it to the backend. */
 static enum MHD_Result
 seal_and_store(struct creq *r)
 {
-	struct lcd *d = r->fc->d;
-	struct lc_seal_params p = { .device = r->device, .kind = LC_KIND_SNAPSHOT,
+	struct lcd *d = r->q.fc->d;
+	struct lc_seal_params p = { .device = r->q.device, .kind = LC_KIND_SNAPSHOT,
 		.seq = lcd_next_seq(d), .capture_ms = lcd_now_ms(),
 		.content_type = r->ctype };
 	size_t n = lc_envelope_size(&p) + r->len;
@@ -213,43 +184,27 @@ seal_and_store(struct creq *r)
 		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if ((r->sealed = malloc(n)) == NULL ||
 	    lc_envelope_seal(d->ingest, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
-	    policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
+	    policy_backend_path(r->q.route, r->q.device, r->q.up.path, sizeof(r->q.up.path)) != 0)
 		return camera_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
 	d->metrics.frames_sealed++;
-	r->up.method = "PUT";
-	r->up.body = r->sealed;
-	r->up.body_len = n;
-	r->up.content_type = "application/vnd.lenscap.sealed";
-	r->up.on_done = camera_on_done;
-	r->up.arg = r;
-	pthread_mutex_lock(&r->lock);
-	r->refs++;
-	r->upstream_live = 1;
-	r->state = C_WAIT;
-	r->suspended = 1;
-	MHD_suspend_connection(r->conn);
-	if (upstream_submit(d->up, &r->up) != 0) {
-		r->refs--;
-		r->upstream_live = 0;
-		r->result = UPSTREAM_FAILED;
-		r->state = C_READY;
-		r->suspended = 0;
-		MHD_resume_connection(r->conn);
-	}
-	pthread_mutex_unlock(&r->lock);
+	r->q.up.method = "PUT";
+	r->q.up.body = r->sealed;
+	r->q.up.body_len = n;
+	r->q.up.content_type = "application/vnd.lenscap.sealed";
+	freq_fetch(&r->q, C_WAIT, C_READY, 1);
 	return MHD_YES;
 }
 
 enum MHD_Result
 camera_finish(struct creq *r)
 {
-	if (r->result != 0 || r->status < 200 || r->status > 299) {
+	if (r->q.result != 0 || r->q.status < 200 || r->q.status > 299) {
 		audit_camera(r, "backend_error", "backend did not store the frame");
 		return camera_problem(r, MHD_HTTP_BAD_GATEWAY, "backend did not store the frame");
 	}
-	r->state = C_DONE;
-	metrics_request(&r->fc->d->metrics, METRICS_CAMERA, 201, lcd_mono_us() - r->t0_us);
-	return face_answer(r->conn, MHD_HTTP_CREATED, "text/plain", NULL, 0);
+	r->q.state = C_DONE;
+	metrics_request(&r->q.fc->d->metrics, METRICS_CAMERA, 201, lcd_mono_us() - r->q.t0_us);
+	return face_answer(r->q.conn, MHD_HTTP_CREATED, "text/plain", NULL, 0);
 }
 
 enum MHD_Result
@@ -260,20 +215,15 @@ camera_access(void *cls, struct MHD_Connection *c, const char *url,
 	struct creq *r = *req_cls;
 
 	if (r == NULL) {
-		if ((r = calloc(1, sizeof(*r))) == NULL)
+		r = (struct creq *)freq_new(sizeof(*r), cls, c, creq_destroy);
+		if (r == NULL)
 			return MHD_NO;
-		pthread_mutex_init(&r->lock, NULL);
-		r->fc = cls;
-		r->refs = 1;
-		r->conn = c;
-		r->t0_us = lcd_mono_us();
-		lcd_request_id(r->fc->d, r->rid);
 		*req_cls = r;
 		return MHD_YES;
 	}
-	if (r->state == C_NEW && admit(r, url, method) != MHD_YES)
+	if (r->q.state == C_NEW && admit(r, url, method) != MHD_YES)
 		return MHD_NO;
-	switch (r->state) {
+	switch (r->q.state) {
 	case C_BODY:
 		if (*data_size != 0)
 			return take_body(r, data, data_size);
@@ -302,11 +252,6 @@ camera_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->conn = NULL;
-	if (r->upstream_live)
-		upstream_cancel(r->fc->d->up, &r->up);
-	pthread_mutex_unlock(&r->lock);
-	creq_unref(r);
+	freq_completed(&r->q);
 	*req_cls = NULL;
 }

@@ -7,30 +7,18 @@
 
 #include "bufq.h"
 #include "daemon.h"
+#include "freq.h"
 
 struct mp_parser;
 
 enum creq_state { C_NEW, C_BODY, C_STREAM, C_REJECT, C_WAIT, C_READY, C_DONE };
 
 struct creq {
-	struct face_ctx *fc;
-	pthread_mutex_t lock;
-	int refs;
-	struct MHD_Connection *conn;
-	enum creq_state state;
-	int upstream_live;
-	struct upstream_req up;
-	int result;
-	long status;
-	struct lc_policy *pol;
-	const struct policy_route *route;
-	char device[LC_DEVICE_MAX + 1];
+	struct freq q;       /* first: the shared lifecycle; state is a creq_state */
 	char ctype[LC_CONTENT_TYPE_MAX + 1];
-	char rid[LCD_REQUEST_ID_BYTES];
 	uint8_t *body;       /* the frame as it arrives */
 	size_t len, cap, max;
 	uint8_t *sealed;     /* envelope || body, sent to the backend */
-	uint64_t t0_us;
 	unsigned reject_status;  /* the answer once the body is drained */
 	const char *reject_title;
 	size_t drained;
@@ -38,7 +26,6 @@ struct creq {
 	struct mp_parser *mp;
 	struct bufq out;         /* sealed parts waiting for the backend */
 	int input_done;
-	int suspended;           /* waiting for the backend, connection asleep */
 	char boundary[40];
 	char backend_type[96];
 	uint64_t parts_sealed, parts_skipped;
@@ -55,7 +42,6 @@ void ingest_mjpeg_free(struct creq *r);
 /* camera.c's: refuse once the body is drained; answer now. */
 enum MHD_Result camera_reject(struct creq *r, unsigned status, const char *title);
 enum MHD_Result camera_problem(struct creq *r, unsigned status, const char *title);
-void camera_on_done(void *arg, int result, long status);
 enum MHD_Result camera_finish(struct creq *r);
 
 #endif

@@ -28,11 +28,11 @@
 static void
 audit_push(struct creq *r, const char *event, const char *detail)
 {
-	struct audit_event ev = { .event = event, .request_id = r->rid,
-		.face = r->fc->name, .route = r->route->path, .device = r->device,
+	struct audit_event ev = { .event = event, .request_id = r->q.rid,
+		.face = r->q.fc->name, .route = r->q.route->path, .device = r->q.device,
 		.detail = detail };
 
-	(void)audit_log(r->fc->d->audit, &ev);
+	(void)audit_log(r->q.fc->d->audit, &ev);
 }
 
 /* Whether a part's type (parameters dropped, any case) is the route's. */
@@ -46,18 +46,18 @@ part_type_ok(struct creq *r, const char *ct)
 	for (; ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && n < LC_CONTENT_TYPE_MAX; n++)
 		r->ctype[n] = (char)tolower((unsigned char)ct[n]);
 	r->ctype[n] = '\0';
-	for (size_t i = 0; i < r->route->ncontent_types; i++)
-		if (strcmp(r->route->content_types[i], r->ctype) == 0)
+	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
+		if (strcmp(r->q.route->content_types[i], r->ctype) == 0)
 			return 1;
 	return 0;
 }
 
-/* Under r->lock: seals one part into the backend buffer, if it fits. */
+/* Under r->q.lock: seals one part into the backend buffer, if it fits. */
 static int
 seal_part(struct creq *r, const struct mp_part *part)
 {
-	struct lc_seal_params p = { .device = r->device, .kind = LC_KIND_MJPEG,
-		.stream_id = r->rid, .seq = lcd_next_seq(r->fc->d),
+	struct lc_seal_params p = { .device = r->q.device, .kind = LC_KIND_MJPEG,
+		.stream_id = r->q.rid, .seq = lcd_next_seq(r->q.fc->d),
 		.capture_ms = lcd_now_ms(), .content_type = r->ctype };
 	size_t sealed = lc_envelope_size(&p) + part->body_len, hlen, n;
 	char head[256];
@@ -69,7 +69,7 @@ seal_part(struct creq *r, const struct mp_part *part)
 	if ((dst = bufq_reserve(&r->out, hlen + sealed + 2)) == NULL)
 		return 1; /* the backend lags two frames behind: skip this one */
 	memcpy(dst, head, hlen);
-	if (lc_envelope_seal(r->fc->d->ingest, &p, part->body, part->body_len,
+	if (lc_envelope_seal(r->q.fc->d->ingest, &p, part->body, part->body_len,
 	                     dst + hlen, sealed, &n) != 0)
 		return -1;
 	memcpy(dst + hlen + n, "\r\n", 2);
@@ -89,9 +89,9 @@ on_part(void *arg, const struct mp_part *part)
 		r->parts_skipped++;
 		return 0;
 	}
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->q.lock);
 	rc = seal_part(r, part);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->q.lock);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -100,8 +100,8 @@ on_part(void *arg, const struct mp_part *part)
 		return 0;
 	}
 	r->parts_sealed++;
-	r->fc->d->metrics.frames_sealed++;
-	upstream_resume(r->fc->d->up, &r->up);
+	r->q.fc->d->metrics.frames_sealed++;
+	upstream_resume(r->q.fc->d->up, &r->q.up);
 	return 0;
 }
 
@@ -112,24 +112,24 @@ on_read(void *arg, uint8_t *buf, size_t max)
 	struct creq *r = arg;
 	size_t n = UPSTREAM_READ_PAUSE;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->q.lock);
 	if (bufq_pending(&r->out) > 0)
 		n = bufq_take(&r->out, buf, max);
 	else if (r->input_done)
 		n = 0;
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->q.lock);
 	return n;
 }
 
 enum MHD_Result
 ingest_mjpeg_start(struct creq *r)
 {
-	const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	const char *ct = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
 	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
-	size_t max = policy_limits(r->pol)->max_frame_bytes;
+	size_t max = policy_limits(r->q.pol)->max_frame_bytes;
 	char b[MP_BOUNDARY_MAX + 1];
 
-	if (r->fc->d->ingest == NULL)
+	if (r->q.fc->d->ingest == NULL)
 		return camera_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0)
 		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "multipart stream expected");
@@ -137,25 +137,16 @@ ingest_mjpeg_start(struct creq *r)
 	snprintf(r->boundary, sizeof(r->boundary), "%s", PUSH_BOUNDARY);
 	if (mp_parser_new(b, max, &r->mp) != 0 ||
 	    mp_content_type_value(r->backend_type, sizeof(r->backend_type), r->boundary) != 0 ||
-	    policy_backend_path(r->route, r->device, r->up.path, sizeof(r->up.path)) != 0)
+	    policy_backend_path(r->q.route, r->q.device, r->q.up.path, sizeof(r->q.up.path)) != 0)
 		return camera_reject(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot relay");
-	r->up.method = "PUT";
-	r->up.on_read = on_read;
-	r->up.content_type = r->backend_type;
-	r->up.stream = 1;
-	r->up.on_done = camera_on_done;
-	r->up.arg = r;
-	pthread_mutex_lock(&r->lock);
-	r->refs++;
-	r->upstream_live = 1;
-	r->state = C_STREAM;
-	if (upstream_submit(r->fc->d->up, &r->up) != 0) {
-		r->refs--;
-		r->upstream_live = 0;
-		pthread_mutex_unlock(&r->lock);
+	r->q.up.method = "PUT";
+	r->q.up.on_read = on_read;
+	r->q.up.content_type = r->backend_type;
+	r->q.up.stream = 1;
+	/* Awake while the camera uploads; end_push() puts it to sleep. */
+	freq_fetch(&r->q, C_STREAM, C_READY, 0);
+	if (r->q.state != C_STREAM)
 		return camera_reject(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
-	}
-	pthread_mutex_unlock(&r->lock);
 	return MHD_YES;
 }
 
@@ -167,23 +158,23 @@ end_push(struct creq *r)
 	int n = snprintf(end, sizeof(end), "--%s--\r\n", r->boundary);
 	int wait;
 
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->q.lock);
 	/* If it does not fit, the backend's stream stays unclosed: stores
 	 * and relays take that as a cut stream, which it is. */
 	(void)bufq_put(&r->out, end, (size_t)n);
 	r->input_done = 1;
-	wait = r->upstream_live;
+	wait = r->q.upstream_live;
 	if (wait) {
-		r->state = C_WAIT;
-		r->suspended = 1;
-		MHD_suspend_connection(r->conn);
+		r->q.state = C_WAIT;
+		r->q.suspended = 1;
+		MHD_suspend_connection(r->q.conn);
 	} else {
-		r->state = C_READY;
+		r->q.state = C_READY;
 	}
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->q.lock);
 	if (!wait)
 		return camera_finish(r);
-	upstream_resume(r->fc->d->up, &r->up);
+	upstream_resume(r->q.fc->d->up, &r->q.up);
 	return MHD_YES;
 }
 
@@ -204,10 +195,10 @@ ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
 	if (rc == 0 || rc == MP_ENDED)
 		return MHD_YES;
 	audit_push(r, "drop", mp_error_name(rc));
-	pthread_mutex_lock(&r->lock);
-	if (r->upstream_live)
-		upstream_cancel(r->fc->d->up, &r->up);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_lock(&r->q.lock);
+	if (r->q.upstream_live)
+		upstream_cancel(r->q.fc->d->up, &r->q.up);
+	pthread_mutex_unlock(&r->q.lock);
 	return MHD_NO; /* a malformed push: close the connection */
 }
 
