@@ -38,7 +38,7 @@ admin_access(void *cls, struct MHD_Connection *c, const char *url,
 		if ((buf = strdup(d->stopping ? "stopping\n" : "ok\n")) == NULL)
 			return MHD_NO;
 		return face_answer(c, d->stopping ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK,
-		                   "text/plain", buf, strlen(buf));
+		                   "text/plain", buf, 0, strlen(buf));
 	}
 	if (strcmp(url, "/metrics") == 0) {
 		metrics_request(&d->metrics, METRICS_ADMIN, 200, 0);
@@ -48,7 +48,7 @@ admin_access(void *cls, struct MHD_Connection *c, const char *url,
 			free(buf);
 			return face_problem(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics");
 		}
-		return face_answer(c, MHD_HTTP_OK, "text/plain; version=0.0.4", buf, n);
+		return face_answer(c, MHD_HTTP_OK, "text/plain; version=0.0.4", buf, 0, n);
 	}
 	metrics_request(&d->metrics, METRICS_ADMIN, 404, 0);
 	return face_problem(c, MHD_HTTP_NOT_FOUND, "not found");

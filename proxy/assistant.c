@@ -44,7 +44,13 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	if (n > r->max - r->len)
 		return 1; /* larger than any frame the policy allows */
 	if (r->len + n > r->cap) {
-		cap = r->len + n < 65536 ? 65536 : (r->len + n) * 2;
+		int64_t whole = upstream_length(&r->q.up);
+
+		/* The backend said how long: one allocation, no copies. */
+		if (r->cap == 0 && whole > 0 && (uint64_t)whole <= r->max)
+			cap = (size_t)whole > r->len + n ? (size_t)whole : r->len + n;
+		else
+			cap = r->len + n < 65536 ? 65536 : (r->len + n) * 2;
 		if (cap > r->max)
 			cap = r->max;
 		if ((nb = realloc(r->buf, cap)) == NULL)
@@ -97,7 +103,7 @@ finish_snapshot(struct areq *r)
 	struct lc_policy *now;
 	enum lc_drop why;
 	void *out;
-	size_t out_len;
+	size_t off, out_len;
 
 	if (r->q.result == UPSTREAM_ABORTED) {
 		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
@@ -122,19 +128,16 @@ finish_snapshot(struct areq *r)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
 	d->metrics.frames_relayed++;
-	if (r->q.route->pass_sealed) {
-		out_len = r->len;
-	} else {
-		out_len = env.body_len;
-		memmove(r->buf, env.body, out_len);
-	}
+	/* The body goes out from where it lies in the sealed frame. */
+	off = r->q.route->pass_sealed ? 0 : env.header_len;
+	out_len = r->q.route->pass_sealed ? r->len : env.body_len;
 	out = r->buf;
 	r->buf = NULL;
 	r->q.state = A_DONE;
 	metrics_request(&d->metrics, METRICS_ASSISTANT, 200, lcd_mono_us() - r->q.t0_us);
 	return face_answer(r->q.conn, MHD_HTTP_OK,
 	                   r->q.route->pass_sealed ? SEALED_TYPE : env.content_type,
-	                   out, out_len);
+	                   out, off, out_len);
 }
 
 /* Who asks, for what: 404 for no route, 401 for no session, 404 for a

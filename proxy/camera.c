@@ -204,7 +204,7 @@ camera_finish(struct creq *r)
 	}
 	r->q.state = C_DONE;
 	metrics_request(&r->q.fc->d->metrics, METRICS_CAMERA, 201, lcd_mono_us() - r->q.t0_us);
-	return face_answer(r->q.conn, MHD_HTTP_CREATED, "text/plain", NULL, 0);
+	return face_answer(r->q.conn, MHD_HTTP_CREATED, "text/plain", NULL, 0, 0);
 }
 
 enum MHD_Result

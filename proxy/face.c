@@ -387,12 +387,12 @@ face_problem(struct MHD_Connection *c, unsigned status, const char *title)
 
 enum MHD_Result
 face_answer(struct MHD_Connection *c, unsigned status, const char *content_type,
-            void *buf, size_t len)
+            void *base, size_t off, size_t len)
 {
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer_with_free_callback(len, buf, free);
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+		len, (char *)base + off, free, base);
 
 	if (r == NULL)
-		free(buf);
+		free(base);
 	return queue(c, status, r, content_type);
 }

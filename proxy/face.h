@@ -70,8 +70,10 @@ const char *face_bearer(struct MHD_Connection *c);
 enum MHD_Result face_problem(struct MHD_Connection *c, unsigned status,
                              const char *title);
 
-/* Queues a buffer the response takes ownership of (freed with free()). */
+/* Queues len bytes at base + off as the body; the response takes
+ * ownership of base (freed with free()), so nothing is copied. */
 enum MHD_Result face_answer(struct MHD_Connection *c, unsigned status,
-                            const char *content_type, void *buf, size_t len);
+                            const char *content_type, void *base, size_t off,
+                            size_t len);
 
 #endif

@@ -36,11 +36,14 @@ struct upstream {
 static void
 note_response(struct upstream_req *req)
 {
+	curl_off_t len = -1;
 	char *ct = NULL;
 
 	if (req->status_ != 0 || req->easy == NULL)
 		return;
 	(void)curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &req->status_);
+	if (curl_easy_getinfo(req->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len) == CURLE_OK)
+		req->length_ = (int64_t)len;
 	if (curl_easy_getinfo(req->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
 	    ct != NULL)
 		snprintf(req->content_type_, sizeof(req->content_type_), "%s", ct);
@@ -387,6 +390,7 @@ upstream_submit(struct upstream *up, struct upstream_req *req)
 	req->cancelled_ = 0;
 	req->resume_ = 0;
 	req->status_ = 0;
+	req->length_ = -1;
 	req->content_type_[0] = '\0';
 	pthread_mutex_lock(&up->lock);
 	req->next_ = up->queue;
@@ -425,6 +429,12 @@ long
 upstream_status(const struct upstream_req *req)
 {
 	return req->status_;
+}
+
+int64_t
+upstream_length(const struct upstream_req *req)
+{
+	return req->length_;
 }
 
 uint64_t

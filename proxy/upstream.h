@@ -48,6 +48,7 @@ struct upstream_req {
 	atomic_int cancelled_;
 	atomic_int resume_;
 	long status_;
+	int64_t length_;
 	char content_type_[128];
 };
 
@@ -82,6 +83,8 @@ void upstream_resume(struct upstream *up, struct upstream_req *req);
  * on_data call on (and in on_done); "" and 0 before. */
 const char *upstream_content_type(const struct upstream_req *req);
 long upstream_status(const struct upstream_req *req);
+/* The response's Content-Length, or -1 if it has none; valid likewise. */
+int64_t upstream_length(const struct upstream_req *req);
 
 /* Connections libcurl opened so far (for tests of connection reuse). */
 uint64_t upstream_connects(const struct upstream *up);
