@@ -32,6 +32,16 @@ metrics_request(struct metrics *m, enum metrics_face face, unsigned status,
 	m->latency_count[face]++;
 }
 
+void
+metrics_frame_delay(struct metrics *m, uint64_t delay_us)
+{
+	for (int i = 0; i < METRICS_BUCKETS; i++)
+		if (delay_us <= bucket_us[i])
+			m->delay_bucket[i]++;
+	m->delay_sum_us += delay_us;
+	m->delay_count++;
+}
+
 struct out {
 	char *p;
 	size_t left, used;
@@ -87,23 +97,39 @@ render_drops(struct out *o, const struct metrics *m)
 		     lc_drop_name(r), (unsigned long long)m->frames_dropped[r]);
 }
 
+/* One histogram series, labelled by face when face is not NULL. */
+static void
+histogram(struct out *o, const char *name, const char *face,
+          const atomic_uint_fast64_t *buckets, uint64_t sum_us, uint64_t count)
+{
+	char with_le[48] = "", alone[48] = "";
+
+	if (face != NULL) {
+		snprintf(with_le, sizeof(with_le), "face=\"%s\",", face);
+		snprintf(alone, sizeof(alone), "{face=\"%s\"}", face);
+	}
+	for (int i = 0; i < METRICS_BUCKETS; i++)
+		emit(o, "lenscap_%s_bucket{%sle=\"%g\"} %llu\n", name, with_le,
+		     (double)bucket_us[i] / 1e6, (unsigned long long)buckets[i]);
+	emit(o, "lenscap_%s_bucket{%sle=\"+Inf\"} %llu\n", name, with_le,
+	     (unsigned long long)count);
+	emit(o, "lenscap_%s_sum%s %.6f\n", name, alone, (double)sum_us / 1e6);
+	emit(o, "lenscap_%s_count%s %llu\n", name, alone, (unsigned long long)count);
+}
+
 static void
 render_latency(struct out *o, const struct metrics *m)
 {
 	emit(o, "# HELP lenscap_request_seconds Time to answer a request, by face.\n"
 	        "# TYPE lenscap_request_seconds histogram\n");
-	for (int f = 0; f < METRICS_FACES; f++) {
-		for (int i = 0; i < METRICS_BUCKETS; i++)
-			emit(o, "lenscap_request_seconds_bucket{face=\"%s\",le=\"%g\"} %llu\n",
-			     face_names[f], (double)bucket_us[i] / 1e6,
-			     (unsigned long long)m->latency_bucket[f][i]);
-		emit(o, "lenscap_request_seconds_bucket{face=\"%s\",le=\"+Inf\"} %llu\n",
-		     face_names[f], (unsigned long long)m->latency_count[f]);
-		emit(o, "lenscap_request_seconds_sum{face=\"%s\"} %.6f\n", face_names[f],
-		     (double)m->latency_sum_us[f] / 1e6);
-		emit(o, "lenscap_request_seconds_count{face=\"%s\"} %llu\n", face_names[f],
-		     (unsigned long long)m->latency_count[f]);
-	}
+	for (int f = 0; f < METRICS_FACES; f++)
+		histogram(o, "request_seconds", face_names[f], m->latency_bucket[f],
+		          m->latency_sum_us[f], m->latency_count[f]);
+	emit(o, "# HELP lenscap_frame_delay_seconds Time a stream frame waited in "
+	        "lenscapd, from its last byte in to its last byte out.\n"
+	        "# TYPE lenscap_frame_delay_seconds histogram\n");
+	histogram(o, "frame_delay_seconds", NULL, m->delay_bucket, m->delay_sum_us,
+	          m->delay_count);
 }
 
 int

@@ -30,11 +30,19 @@ struct metrics {
 	atomic_uint_fast64_t latency_bucket[METRICS_FACES][METRICS_BUCKETS];
 	atomic_uint_fast64_t latency_sum_us[METRICS_FACES];
 	atomic_uint_fast64_t latency_count[METRICS_FACES];
+	/* stream frames: from the last byte in from the backend to the last
+	 * byte handed to the client's connection */
+	atomic_uint_fast64_t delay_bucket[METRICS_BUCKETS];
+	atomic_uint_fast64_t delay_sum_us;
+	atomic_uint_fast64_t delay_count;
 };
 
 /* Counts one request of face with HTTP status and its latency. */
 void metrics_request(struct metrics *m, enum metrics_face face, unsigned status,
                      uint64_t latency_us);
+
+/* Counts how long a stream frame waited inside lenscapd. */
+void metrics_frame_delay(struct metrics *m, uint64_t delay_us);
 
 /* Renders everything into out; 0, or LC_ESPACE if outlen is too small. */
 int metrics_render(const struct metrics *m, char *out, size_t outlen,

@@ -23,6 +23,7 @@
 
 #define OUT_BLOCK 32768
 #define STOP_DROPS 2 /* a part callback's code: stop the stream */
+#define WAITING_MAX 8 /* frames tracked for the delay metric */
 
 struct mjpeg {
 	struct face_ctx *fc;
@@ -37,6 +38,11 @@ struct mjpeg {
 	struct gate_stream gs;
 	unsigned drops_row, drops_max;
 	struct bufq out;            /* verified frames, ready to send */
+	/* For the delay metric: where each waiting frame ends in the byte
+	 * stream, and when its last byte came in from the backend. */
+	uint64_t queued_total, taken_total;
+	struct { uint64_t end, in_us; } waiting[WAITING_MAX];
+	unsigned wait_head, wait_n;
 	struct lc_policy *pol;
 	const struct policy_route *route;
 	const char *account;
@@ -114,7 +120,8 @@ audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
 /* Appends one verified frame as a part, unless the client lags so far
  * that a whole frame is waiting already (then this one is skipped). */
 static void
-queue_frame(struct mjpeg *m, const char *ctype, const uint8_t *body, size_t len)
+queue_frame(struct mjpeg *m, const char *ctype, const uint8_t *body, size_t len,
+            uint64_t in_us)
 {
 	char head[256];
 	uint8_t *dst;
@@ -128,6 +135,12 @@ queue_frame(struct mjpeg *m, const char *ctype, const uint8_t *body, size_t len)
 		memcpy(dst + hlen, body, len);
 		memcpy(dst + hlen + len, "\r\n", 2);
 		bufq_commit(&m->out, hlen + len + 2);
+		m->queued_total += hlen + len + 2;
+		if (m->wait_n < WAITING_MAX) {
+			unsigned i = (m->wait_head + m->wait_n++) % WAITING_MAX;
+			m->waiting[i].end = m->queued_total;
+			m->waiting[i].in_us = in_us;
+		}
 		m->fc->d->metrics.frames_relayed++;
 	}
 	wake(m);
@@ -143,6 +156,7 @@ on_part(void *arg, const struct mp_part *part)
 	                            .route = m->route };
 	struct lc_envelope env;
 	struct lc_policy *now = lcd_policy(m->fc->d);
+	uint64_t in_us = lcd_mono_us();
 	enum lc_drop why;
 
 	memset(&env, 0, sizeof(env));
@@ -160,9 +174,10 @@ on_part(void *arg, const struct mp_part *part)
 	m->drops_row = 0;
 	m->last_frame_us = lcd_mono_us();
 	if (m->route->pass_sealed)
-		queue_frame(m, "application/vnd.lenscap.sealed", part->body, part->body_len);
+		queue_frame(m, "application/vnd.lenscap.sealed", part->body,
+		            part->body_len, in_us);
 	else
-		queue_frame(m, env.content_type, env.body, env.body_len);
+		queue_frame(m, env.content_type, env.body, env.body_len, in_us);
 	return 0;
 }
 
@@ -215,12 +230,29 @@ on_done(void *arg, int result, long status)
 		/* The backend closed its stream properly: so do we. */
 		n = snprintf(end, sizeof(end), end_fmt, m->boundary);
 		m->ended = bufq_put(&m->out, end, (size_t)n) == 0 ? 1 : -1;
+		if (m->ended > 0)
+			m->queued_total += (size_t)n;
 	} else {
 		m->ended = -1;
 	}
 	wake(m);
 	pthread_mutex_unlock(&m->lock);
 	mjpeg_unref(m);
+}
+
+/* Under m->lock: n more bytes went to the client; frames whose last
+ * byte is among them are counted in the delay histogram. */
+static void
+note_sent(struct mjpeg *m, size_t n)
+{
+	uint64_t now = lcd_mono_us();
+
+	m->taken_total += n;
+	while (m->wait_n > 0 && m->waiting[m->wait_head].end <= m->taken_total) {
+		metrics_frame_delay(&m->fc->d->metrics, now - m->waiting[m->wait_head].in_us);
+		m->wait_head = (m->wait_head + 1) % WAITING_MAX;
+		m->wait_n--;
+	}
 }
 
 /* MHD thread: the next bytes of the response. */
@@ -233,6 +265,7 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 	pthread_mutex_lock(&m->lock);
 	if (bufq_pending(&m->out) > 0) {
 		ret = (ssize_t)bufq_take(&m->out, buf, max);
+		note_sent(m, (size_t)ret);
 	} else if (m->ended != 0) {
 		/* Cut short: no final chunk, so the client sees the truncation. */
 		ret = m->ended > 0 ? MHD_CONTENT_READER_END_OF_STREAM
