@@ -38,10 +38,12 @@ struct mjpeg {
 	struct gate_stream gs;
 	unsigned drops_row, drops_max;
 	struct bufq out;            /* verified frames, ready to send */
-	/* For the delay metric: where each waiting frame ends in the byte
-	 * stream, and when its last byte came in from the backend. */
+	/* For the delay metric: where waiting frames end in the byte stream,
+	 * when the first of them came in from the backend, and how many there
+	 * are (more than one once the ring is full: then the entry's delay,
+	 * that of its oldest frame, is an upper bound for all of them). */
 	uint64_t queued_total, taken_total;
-	struct { uint64_t end, in_us; } waiting[WAITING_MAX];
+	struct { uint64_t end, in_us; unsigned frames; } waiting[WAITING_MAX];
 	unsigned wait_head, wait_n;
 	struct lc_policy *pol;
 	const struct policy_route *route;
@@ -117,6 +119,23 @@ audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
 	(void)audit_log(m->fc->d->audit, &ev);
 }
 
+/* Under m->lock: one more frame waits, ending at queued_total. */
+static void
+note_queued(struct mjpeg *m, uint64_t in_us)
+{
+	unsigned i;
+
+	if (m->wait_n < WAITING_MAX) {
+		i = (m->wait_head + m->wait_n++) % WAITING_MAX;
+		m->waiting[i].in_us = in_us;
+		m->waiting[i].frames = 0;
+	} else {
+		i = (m->wait_head + WAITING_MAX - 1) % WAITING_MAX;
+	}
+	m->waiting[i].end = m->queued_total;
+	m->waiting[i].frames++;
+}
+
 /* Appends one verified frame as a part, unless the client lags so far
  * that a whole frame is waiting already (then this one is skipped). */
 static void
@@ -136,11 +155,7 @@ queue_frame(struct mjpeg *m, const char *ctype, const uint8_t *body, size_t len,
 		memcpy(dst + hlen + len, "\r\n", 2);
 		bufq_commit(&m->out, hlen + len + 2);
 		m->queued_total += hlen + len + 2;
-		if (m->wait_n < WAITING_MAX) {
-			unsigned i = (m->wait_head + m->wait_n++) % WAITING_MAX;
-			m->waiting[i].end = m->queued_total;
-			m->waiting[i].in_us = in_us;
-		}
+		note_queued(m, in_us);
 		m->fc->d->metrics.frames_relayed++;
 	}
 	wake(m);
@@ -249,7 +264,9 @@ note_sent(struct mjpeg *m, size_t n)
 
 	m->taken_total += n;
 	while (m->wait_n > 0 && m->waiting[m->wait_head].end <= m->taken_total) {
-		metrics_frame_delay(&m->fc->d->metrics, now - m->waiting[m->wait_head].in_us);
+		for (unsigned k = 0; k < m->waiting[m->wait_head].frames; k++)
+			metrics_frame_delay(&m->fc->d->metrics,
+			                    now - m->waiting[m->wait_head].in_us);
 		m->wait_head = (m->wait_head + 1) % WAITING_MAX;
 		m->wait_n--;
 	}
