@@ -121,6 +121,72 @@ write_pid(const char *path)
 
 static struct face_ctx ctxs[LCD_FACES_MAX];
 
+/* Sockets systemd passed (socket activation), by name. */
+#define ACTIVATED_MAX LCD_FACES_MAX
+static struct {
+	char name[64];
+	int fd;
+	int used;
+} activated[ACTIVATED_MAX];
+static size_t nactivated;
+
+/*
+ * Takes the sockets of $LISTEN_FDS (from fd 3) when $LISTEN_PID is this
+ * process, named by $LISTEN_FDNAMES (colon-separated, as systemd's
+ * FileDescriptorName= sets them).  The variables are then removed, so
+ * that no child takes them for its own.  0, or -1 after logging why.
+ */
+static int
+take_activated(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	const char *names = getenv("LISTEN_FDNAMES");
+	uint64_t p, n;
+
+	if (pid == NULL || fds == NULL || cli_parse_u64(pid, &p) != 0 ||
+	    p != (uint64_t)getpid())
+		return 0;
+	if (cli_parse_u64(fds, &n) != 0 || n > ACTIVATED_MAX) {
+		log_warnx("LISTEN_FDS: at most %d sockets", ACTIVATED_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *end = names ? strchr(names, ':') : NULL;
+		size_t len = names ? (end ? (size_t)(end - names) : strlen(names)) : 0;
+
+		if (len == 0 || len >= sizeof(activated[i].name)) {
+			log_warnx("LISTEN_FDNAMES: socket %zu has no usable name", i);
+			return -1;
+		}
+		memcpy(activated[i].name, names, len);
+		activated[i].name[len] = '\0';
+		activated[i].fd = 3 + (int)i;
+		if (fcntl(activated[i].fd, F_SETFD, FD_CLOEXEC) == -1) {
+			log_warn("socket %s (fd %d)", activated[i].name, activated[i].fd);
+			return -1;
+		}
+		names = end ? end + 1 : NULL;
+		nactivated++;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return 0;
+}
+
+/* The passed socket for a listener of this name, or -1. */
+static int
+activated_fd(const char *name)
+{
+	for (size_t i = 0; i < nactivated; i++) {
+		if (strcmp(activated[i].name, name) == 0) {
+			activated[i].used = 1;
+			return activated[i].fd;
+		}
+	}
+	return -1;
+}
+
 /* The handlers for a face of this role. */
 static struct face_ops
 ops_for(struct face_ctx *fc)
@@ -145,6 +211,7 @@ start_faces(struct lcd *d, const struct lc_policy *pol)
 	for (size_t i = 0; i < n; i++) {
 		const struct policy_listener *l = policy_listener(pol, i);
 		struct face_ops ops;
+		int fd;
 
 		ctxs[i] = (struct face_ctx){ .d = d, .role = l->role };
 		if ((size_t)snprintf(ctxs[i].name, sizeof(ctxs[i].name), "%s", l->name) >=
@@ -153,12 +220,18 @@ start_faces(struct lcd *d, const struct lc_policy *pol)
 			return -1;
 		}
 		ops = ops_for(&ctxs[i]);
-		if (face_start(l, policy_limits(pol), -1, &ops, &d->faces[d->nfaces]) != 0)
+		fd = activated_fd(l->name);
+		if (face_start(l, policy_limits(pol), fd, &ops, &d->faces[d->nfaces]) != 0)
 			return -1;
 		d->nfaces++;
-		log_info("listening: %s on %s%s", l->name, l->listen,
+		log_info("listening: %s on %s%s", l->name,
+		         fd >= 0 ? "the socket systemd passed" : l->listen,
 		         l->plain ? " (plain HTTP)" : "");
 	}
+	for (size_t i = 0; i < nactivated; i++)
+		if (!activated[i].used)
+			log_warnx("socket %s passed by systemd: no listener of that name",
+			          activated[i].name);
 	return 0;
 }
 
@@ -392,6 +465,8 @@ main(int argc, char **argv)
 	 * ingest key, live there). */
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
+	if (take_activated() != 0)
+		return 1;
 	if (policy_load(o.policy, &pol, stderr) != 0) {
 		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
 		return 1;
