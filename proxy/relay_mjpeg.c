@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE /* POLLRDHUP */
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,7 +52,8 @@ struct mjpeg {
 	char device[LC_DEVICE_MAX + 1];
 	char rid[LCD_REQUEST_ID_BYTES];
 	char boundary[40];
-	uint64_t last_frame_us, idle_us;
+	atomic_uint_fast64_t last_frame_us; /* set by the upstream thread */
+	uint64_t idle_us;
 	struct mjpeg *next, *prev;  /* the watchdog's list */
 };
 
@@ -425,14 +427,24 @@ client_gone(struct mjpeg *m)
 	       (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
+/* Whether m's backend has sent no frame for longer than the idle limit.
+ * A frame may land after now_us was read: that is not idleness (the
+ * unsigned difference would wrap and cut a live stream). */
+static int
+stream_idle(const struct mjpeg *m, uint64_t now_us)
+{
+	uint64_t last = m->last_frame_us;
+
+	return m->idle_us > 0 && now_us > last && now_us - last > m->idle_us;
+}
+
 /* Ends m (cutting it) if its client left or its backend went quiet. */
 static void
 check_stream(struct mjpeg *m, uint64_t now_us, int all)
 {
 	pthread_mutex_lock(&m->lock);
 	if (m->ended == 0 && m->conn != NULL &&
-	    (all || (m->suspended && client_gone(m)) ||
-	     (m->idle_us > 0 && now_us - m->last_frame_us > m->idle_us))) {
+	    (all || (m->suspended && client_gone(m)) || stream_idle(m, now_us))) {
 		m->ended = -1;
 		if (m->upstream_live)
 			upstream_cancel(m->fc->d->up, &m->up);
