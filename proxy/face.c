@@ -26,7 +26,7 @@
 #define FACE_THREADS_PER_CPU 2
 #define FACE_THREADS_MAX 16
 #define FACE_PEM_MAX (1u << 20)
-#define FACE_MEMORY_LIMIT (64u * 1024) /* per connection: headers and buffers */
+#define FACE_MEMORY_LIMIT (32u * 1024) /* per connection: headers and buffers */
 
 /* Not const: MHD's option items carry a plain void pointer. */
 static char tls_priorities[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";

@@ -22,7 +22,7 @@
 #include "multipart.h"
 #include "relay_mjpeg.h"
 
-#define OUT_BLOCK 32768
+#define OUT_BLOCK 16384
 #define STOP_DROPS 2 /* a part callback's code: stop the stream */
 #define WAITING_MAX 8 /* frames tracked for the delay metric */
 
