@@ -74,22 +74,14 @@ audit_request(struct areq *r, const char *event, enum lc_drop why,
 		.detail = detail,
 	};
 
-	if (env != NULL && env->header != NULL) {
-		ev.envelope_device = env->device;
-		ev.key_id = env->key_id;
-		ev.has_seq = 1;
-		ev.seq = env->seq;
-	}
+	audit_event_envelope(&ev, env);
 	(void)audit_log(r->q.fc->d->audit, &ev);
 }
 
 static enum MHD_Result
 answer_problem(struct areq *r, unsigned status, const char *title)
 {
-	r->q.state = A_DONE;
-	metrics_request(&r->q.fc->d->metrics, METRICS_ASSISTANT, status,
-	                lcd_mono_us() - r->q.t0_us);
-	return face_problem(r->q.conn, status, title);
+	return freq_problem(&r->q, A_DONE, status, title);
 }
 
 /* Runs the gate on the fetched frame and answers. */
@@ -133,8 +125,7 @@ finish_snapshot(struct areq *r)
 	out_len = r->q.route->pass_sealed ? r->len : env.body_len;
 	out = r->buf;
 	r->buf = NULL;
-	r->q.state = A_DONE;
-	metrics_request(&d->metrics, METRICS_ASSISTANT, 200, lcd_mono_us() - r->q.t0_us);
+	freq_answered(&r->q, A_DONE, 200);
 	return face_answer(r->q.conn, MHD_HTTP_OK,
 	                   r->q.route->pass_sealed ? SEALED_TYPE : env.content_type,
 	                   out, off, out_len);

@@ -97,6 +97,17 @@ audit_close(struct audit *a)
 uint64_t audit_lines(const struct audit *a) { return a->lines; }
 uint64_t audit_errors(const struct audit *a) { return a->errors; }
 
+void
+audit_event_envelope(struct audit_event *ev, const struct lc_envelope *env)
+{
+	if (env == NULL || env->header == NULL)
+		return;
+	ev->envelope_device = env->device;
+	ev->key_id = env->key_id;
+	ev->has_seq = 1;
+	ev->seq = env->seq;
+}
+
 /* Each put_*() ORs a failure into *bad, so that a line whose string was
  * refused (say, invalid UTF-8) is dropped whole rather than written with
  * a key missing its value. */

@@ -40,6 +40,10 @@ int audit_reopen(struct audit *a);
 
 void audit_close(struct audit *a);
 
+/* Fills ev's envelope fields (device, key id, sequence) from env, if
+ * env was parsed (env->header set); leaves them empty otherwise. */
+void audit_event_envelope(struct audit_event *ev, const struct lc_envelope *env);
+
 /* Writes one line; thread-safe; each line is one write(2).  0 or LC_E*. */
 int audit_log(struct audit *a, const struct audit_event *ev);
 

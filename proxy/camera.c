@@ -4,6 +4,7 @@
  * may push frames for that device only (else 403, audited), and each
  * frame is sealed with the ingest key and stored in the backend.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ creq_destroy(struct freq *q)
 	free(r->sealed);
 }
 
-static void
+void
 audit_camera(struct creq *r, const char *event, const char *detail)
 {
 	struct audit_event ev = {
@@ -36,10 +37,7 @@ audit_camera(struct creq *r, const char *event, const char *detail)
 enum MHD_Result
 camera_problem(struct creq *r, unsigned status, const char *title)
 {
-	r->q.state = C_DONE;
-	metrics_request(&r->q.fc->d->metrics, METRICS_CAMERA, status,
-	                lcd_mono_us() - r->q.t0_us);
-	return face_problem(r->q.conn, status, title);
+	return freq_problem(&r->q, C_DONE, status, title);
 }
 
 /*
@@ -84,25 +82,22 @@ identify(struct creq *r)
 	return NULL;
 }
 
-/* The request's media type without parameters, lower-cased, if valid. */
-static int
-request_type(struct creq *r)
+int
+camera_type_allowed(struct creq *r, const char *ct)
 {
-	const char *h = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
-	                                            MHD_HTTP_HEADER_CONTENT_TYPE);
 	size_t n = 0;
 
-	if (h == NULL)
-		return -1;
-	for (; h[n] != '\0' && h[n] != ';' && h[n] != ' ' && n < LC_CONTENT_TYPE_MAX; n++)
-		r->ctype[n] = (char)(h[n] >= 'A' && h[n] <= 'Z' ? h[n] + 32 : h[n]);
+	if (ct == NULL)
+		return 0;
+	for (; ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && n < LC_CONTENT_TYPE_MAX; n++)
+		r->ctype[n] = (char)tolower((unsigned char)ct[n]);
 	r->ctype[n] = '\0';
-	if (!lc_valid_content_type(r->ctype))
-		return -1;
+	/* The route's types are valid ones (the policy checks), so a match
+	 * is a valid content type for an envelope. */
 	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
 		if (strcmp(r->q.route->content_types[i], r->ctype) == 0)
-			return 0;
-	return -1;
+			return 1;
+	return 0;
 }
 
 /* Route, identity, the device in the path, the type and the size. */
@@ -134,7 +129,8 @@ admit(struct creq *r, const char *url, const char *method)
 		return ingest_mjpeg_start(r);
 	if (r->q.route->media != LC_KIND_SNAPSHOT)
 		return camera_reject(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
-	if (request_type(r) != 0)
+	if (!camera_type_allowed(r, MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
+	                                                        MHD_HTTP_HEADER_CONTENT_TYPE)))
 		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
 	r->max = policy_limits(r->q.pol)->max_frame_bytes;
 	cl = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
@@ -202,8 +198,7 @@ camera_finish(struct creq *r)
 		audit_camera(r, "backend_error", "backend did not store the frame");
 		return camera_problem(r, MHD_HTTP_BAD_GATEWAY, "backend did not store the frame");
 	}
-	r->q.state = C_DONE;
-	metrics_request(&r->q.fc->d->metrics, METRICS_CAMERA, 201, lcd_mono_us() - r->q.t0_us);
+	freq_answered(&r->q, C_DONE, 201);
 	return face_answer(r->q.conn, MHD_HTTP_CREATED, "text/plain", NULL, 0, 0);
 }
 

@@ -43,5 +43,10 @@ void ingest_mjpeg_free(struct creq *r);
 enum MHD_Result camera_reject(struct creq *r, unsigned status, const char *title);
 enum MHD_Result camera_problem(struct creq *r, unsigned status, const char *title);
 enum MHD_Result camera_finish(struct creq *r);
+/* One line in the audit trail about this request. */
+void audit_camera(struct creq *r, const char *event, const char *detail);
+/* Whether the route takes this content type (parameters dropped, any
+ * case); the normalised type is left in r->ctype. */
+int camera_type_allowed(struct creq *r, const char *ct);
 
 #endif

@@ -94,6 +94,23 @@ freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend)
 }
 
 void
+freq_answered(struct freq *q, int done_state, unsigned status)
+{
+	enum metrics_face face = q->fc->role == POLICY_ROLE_CAMERA ? METRICS_CAMERA
+	                                                           : METRICS_ASSISTANT;
+
+	q->state = done_state;
+	metrics_request(&q->fc->d->metrics, face, status, lcd_mono_us() - q->t0_us);
+}
+
+enum MHD_Result
+freq_problem(struct freq *q, int done_state, unsigned status, const char *title)
+{
+	freq_answered(q, done_state, status);
+	return face_problem(q->conn, status, title);
+}
+
+void
 freq_completed(struct freq *q)
 {
 	pthread_mutex_lock(&q->lock);

@@ -50,6 +50,14 @@ void freq_unref(struct freq *q);
  */
 void freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend);
 
+/* Counts the answer (status, time since the request came) in the
+ * metrics of the request's face, and moves it to done_state. */
+void freq_answered(struct freq *q, int done_state, unsigned status);
+
+/* freq_answered(), then queues an application/problem+json answer. */
+enum MHD_Result freq_problem(struct freq *q, int done_state, unsigned status,
+                             const char *title);
+
 /* MHD completed the request: cancel the fetch, drop MHD's reference. */
 void freq_completed(struct freq *q);
 

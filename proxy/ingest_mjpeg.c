@@ -6,7 +6,6 @@
  * for a slow backend; later ones are skipped (and audited), never queued
  * without bound.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,33 +23,6 @@
  * the gate drops both.
  */
 #define PUSH_BOUNDARY "lenscap-sealed-frames"
-
-static void
-audit_push(struct creq *r, const char *event, const char *detail)
-{
-	struct audit_event ev = { .event = event, .request_id = r->q.rid,
-		.face = r->q.fc->name, .route = r->q.route->path, .device = r->q.device,
-		.detail = detail };
-
-	(void)audit_log(r->q.fc->d->audit, &ev);
-}
-
-/* Whether a part's type (parameters dropped, any case) is the route's. */
-static int
-part_type_ok(struct creq *r, const char *ct)
-{
-	size_t n = 0;
-
-	if (ct == NULL)
-		return 0;
-	for (; ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && n < LC_CONTENT_TYPE_MAX; n++)
-		r->ctype[n] = (char)tolower((unsigned char)ct[n]);
-	r->ctype[n] = '\0';
-	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
-		if (strcmp(r->q.route->content_types[i], r->ctype) == 0)
-			return 1;
-	return 0;
-}
 
 /* Under r->q.lock: seals one part into the backend buffer, if it fits. */
 static int
@@ -84,8 +56,8 @@ on_part(void *arg, const struct mp_part *part)
 	struct creq *r = arg;
 	int rc;
 
-	if (!part_type_ok(r, part->content_type)) {
-		audit_push(r, "deny", "pushed part's content type not allowed");
+	if (!camera_type_allowed(r, part->content_type)) {
+		audit_camera(r, "deny", "pushed part's content type not allowed");
 		r->parts_skipped++;
 		return 0;
 	}
@@ -96,7 +68,7 @@ on_part(void *arg, const struct mp_part *part)
 		return -1;
 	if (rc > 0) {
 		r->parts_skipped++;
-		audit_push(r, "skip", "backend too slow: frame not stored");
+		audit_camera(r, "skip", "backend too slow: frame not stored");
 		return 0;
 	}
 	r->parts_sealed++;
@@ -194,7 +166,7 @@ ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
 	*size = 0;
 	if (rc == 0 || rc == MP_ENDED)
 		return MHD_YES;
-	audit_push(r, "drop", mp_error_name(rc));
+	audit_camera(r, "drop", mp_error_name(rc));
 	pthread_mutex_lock(&r->q.lock);
 	if (r->q.upstream_live)
 		upstream_cancel(r->q.fc->d->up, &r->q.up);

@@ -111,12 +111,7 @@ audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
 		.reason = why, .detail = detail,
 	};
 
-	if (env != NULL && env->header != NULL) {
-		ev.envelope_device = env->device;
-		ev.key_id = env->key_id;
-		ev.has_seq = 1;
-		ev.seq = env->seq;
-	}
+	audit_event_envelope(&ev, env);
 	m->fc->d->metrics.frames_dropped[why]++;
 	(void)audit_log(m->fc->d->audit, &ev);
 }
