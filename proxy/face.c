@@ -104,7 +104,7 @@ pool_size(void)
 }
 
 /* Bridges libmicrohttpd's messages into our log. */
-static void
+__attribute__((format(printf, 2, 0))) static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

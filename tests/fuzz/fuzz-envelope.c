@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lenscap.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,11 +28,6 @@ enum { K_CAM, K_ANY, K_STRANGER, K_COUNT };
 static struct lc_secret_key *keys[K_COUNT];
 static struct lc_keyring *ring;
 
-#define CHECK(cond) \
-	do { if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-		        __FILE__, __LINE__, #cond); \
-		abort(); } } while (0)
 
 static void
 setup(void)

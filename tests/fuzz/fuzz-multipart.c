@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "multipart.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,11 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_PART 4096
 #define CTRL     3
 
-#define CHECK(cond) \
-	do { if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-		        __FILE__, __LINE__, #cond); \
-		abort(); } } while (0)
 
 /* What one run saw. */
 struct run {

@@ -9,14 +9,10 @@
 #include <string.h>
 
 #include "policy.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond) \
-	do { if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-		        __FILE__, __LINE__, #cond); \
-		abort(); } } while (0)
 
 /* Asks every question once, so that the sanitizers look at the model. */
 static void

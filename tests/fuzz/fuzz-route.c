@@ -20,15 +20,11 @@
 
 #include "lenscap.h"
 #include "policy.h"
+#include "check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond) \
-	do { if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-		        __FILE__, __LINE__, #cond); \
-		abort(); } } while (0)
 
 /* Longer paths are cut here; any over 1024 bytes matches nothing. */
 #define PATH_CAP 4096
