@@ -71,6 +71,7 @@ freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend)
 {
 	q->up.on_done = on_done;
 	q->up.arg = q;
+	q->up.request_id = q->rid;
 	pthread_mutex_lock(&q->lock);
 	q->refs++;
 	q->upstream_live = 1;

@@ -102,18 +102,25 @@ wake(struct mjpeg *m)
 }
 
 static void
-audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
-           const char *detail)
+audit_stream(struct mjpeg *m, const char *event, enum lc_drop why,
+             const struct lc_envelope *env, const char *detail)
 {
 	struct audit_event ev = {
-		.event = "drop", .request_id = m->rid, .face = m->fc->name,
+		.event = event, .request_id = m->rid, .face = m->fc->name,
 		.route = m->route->path, .account = m->account, .device = m->device,
 		.reason = why, .detail = detail,
 	};
 
 	audit_event_envelope(&ev, env);
-	m->fc->d->metrics.frames_dropped[why]++;
 	(void)audit_log(m->fc->d->audit, &ev);
+}
+
+static void
+audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
+           const char *detail)
+{
+	m->fc->d->metrics.frames_dropped[why]++;
+	audit_stream(m, "drop", why, env, detail);
 }
 
 /* Under m->lock: one more frame waits, ending at queued_total. */
@@ -236,9 +243,20 @@ on_done(void *arg, int result, long status)
 	char end[64];
 	int n;
 
+	int closed = result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED;
+
+	/* Whatever ends a stream on the backend's side is audited; what
+	 * lenscapd ended (drops, an idle backend, a client gone) was already. */
+	if (result == UPSTREAM_FAILED)
+		audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
+		             status == 0 ? "backend unreachable" : "backend stream broken off");
+	else if (result == 0 && !closed)
+		audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
+		             m->mp == NULL ? "backend sent no stream"
+		                           : "backend stream ended without its close delimiter");
 	pthread_mutex_lock(&m->lock);
 	m->upstream_live = 0;
-	if (result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED) {
+	if (closed) {
 		/* The backend closed its stream properly: so do we. */
 		n = snprintf(end, sizeof(end), end_fmt, m->boundary);
 		m->ended = bufq_put(&m->out, end, (size_t)n) == 0 ? 1 : -1;
@@ -380,6 +398,7 @@ mjpeg_start(const struct mjpeg_start *s, struct mjpeg **out)
 	m->up.on_data = on_data;
 	m->up.on_done = on_done;
 	m->up.arg = m;
+	m->up.request_id = m->rid;
 	pthread_mutex_lock(&m->lock);
 	m->refs++;
 	m->upstream_live = 1;
@@ -437,9 +456,15 @@ stream_idle(const struct mjpeg *m, uint64_t now_us)
 static void
 check_stream(struct mjpeg *m, uint64_t now_us, int all)
 {
+	int idle;
+
 	pthread_mutex_lock(&m->lock);
+	idle = stream_idle(m, now_us);
 	if (m->ended == 0 && m->conn != NULL &&
-	    (all || (m->suspended && client_gone(m)) || stream_idle(m, now_us))) {
+	    (all || (m->suspended && client_gone(m)) || idle)) {
+		if (idle && !all)
+			audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
+			             "backend stream idle");
 		m->ended = -1;
 		if (m->upstream_live)
 			upstream_cancel(m->fc->d->up, &m->up);

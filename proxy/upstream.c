@@ -107,11 +107,28 @@ set_tls(struct upstream *up, CURL *e)
 	return bad ? -1 : 0;
 }
 
+/* Appends "name: value" to req's headers unless value is NULL; 0 or -1. */
+static int
+add_header(struct upstream_req *req, const char *name, const char *value)
+{
+	struct curl_slist *h;
+	char line[192];
+
+	if (value == NULL)
+		return 0;
+	if ((size_t)snprintf(line, sizeof(line), "%s: %s", name, value) >= sizeof(line))
+		return -1;
+	if ((h = curl_slist_append(req->headers_, line)) == NULL)
+		return -1;
+	req->headers_ = h;
+	return 0;
+}
+
 /* Makes the easy handle for req; 0 or -1. */
 static int
 make_easy(struct upstream *up, struct upstream_req *req)
 {
-	char url[1024], ctype[192];
+	char url[1024];
 	CURL *e;
 	int bad = 0;
 
@@ -141,15 +158,10 @@ make_easy(struct upstream *up, struct upstream_req *req)
 	}
 	bad |= set_tls(up, e) != 0;
 	req->headers_ = curl_slist_append(NULL, "Expect:");
-	if (req->headers_ == NULL)
+	if (req->headers_ == NULL ||
+	    add_header(req, "Content-Type", req->content_type) != 0 ||
+	    add_header(req, "X-Request-Id", req->request_id) != 0)
 		return -1;
-	if (req->content_type != NULL) {
-		struct curl_slist *h;
-		snprintf(ctype, sizeof(ctype), "Content-Type: %s", req->content_type);
-		if ((h = curl_slist_append(req->headers_, ctype)) == NULL)
-			return -1;
-		req->headers_ = h;
-	}
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers_) != CURLE_OK;
 	if (strcmp(req->method, "PUT") == 0 && req->on_read != NULL) {
 		/* No size: HTTP/1.1 chunked, as long as the producer goes on. */

@@ -27,6 +27,9 @@ struct upstream_req {
 	const uint8_t *body;        /* PUT body, or NULL */
 	size_t body_len;
 	const char *content_type;   /* PUT body's type, or NULL */
+	const char *request_id;     /* sent as X-Request-Id (the audit
+	                             * trail's), so that the backend's logs
+	                             * and ours meet; or NULL */
 	int stream;                 /* no total timeout; a stall limit instead */
 	/* A streamed request body (chunked PUT) instead of body/body_len:
 	 * fills buf with up to max bytes and returns how many, 0 at the end,
