@@ -18,15 +18,19 @@ setup_chaos_keys() {
 }
 
 # start_chaos ARGS...: the chaos backend over TLS on a port of its own
-# choosing, its report in $T/chaos/report; sets FRONT.
+# choosing, its report in $T/chaos/report; sets FRONT (and CHAOS_PORT).
+# With CHAOS_PLAIN set, plain HTTP (for a front such as start_cdn's).
 start_chaos() {
 	rm -f "$T/chaos/port"
-	"$CHAOS" -k "$T/chaos" -P "$T/chaos/port" -c "$T/pki/backend.crt" -K "$T/pki/backend.key" \
+	tls="-c $T/pki/backend.crt -K $T/pki/backend.key"
+	[ -n "${CHAOS_PLAIN:-}" ] && tls=""
+	"$CHAOS" -k "$T/chaos" -P "$T/chaos/port" $tls \
 		-R "$T/chaos/report" "$@" 2>>"$T/chaos/stderr" &
 	CHAOS_PID=$!
 	PIDS="$PIDS $CHAOS_PID"
 	for _ in $(seq 100); do [ -s "$T/chaos/port" ] && break; sleep 0.1; done
-	FRONT=$(cat "$T/chaos/port" 2>/dev/null) || bail "chaos did not start: $(cat "$T/chaos/stderr")"
+	CHAOS_PORT=$(cat "$T/chaos/port" 2>/dev/null) || bail "chaos did not start: $(cat "$T/chaos/stderr")"
+	FRONT=$CHAOS_PORT
 }
 
 # stop_chaos: SIGTERM, so that it writes its totals.
@@ -43,3 +47,68 @@ assistants() {
 		> "$T/assistant.out" 2>"$T/assistant.err"
 }
 got() { awk -v k="$1" '$1 == k { print $2 }' "${2:-$T/assistant.out}"; }
+
+# start_cdn CACHE_DIRECTIVES: real nginx as the vendor's TLS front and
+# cache, proxying to the chaos backend (started plain, on $CHAOS_PORT)
+# with CACHE_DIRECTIVES in its location; sets FRONT.
+start_cdn() {
+	FRONT=$(free_port)
+	mkdir -p "$T/nginx" || bail mkdir
+	user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
+	cat > "$T/nginx/nginx.conf" <<EOT
+$user
+worker_processes 1;
+error_log $T/nginx/error.log;
+pid $T/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log $T/nginx/access.log;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fastcgi;
+  uwsgi_temp_path $T/nginx/uwsgi;
+  scgi_temp_path $T/nginx/scgi;
+  proxy_cache_path $T/nginx/cache keys_zone=cdn:1m;
+  map \$uri \$shared_key { ~^/frames/[^/]+/(?<rest>.*)\$ /frames/\$rest; default \$uri; }
+  server {
+    listen 127.0.0.1:$FRONT ssl;
+    ssl_certificate $T/pki/backend.crt;
+    ssl_certificate_key $T/pki/backend.key;
+    location / { proxy_pass http://127.0.0.1:$CHAOS_PORT; $1 }
+  }
+}
+EOT
+	start_nginx "$T/nginx/nginx.conf"
+	wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
+}
+
+# verdict: what every run against a misbehaving backend must show.
+verdict() {
+	is "frames delivered to the wrong session" "$(got leaked)" 0
+	is "frames of another device delivered" "$(got misdelivered)" 0
+	is "delivered frames that differ from the camera's" "$(got corrupt)" 0
+	is "delivered frames without their truth" "$(got no_truth)" 0
+	is "the health check answered throughout" "$(got health_bad)" 0
+	ok "no image byte in the audit trail" sh -c "! grep -aq 'lenscap-truth' '$T/audit.log'"
+}
+
+# matched [REPORT AUDIT]: every fault in the chaos report is in the audit
+# trail as what it is, and nothing else is.
+matched() {
+	awk -f "$MATCH" "${1:-$T/chaos/report}" "${2:-$T/audit.log}" > "$T/match"
+	grep '^#' "$T/match" | head -n 20
+	is "injected faults missing from the audit trail" "$(got missed "$T/match")" 0
+	is "audited drops and backend errors no fault explains" "$(got unexpected "$T/match")" 0
+}
+
+# faults KIND...: how many faults of these kinds the chaos report holds.
+faults() {
+	n=0
+	for k in "$@"; do
+		n=$((n + $(grep -c "\"fault\":\"$k\"" "$T/chaos/report")))
+	done
+	echo "$n"
+}
+
+# drops REASON: drops audited with that reason.
+drops() { grep -c "\"event\":\"drop\".*\"reason\":\"$1\"" "$T/audit.log"; }

@@ -248,11 +248,13 @@ serve_snapshot(struct conn *c, int dev, uint64_t k)
 	if (C.incident == MODE_EUFY && atomic_load(&C.update) && f == F_NONE)
 		f = F_OTHER_ACCOUNT; /* the update mixed the accounts up */
 	if (C.incident == MODE_REDIS) {
-		/* The fault (a stall) happens inside the shared connection. */
-		if ((rc = redis_reply(c, dev, k, f, &s)) != 0 && f == F_STALL) {
+		/* The fault (a stall) happens inside the shared connection;
+		 * reported first, so that a stop during it loses nothing. */
+		if (f == F_STALL) {
 			report_fault(c->rid, name, MEDIA_SNAPSHOT, 0, f);
 			report_served(MEDIA_SNAPSHOT, 1);
 		}
+		rc = redis_reply(c, dev, k, f, &s);
 		f = F_NONE;
 	} else if (C.incident == MODE_WYZE) {
 		rc = wyze_reply(c, dev, k, &s);
@@ -271,7 +273,9 @@ serve_snapshot(struct conn *c, int dev, uint64_t k)
 	hl = chunked ? snprintf(h, sizeof(h), "HTTP/1.1 200 OK\r\nContent-Type: " SEALED_TYPE
 	                        "\r\nTransfer-Encoding: chunked\r\n\r\n")
 	             : snprintf(h, sizeof(h), "HTTP/1.1 200 OK\r\nContent-Type: " SEALED_TYPE
-	                        "\r\nContent-Length: %zu\r\n\r\n", s.len);
+	                        "\r\nCache-Control: private, max-age=60\r\n%s"
+	                        "Content-Length: %zu\r\n\r\n",
+	                        c->close ? "Connection: close\r\n" : "", s.len);
 	rc = conn_write(c, h, (size_t)hl, 0, 0) == 0 ? write_faulted(c, s.p, s.len, f, chunked) : -1;
 	if (rc == 0 && chunked)
 		rc = conn_write(c, "0\r\nX-Chaos-Trailer: edge\r\n\r\n", 28, 0, 0);
@@ -414,8 +418,10 @@ serve_connection(struct conn *c)
 			continue;
 		}
 		k = atomic_fetch_add(&C.requests[dev][media - 1], 1);
+		if (C.incident == MODE_WYZE)
+			c->close = 1; /* reconnect load: a connection an answer */
 		rc = media == MEDIA_SNAPSHOT ? serve_snapshot(c, dev, k) : serve_stream(c, dev, k);
-		if (rc != 0 || c->close || C.incident == MODE_WYZE)
+		if (rc != 0 || c->close)
 			break;
 	}
 	if (c->fd >= 0)

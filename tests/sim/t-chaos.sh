@@ -20,22 +20,15 @@ rc=$?
 stop_chaos
 sed 's/^/# /' "$T/assistant.out"
 is "assistant simulator: nothing leaked, nothing corrupt (exit 0)" "$rc" 0
-is "frames delivered to the wrong session" "$(got leaked)" 0
-is "frames of another device delivered" "$(got misdelivered)" 0
-is "delivered frames that differ from the camera's" "$(got corrupt)" 0
-is "delivered frames without their truth" "$(got no_truth)" 0
+verdict
 ok "frames were delivered" test "$(got delivered)" -gt 100
 ok "snapshots were dropped" test "$(got dropped)" -gt 20
 
-awk -f "$MATCH" "$T/chaos/report" "$T/audit.log" > "$T/match"
-grep '^#' "$T/match"
-injected=$(grep -vc '^#\|^missed\|^unexpected' "$T/match")
-ok "the schedule injected at least 20 kinds of fault" test "$injected" -ge 20
+matched
+kinds=$(grep -vc '^#\|^missed\|^unexpected' "$T/match")
+ok "the schedule injected at least 20 kinds of fault" test "$kinds" -ge 20
 echo "# kind injected caught"
 grep -v '^#\|^missed\|^unexpected' "$T/match" | sort | sed 's/^/#   /'
-is "injected faults missing from the audit trail" "$(got missed "$T/match")" 0
-is "audited drops and backend errors no fault explains" "$(got unexpected "$T/match")" 0
 ok "the chaos backend wrote its totals" grep -q '"totals"' "$T/chaos/report"
 ok "lenscapd is still healthy" test "$(curl -s "http://127.0.0.1:$M/healthz")" = ok
-ok "no image byte in the audit trail" sh -c "! grep -aq 'lenscap-truth' '$T/audit.log'"
 done_testing
