@@ -229,7 +229,9 @@ proc_fds(void)
 	return n;
 }
 
-/* Once a second: health, memory, descriptors, progress. */
+/* Once a second: health, memory, descriptors, progress.  The first
+ * reading of memory and descriptors is taken once a tenth of the frames
+ * are through (warmed up), the last at the end. */
 static void
 sample(int first)
 {
@@ -293,6 +295,8 @@ run(void)
 		next_request(&xs[i], r = sim_mix(r), m);
 	}
 	while (running > 0) {
+		int warm;
+
 		CURLMsg *msg;
 		int left;
 
@@ -309,8 +313,10 @@ run(void)
 				next_request(x, r = sim_mix(r), m), running++;
 		}
 		if (mono_s() - last >= 1.0) {
-			sample(first);
-			first = 0;
+			warm = first && frames_seen() >= O.frames / 10;
+			sample(warm);
+			if (warm)
+				first = 0;
 			last = mono_s();
 		}
 		curl_multi_poll(m, NULL, 0, 100, NULL);
