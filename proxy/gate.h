@@ -18,10 +18,14 @@ struct gate_request {
 	const struct policy_route *route;  /* kind, freshness, content types */
 };
 
-/* Per-stream state for the sequence rule; zero it at stream start. */
+/* Per-stream state for the sequence rule; zero it at stream start.
+ * Within one stream id the sequence number must increase; a frame of
+ * another stream id must not be older than the last frame that passed,
+ * so that switching ids back and forth cannot replay a frame. */
 struct gate_stream {
 	int have_seq;
 	uint64_t last_seq;
+	uint64_t last_capture_ms;
 	char stream_id[LC_STREAM_ID_MAX + 1];
 };
 

@@ -13,7 +13,8 @@
  * rules on top of lc_envelope_open() and a keyring of our own; a frame
  * that passes is a valid envelope for the device asked for, granted,
  * fresh, of the route's kind and type, whose body digest we recompute;
- * within one stream id the sequence of passing frames strictly increases;
+ * within one stream id the sequence of passing frames strictly increases,
+ * and across ids the capture time does not go back;
  * the stream state moves only on a pass; the relay's stop rules hold and
  * no part arrives after a stop or the close delimiter; mp_finish() says
  * what the last mp_feed() said.
@@ -129,7 +130,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
  * gate's (struct gate_stream) so that a bug there cannot hide here. */
 struct ref_stream {
 	int have;
-	uint64_t last_seq;
+	uint64_t last_seq, last_capture_ms;
 	char stream_id[LC_STREAM_ID_MAX + 1];
 };
 
@@ -171,6 +172,9 @@ ref_accepts(const uint8_t *f, size_t n, const char *device, int kind,
 		return 0;
 	if (rs != NULL && rs->have && strcmp(rs->stream_id, e->stream_id) == 0 &&
 	    e->seq <= rs->last_seq)
+		return 0;
+	if (rs != NULL && rs->have && strcmp(rs->stream_id, e->stream_id) != 0 &&
+	    e->capture_ms < rs->last_capture_ms)
 		return 0;
 	return e->kind == kind && strcmp(e->content_type, "image/jpeg") == 0;
 }
@@ -258,6 +262,7 @@ on_part(void *arg, const struct mp_part *part)
 	      strcmp(r->gs.stream_id, env.stream_id) == 0);
 	r->rs.have = 1;
 	r->rs.last_seq = env.seq;
+	r->rs.last_capture_ms = env.capture_ms;
 	memcpy(r->rs.stream_id, env.stream_id, sizeof(r->rs.stream_id));
 	r->drops_row = 0;
 	r->passed++;
