@@ -1,16 +1,22 @@
 /*
  * Listeners: libmicrohttpd on an epoll thread pool (suspend/resume needs
  * it: see PITFALLS), TLS 1.2+ from the policy's PEM files, limits and
- * timeouts always set, and client certificates checked in full.
+ * timeouts always set, and client certificates checked in full.  Each
+ * face also keeps its own list of connections: a client over a
+ * connection limit gets a 503, one too slow to send a request's head is
+ * cut (libmicrohttpd's own timeout only sees silence).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -27,15 +33,38 @@
 #define FACE_THREADS_MAX 16
 #define FACE_PEM_MAX (1u << 20)
 #define FACE_MEMORY_LIMIT (32u * 1024) /* per connection: headers and buffers */
+/* Connections accepted past a limit only to be told 503; past these
+ * too, libmicrohttpd stops accepting and the kernel queues them. */
+#define FACE_OVERFLOW 64u
+#define FACE_WATCH_MS 100 /* how often the head deadline is checked */
 
 /* Not const: MHD's option items carry a plain void pointer. */
 static char tls_priorities[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+
+/* One connection, from accept to close (the face's list, under lock). */
+struct face_conn {
+	struct face_conn *prev, *next;
+	MHD_socket fd;                 /* open until the CLOSED notification returns */
+	struct sockaddr_storage addr;  /* family AF_UNSPEC if unknown */
+	uint64_t due_ms;               /* when the head of the next request is late */
+	int in_request;                /* its head is in: MHD's idle timeout rules */
+	int over;                      /* accepted past a limit: answered 503 */
+	int cut;                       /* shut down by the watchdog already */
+};
 
 struct face {
 	struct MHD_Daemon *mhd;
 	char *name;
 	char *cert, *key, *ca; /* PEM; key in sodium_malloc'd memory */
 	size_t key_len;
+	struct face_ops ops;
+	uint32_t max_conns, max_per_ip, head_ms;
+	pthread_mutex_t lock;  /* conns, nconns, stop */
+	pthread_cond_t wake;
+	struct face_conn *conns;
+	uint32_t nconns;
+	int stop, have_lock, have_watch;
+	pthread_t watch;
 };
 
 /* Reads a PEM file into a NUL-terminated buffer; secret ones go to
@@ -84,9 +113,16 @@ fail:
 	return NULL;
 }
 
+static void watch_stop(struct face *f);
+
 static void
 face_release(struct face *f)
 {
+	watch_stop(f);
+	if (f->have_lock) {
+		pthread_cond_destroy(&f->wake);
+		pthread_mutex_destroy(&f->lock);
+	}
 	free(f->name);
 	free(f->cert);
 	free(f->ca);
@@ -151,6 +187,247 @@ load_tls(struct face *f, const struct policy_listener *l)
 	return 0;
 }
 
+/* ---- connections: limits answered with 503, late request heads cut ---- */
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Whether a and b are the same client address (port aside). */
+static int
+same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		              &((const struct sockaddr_in *)b)->sin_addr,
+		              sizeof(struct in_addr)) == 0;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		              &((const struct sockaddr_in6 *)b)->sin6_addr,
+		              sizeof(struct in6_addr)) == 0;
+	return 0;
+}
+
+/* Under f->lock: connections from fc's address, fc included.  A scan:
+ * it runs once per accepted connection, over at most the MHD limit. */
+static uint32_t
+count_ip(const struct face *f, const struct face_conn *fc)
+{
+	uint32_t n = 0;
+
+	for (const struct face_conn *p = f->conns; p != NULL; p = p->next)
+		if (same_ip(&p->addr, &fc->addr))
+			n++;
+	return n;
+}
+
+/* MHD: a connection was accepted (STARTED) or is about to be closed
+ * (CLOSED; its socket is still open then, so the watchdog may use it). */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+              enum MHD_ConnectionNotificationCode code)
+{
+	struct face *f = cls;
+	struct face_conn *fc = *socket_ctx;
+	const union MHD_ConnectionInfo *fd, *addr;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (fc == NULL)
+			return;
+		pthread_mutex_lock(&f->lock);
+		if (fc->prev != NULL)
+			fc->prev->next = fc->next;
+		else
+			f->conns = fc->next;
+		if (fc->next != NULL)
+			fc->next->prev = fc->prev;
+		f->nconns--;
+		pthread_mutex_unlock(&f->lock);
+		free(fc);
+		*socket_ctx = NULL;
+		return;
+	}
+	fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if ((fc = calloc(1, sizeof(*fc))) == NULL)
+		return; /* untracked: face_access answers 503 */
+	fc->fd = fd != NULL ? fd->connect_fd : MHD_INVALID_SOCKET;
+	if (addr != NULL && addr->client_addr != NULL &&
+	    (addr->client_addr->sa_family == AF_INET || addr->client_addr->sa_family == AF_INET6))
+		memcpy(&fc->addr, addr->client_addr,
+		       addr->client_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+		                                               : sizeof(struct sockaddr_in6));
+	fc->due_ms = mono_ms() + f->head_ms;
+	pthread_mutex_lock(&f->lock);
+	fc->next = f->conns;
+	if (f->conns != NULL)
+		f->conns->prev = fc;
+	f->conns = fc;
+	f->nconns++;
+	fc->over = f->nconns > f->max_conns || count_ip(f, fc) > f->max_per_ip;
+	pthread_mutex_unlock(&f->lock);
+	*socket_ctx = fc;
+}
+
+static struct face_conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i != NULL ? i->socket_context : NULL;
+}
+
+/* Watchdog thread: shuts down connections whose request head is late.
+ * The socket stays MHD's; it sees the shutdown and closes it itself. */
+static void *
+watch(void *arg)
+{
+	struct face *f = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&f->lock);
+	while (!f->stop) {
+		uint64_t now = mono_ms();
+
+		for (struct face_conn *p = f->conns; p != NULL; p = p->next) {
+			if (p->in_request || p->cut || now < p->due_ms ||
+			    p->fd == MHD_INVALID_SOCKET)
+				continue;
+			p->cut = 1;
+			if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
+				log_warn("%s: shutdown of a slow client", f->name);
+			else
+				log_info("%s: request head not complete within %u ms: "
+				         "connection closed", f->name, f->head_ms);
+		}
+		(void)clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += FACE_WATCH_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&f->wake, &f->lock, &until);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* Answers a connection accepted past a limit, and closes it. */
+static enum MHD_Result
+busy(struct face *f, struct MHD_Connection *c)
+{
+	/* Not const: MHD takes a plain pointer (it never writes). */
+	static char body[] = "{\"type\":\"about:blank\",\"title\":\"too many "
+	                           "connections\",\"status\":503}\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		sizeof(body) - 1, body, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	log_debug("%s: over the connection limit: 503", f->name);
+	if (r == NULL)
+		return MHD_NO;
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                            "application/problem+json") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* MHD's access handler for every face: the first call of a request ends
+ * its head deadline and turns away connections over a limit; the rest
+ * is the face's own handler. */
+static enum MHD_Result
+face_access(void *cls, struct MHD_Connection *c, const char *url,
+            const char *method, const char *version, const char *data,
+            size_t *data_size, void **req_cls)
+{
+	struct face *f = cls;
+	struct face_conn *fc;
+	int over = 1;
+
+	if (*req_cls == NULL) {
+		/* Every face's handler sets *req_cls on its first call. */
+		if ((fc = conn_of(c)) != NULL) {
+			pthread_mutex_lock(&f->lock);
+			fc->in_request = 1;
+			over = fc->over;
+			pthread_mutex_unlock(&f->lock);
+		}
+		if (over)
+			return busy(f, c);
+	}
+	return f->ops.access(f->ops.cls, c, url, method, version, data, data_size, req_cls);
+}
+
+/* MHD: a request ended; the next one's head is due within head_ms. */
+static void
+face_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+               enum MHD_RequestTerminationCode toe)
+{
+	struct face *f = cls;
+	struct face_conn *fc = conn_of(c);
+
+	if (fc != NULL) {
+		pthread_mutex_lock(&f->lock);
+		fc->in_request = 0;
+		fc->due_ms = mono_ms() + f->head_ms;
+		pthread_mutex_unlock(&f->lock);
+	}
+	f->ops.completed(f->ops.cls, c, req_cls, toe);
+}
+
+/* Sets up the connection list and starts its watchdog; 0 or -1. */
+static int
+watch_start(struct face *f, const struct policy_limits *lim,
+            const struct face_ops *ops)
+{
+	f->ops = *ops;
+	f->max_conns = lim->max_connections;
+	f->max_per_ip = lim->max_connections_per_ip;
+	f->head_ms = lim->idle_timeout_ms;
+	if (pthread_mutex_init(&f->lock, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&f->wake, NULL) != 0) {
+		pthread_mutex_destroy(&f->lock);
+		return -1;
+	}
+	f->have_lock = 1;
+	if (pthread_create(&f->watch, NULL, watch, f) != 0) {
+		log_warnx("listener %s: cannot start its watchdog", f->name);
+		return -1;
+	}
+	f->have_watch = 1;
+	return 0;
+}
+
+/* Stops the watchdog (the list stays until the daemon is stopped). */
+static void
+watch_stop(struct face *f)
+{
+	if (!f->have_watch)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = 1;
+	pthread_cond_signal(&f->wake);
+	pthread_mutex_unlock(&f->lock);
+	(void)pthread_join(f->watch, NULL);
+	f->have_watch = 0;
+}
+
 int
 face_start(const struct policy_listener *l, const struct policy_limits *lim,
            int listen_fd, const struct face_ops *ops, struct face **out)
@@ -169,16 +446,20 @@ face_start(const struct policy_listener *l, const struct policy_limits *lim,
 		goto fail;
 	if (listen_fd < 0 && make_addr(l, &ss) != 0)
 		goto fail;
-	if (load_tls(f, l) != 0)
+	if (load_tls(f, l) != 0 || watch_start(f, lim, ops) != 0)
 		goto fail;
 #define OPT(o, v, p) (opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) })
+	/* The logger first, or MHD says so on stderr. */
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, f->name);
 	OPT(MHD_OPTION_THREAD_POOL_SIZE, pool_size(), NULL);
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, (lim->idle_timeout_ms + 999) / 1000, NULL);
-	OPT(MHD_OPTION_CONNECTION_LIMIT, lim->max_connections, NULL);
-	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip, NULL);
+	/* Past the policy's limits face_access answers 503; MHD's own
+	 * limits, a little higher, only bound how many get that answer. */
+	OPT(MHD_OPTION_CONNECTION_LIMIT, lim->max_connections + FACE_OVERFLOW, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip + FACE_OVERFLOW, NULL);
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, FACE_MEMORY_LIMIT, NULL);
-	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, f->name);
-	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)ops->completed, ops->cls);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, f);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)face_completed, f);
 	if (listen_fd >= 0)
 		OPT(MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL);
 	else
@@ -195,7 +476,7 @@ face_start(const struct policy_listener *l, const struct policy_limits *lim,
 #undef OPT
 	if (((struct sockaddr *)&ss)->sa_family == AF_INET6 && listen_fd < 0)
 		flags |= MHD_USE_IPv6;
-	f->mhd = MHD_start_daemon(flags, 0, NULL, NULL, ops->access, ops->cls,
+	f->mhd = MHD_start_daemon(flags, 0, NULL, NULL, face_access, f,
 	                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (f->mhd == NULL) {
 		log_warnx("listener %s: cannot listen on %s", l->name, l->listen);
@@ -226,6 +507,7 @@ face_stop(struct face *f)
 {
 	if (f == NULL)
 		return;
+	watch_stop(f);
 	if (f->mhd != NULL)
 		MHD_stop_daemon(f->mhd);
 	face_release(f);
