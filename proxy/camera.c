@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "camera.h"
 #include "log.h"
@@ -130,13 +131,17 @@ admit(struct creq *r, const char *url, const char *method)
 	if (r->q.route->media != LC_KIND_SNAPSHOT)
 		return camera_reject(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
 	if (!camera_type_allowed(r, MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
-	                                                        MHD_HTTP_HEADER_CONTENT_TYPE)))
+	                                                        MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		audit_camera(r, "deny", "content type not allowed");
 		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
+	}
 	r->max = policy_limits(r->q.pol)->max_frame_bytes;
 	cl = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
 	                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && strtoull(cl, NULL, 10) > r->max)
+	if (cl != NULL && strtoull(cl, NULL, 10) > r->max) {
+		audit_camera(r, "deny", "frame too large");
 		return camera_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
+	}
 	r->q.state = C_BODY;
 	return MHD_YES;
 }
@@ -147,7 +152,10 @@ take_body(struct creq *r, const char *data, size_t *size)
 	uint8_t *nb;
 
 	if (*size > r->max - r->len) {
-		r->drained = r->len;
+		/* Up to another max_frame_bytes are drained, so that a
+		 * camera a little over the limit reads the 413. */
+		r->drained = 0;
+		audit_camera(r, "deny", "frame too large");
 		camera_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
 		return drain(r, size);
 	}
@@ -202,6 +210,29 @@ camera_finish(struct creq *r)
 	return face_answer(r->q.conn, MHD_HTTP_CREATED, "text/plain", NULL, 0, 0);
 }
 
+/*
+ * On the first call (the head is in, no body read yet): a refusal is
+ * answered at once if the body would never be drained, or if the camera
+ * waits for "100 Continue" before it sends one: either way no byte of
+ * the body is in flight, so the camera reads the status, not a reset.
+ */
+static enum MHD_Result
+refuse_early(struct creq *r)
+{
+	const char *cl = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *expect = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
+	                                                 MHD_HTTP_HEADER_EXPECT);
+	size_t cap = r->q.pol != NULL ? policy_limits(r->q.pol)->max_frame_bytes : 0;
+
+	if (r->q.state != C_REJECT)
+		return MHD_YES;
+	if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
+	    (cl != NULL && strtoull(cl, NULL, 10) > cap))
+		return camera_problem(r, r->reject_status, r->reject_title);
+	return MHD_YES;
+}
+
 enum MHD_Result
 camera_access(void *cls, struct MHD_Connection *c, const char *url,
               const char *method, const char *version, const char *data,
@@ -214,10 +245,10 @@ camera_access(void *cls, struct MHD_Connection *c, const char *url,
 		if (r == NULL)
 			return MHD_NO;
 		*req_cls = r;
-		return MHD_YES;
+		if (admit(r, url, method) != MHD_YES)
+			return MHD_NO;
+		return refuse_early(r);
 	}
-	if (r->q.state == C_NEW && admit(r, url, method) != MHD_YES)
-		return MHD_NO;
 	switch (r->q.state) {
 	case C_BODY:
 		if (*data_size != 0)

@@ -103,8 +103,10 @@ ingest_mjpeg_start(struct creq *r)
 
 	if (r->q.fc->d->ingest == NULL)
 		return camera_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
-	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0)
+	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0) {
+		audit_camera(r, "deny", "multipart stream expected");
 		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "multipart stream expected");
+	}
 	bufq_init(&r->out, 2 * (max + LC_HEADER_MAX + 256));
 	snprintf(r->boundary, sizeof(r->boundary), "%s", PUSH_BOUNDARY);
 	if (mp_parser_new(b, max, &r->mp) != 0 ||
@@ -150,6 +152,22 @@ end_push(struct creq *r)
 	return MHD_YES;
 }
 
+/* A malformed push: audited, the backend's stream cancelled (a store
+ * keeps no half of it), and a 400 once the rest is drained (bounded). */
+static enum MHD_Result
+malformed(struct creq *r, int rc, int body_done)
+{
+	audit_camera(r, "drop", mp_error_name(rc));
+	pthread_mutex_lock(&r->q.lock);
+	if (r->q.upstream_live)
+		upstream_cancel(r->q.fc->d->up, &r->q.up);
+	pthread_mutex_unlock(&r->q.lock);
+	if (body_done)
+		return camera_problem(r, MHD_HTTP_BAD_REQUEST, "malformed multipart stream");
+	r->drained = 0;
+	return camera_reject(r, MHD_HTTP_BAD_REQUEST, "malformed multipart stream");
+}
+
 enum MHD_Result
 ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
 {
@@ -157,21 +175,20 @@ ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
 
 	if (*size == 0) {
 		rc = mp_finish(r->mp);
-		/* Many cameras never send the close delimiter: both end it. */
+		/* Many cameras never send the close delimiter: both end it.
+		 * A push cut before its first part had no boundary at all
+		 * (a wrong one, say): that is no stream. */
+		if (rc == MP_E_TRUNCATED && r->parts_sealed + r->parts_skipped == 0)
+			return malformed(r, MP_E_NO_BOUNDARY, 1);
 		if (rc != MP_ENDED && rc != MP_E_TRUNCATED)
-			return MHD_NO;
+			return malformed(r, rc, 1);
 		return end_push(r);
 	}
 	rc = mp_feed(r->mp, (const uint8_t *)data, *size, on_part, r);
 	*size = 0;
 	if (rc == 0 || rc == MP_ENDED)
 		return MHD_YES;
-	audit_camera(r, "drop", mp_error_name(rc));
-	pthread_mutex_lock(&r->q.lock);
-	if (r->q.upstream_live)
-		upstream_cancel(r->q.fc->d->up, &r->q.up);
-	pthread_mutex_unlock(&r->q.lock);
-	return MHD_NO; /* a malformed push: close the connection */
+	return malformed(r, rc, 0);
 }
 
 void
