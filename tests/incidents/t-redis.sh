@@ -11,8 +11,7 @@
 . "$top_srcdir/tests/sim/lib.sh"
 setup_pki
 setup_chaos_keys
-start_chaos -s 2023 -r 0.05 -f stall -S 1500 -M redis
-POLICY_BACKEND=', "timeout_ms": 1000'
+start_chaos -s 2023 -r 0.05 -f stall -S "$STALL_MS" -M redis
 write_policy '"cam-1", "cam-2"'
 start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
 A=$(port_of assistant); M=$(port_of admin)

@@ -2,7 +2,9 @@
 # audit trail (second file), by request id: every injected fault must be
 # audited as its "expect" says, and nothing else may be.  Prints a line
 # per fault kind ("kind injected caught") and then "missed N",
-# "unexpected N"; a caller checks that both are 0.
+# "unexpected N" (a caller checks that both are 0) and "unanswered N":
+# backend errors on requests with no fault scheduled (the backend, or the
+# machine, too slow: a caller bounds them).
 function field(line, name,   m) {
 	if (match(line, "\"" name "\":\"[^\"]*\"")) {
 		m = substr(line, RSTART, RLENGTH)
@@ -48,11 +50,19 @@ END {
 	}
 	for (rid in rids)
 		for (j = 1; j <= ngot[rid]; j++)
-			if (!used[rid, j]) {
+			if (used[rid, j]) {
+				continue
+			} else if (!(rid in nwant) && index(got[rid, j], "backend_error") == 1) {
+				# A request the report says nothing of that failed at
+				# the backend: no fault of the schedule, no frame out.
+				unanswered++
+				print "# unanswered: " rid " \"" got[rid, j] "\""
+			} else {
 				unexpected++
 				print "# unexpected: " rid " \"" got[rid, j] "\""
 			}
 	for (k in injected) print k, injected[k], (k in passes) ? "delivered" : caught[k] + 0
 	print "missed", missed + 0
 	print "unexpected", unexpected + 0
+	print "unanswered", unanswered + 0
 }
