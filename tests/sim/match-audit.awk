@@ -2,9 +2,11 @@
 # audit trail (second file), by request id: every injected fault must be
 # audited as its "expect" says, and nothing else may be.  Prints a line
 # per fault kind ("kind injected caught") and then "missed N",
-# "unexpected N" (a caller checks that both are 0) and "unanswered N":
-# backend errors on requests with no fault scheduled (the backend, or the
-# machine, too slow: a caller bounds them).
+# "unexpected N" (a caller checks that both are 0), "unanswered N":
+# backend errors on requests with no fault scheduled, and "cut N": faults
+# scheduled on a response that failed at the backend before they reached
+# lenscapd (a reset discards what was not read yet; a busy machine reads
+# late).  Both fail closed; a caller bounds them.
 function field(line, name,   m) {
 	if (match(line, "\"" name "\":\"[^\"]*\"")) {
 		m = substr(line, RSTART, RLENGTH)
@@ -31,6 +33,7 @@ FNR == NR {
 	sub(/ +$/, "", got[rid, ngot[rid]])
 	sub(/ none/, "", got[rid, ngot[rid]])
 	rids[rid] = 1
+	if (ev == "backend_error") failed[rid] = 1
 }
 END {
 	for (key in nwant) {
@@ -45,6 +48,7 @@ END {
 				}
 			}
 			if (found) caught[kind[rid, i]]++
+			else if (failed[rid]) { cut++; print "# cut short: " rid " " kind[rid, i] }
 			else { missed++; print "# missed: " rid " " kind[rid, i] " (want \"" want[rid, i] "\")" }
 		}
 	}
@@ -65,4 +69,5 @@ END {
 	print "missed", missed + 0
 	print "unexpected", unexpected + 0
 	print "unanswered", unanswered + 0
+	print "cut", cut + 0
 }

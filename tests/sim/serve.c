@@ -16,7 +16,7 @@
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
 #define BOUNDARY    "chaos-frames"
 #define STREAM_N0   (1ull << 40)   /* stream frames' numbers start here */
-#define RESET_GRACE_US 300000
+#define RESET_GRACE_US 1000000
 
 void
 device_name(int i, char *out, size_t outlen)

@@ -7,12 +7,12 @@
 # must be in the audit trail, lenscapd must not crash, must not grow in
 # descriptors or memory (read from /proc), and must answer its health
 # check throughout.  make check runs a small count; the long mode is
-#   LOAD_FRAMES=1000000 make check TESTS=tests/sim/t-load.sh
+#   LOAD_FRAMES=1000000 LOAD_CONCURRENCY=32 make check TESTS=tests/sim/t-load.sh
 . "$top_srcdir/tests/sim/lib.sh"
-FRAMES=${LOAD_FRAMES:-20000}
+FRAMES=${LOAD_FRAMES:-10000}
 DEVICES=${LOAD_DEVICES:-200}
 SESSIONS=${LOAD_SESSIONS:-100}
-CONC=${LOAD_CONCURRENCY:-32}
+CONC=${LOAD_CONCURRENCY:-16}
 SEED=${CHAOS_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "# seed $SEED, $FRAMES frames, $SESSIONS sessions, $DEVICES devices, $CONC at once"
 setup_pki
