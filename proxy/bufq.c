@@ -7,8 +7,9 @@
 
 #include "bufq.h"
 
-/* Drained queues larger than this give their memory back. */
-#define BUFQ_KEEP (64 * 1024)
+/* Drained queues larger than this give their memory back: an MJPEG
+ * stream between two frames then holds no frame-sized buffer here. */
+#define BUFQ_KEEP (4 * 1024)
 
 void
 bufq_init(struct bufq *q, size_t max)

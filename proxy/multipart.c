@@ -33,6 +33,7 @@ struct mp_parser {
 
 	uint8_t *buf;
 	size_t alloc;      /* bytes allocated */
+	size_t hint;       /* what it had when last given back */
 	size_t off, len;   /* unconsumed bytes are buf[off..len) */
 	size_t scan;       /* bytes after off known to hold no match */
 
@@ -311,13 +312,24 @@ die(struct mp_parser *p, int err)
 	return err;
 }
 
+/* Consumes n bytes.  A drained buffer larger than MP_INITIAL_BUF is
+ * given back, so that a stream between frames holds next to nothing; its
+ * size is kept as the hint for the next part, which is then read into one
+ * allocation instead of a series of doubling copies. */
 static void
 consume(struct mp_parser *p, size_t n)
 {
 	p->off += n;
 	p->scan = 0;
-	if (p->off == p->len)
-		p->off = p->len = 0;
+	if (p->off < p->len)
+		return;
+	p->off = p->len = 0;
+	if (p->alloc > MP_INITIAL_BUF) {
+		free(p->buf);
+		p->buf = NULL;
+		p->hint = p->alloc;
+		p->alloc = 0;
+	}
 }
 
 /* ---- the parser: states ---------------------------------------------- */
@@ -550,6 +562,10 @@ run(struct mp_parser *p, mp_part_cb cb, void *arg)
 	int rc;
 
 	for (;;) {
+		/* No state moves on without a byte (and a drained buffer may
+		 * have been given back). */
+		if (p->off == p->len && p->state != ST_DONE && p->state != ST_DEAD)
+			return 0;
 		switch (p->state) {
 		case ST_PREAMBLE: rc = step_preamble(p); break;
 		case ST_TAIL: rc = step_tail(p); break;
@@ -586,7 +602,7 @@ make_room(struct mp_parser *p, size_t want, size_t *room)
 	}
 	if (p->alloc == p->len && p->alloc < p->cap) {
 		need = p->len + want < p->cap ? p->len + want : p->cap;
-		nalloc = p->alloc ? p->alloc : MP_INITIAL_BUF;
+		nalloc = p->alloc ? p->alloc : p->hint ? p->hint : MP_INITIAL_BUF;
 		while (nalloc < need)
 			nalloc = nalloc > p->cap / 2 ? p->cap : nalloc * 2;
 		if (nalloc > p->cap)

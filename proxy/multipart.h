@@ -86,8 +86,9 @@ int mp_boundary_valid(const char *s);
 /*
  * A parser for one stream with this boundary that holds at most one part
  * of at most max_part_bytes (1..MP_PART_LIMIT) body bytes.  Its buffer
- * grows on demand up to about max_part_bytes + MP_HEADERS_MAX and is
- * never reallocated per part.  *out is written only on success.
+ * grows on demand up to about max_part_bytes + MP_HEADERS_MAX and is given
+ * back whenever every byte fed has been consumed, so an idle stream holds
+ * at most a few KiB.  *out is written only on success.
  * 0, LC_EINVAL (bad boundary or max) or LC_ENOMEM.
  */
 int mp_parser_new(const char *boundary, size_t max_part_bytes,

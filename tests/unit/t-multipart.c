@@ -511,6 +511,46 @@ test_linear(void)
 	free(buf);
 }
 
+/* Frames larger than the parser's first allocation, each fed in one call
+ * that ends right after the CRLF that follows its delimiter: the drained
+ * buffer is given back after every part (multipart.h), and the states
+ * must then wait for bytes, not read from the freed buffer. */
+static void
+test_drained(void)
+{
+	enum { BIG = 20000, PARTS = 3 };
+	struct mp_parser *p = NULL;
+	struct sink s = { 0 };
+	uint8_t *buf = malloc(BIG + 128);
+	size_t n, got = 0;
+	int rc = 0;
+
+	if (buf == NULL || mp_parser_new(B, BIG, &p) != 0) {
+		free(buf);
+		ok(0, "out of memory");
+		return;
+	}
+	for (int i = 0; i < PARTS && rc == 0; i++) {
+		/* the delimiter's CRLF ended the previous feed */
+		n = (size_t)snprintf((char *)buf, 64, "%s\r\n", i == 0 ? "--" B "\r\n" : "");
+		memset(buf + n, 'a' + i, BIG);
+		n += BIG;
+		memcpy(buf + n, "\r\n--" B "\r\n", 4 + 13 + 2);
+		n += 4 + 13 + 2;
+		rc = mp_feed(p, buf, n, on_part, &s);
+		got += rc == 0 && s.nparts == (size_t)i + 1 && s.data != NULL &&
+		       s.data[s.len - 1] == 'a' + i;
+	}
+	is_int(rc, 0, "large parts fed whole, one at a time: no error");
+	ok(got == PARTS && !s.oom, "each delivered when its feed ends (%zu of %d)", got,
+	   (int)PARTS);
+	is_int(mp_feed(p, (const uint8_t *)"\r\n", 2, on_part, &s), 0,
+	       "and the drained parser takes more");
+	mp_parser_free(p);
+	sink_free(&s);
+	free(buf);
+}
+
 /* ---- Content-Type and the writer ------------------------------------- */
 
 static void
@@ -635,6 +675,7 @@ main(void)
 	test_errors();
 	test_bounds();
 	test_linear();
+	test_drained();
 	test_content_type();
 	test_writer();
 	free(stream);
