@@ -6,10 +6,13 @@
  * session that may not see their device, and checks every delivered
  * frame byte for byte against what the camera made.  Meanwhile it asks
  * the health check and reads lenscapd's memory and descriptors from
- * /proc.  Prints "name value" lines; exits 1 if anything leaked.
+ * /proc.  Prints "name value" lines; exits 1 if anything leaked, 3 if
+ * the lenscapd of -p exited before the last frame (rather than spin).
  */
 #define _GNU_SOURCE /* memmem */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +278,16 @@ mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Keeps O.concurrency requests going until O.frames frames are seen. */
+/* Whether the watched lenscapd has exited: its requests would then fail
+ * at once, for ever, and the frames never be seen. */
+static int
+watched_gone(void)
+{
+	return O.pid > 0 && kill(O.pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Keeps O.concurrency requests going until O.frames frames are seen; 0,
+ * 1 if the watched lenscapd exited first, or -1. */
 static int
 run(void)
 {
@@ -283,7 +295,7 @@ run(void)
 	CURLM *m = curl_multi_init();
 	uint64_t r = O.seed;
 	double last = mono_s();
-	int running = 1, first = 1;
+	int running = 1, first = 1, gone = 0;
 
 	if (m == NULL)
 		return -1;
@@ -294,7 +306,7 @@ run(void)
 		curl_easy_setopt(xs[i].e, CURLOPT_PRIVATE, &xs[i]);
 		next_request(&xs[i], r = sim_mix(r), m);
 	}
-	while (running > 0) {
+	while (running > 0 && !gone) {
 		int warm;
 
 		CURLMsg *msg;
@@ -318,18 +330,20 @@ run(void)
 			if (warm)
 				first = 0;
 			last = mono_s();
+			gone = watched_gone();
 		}
 		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
 	sample(first);
 	for (unsigned i = 0; i < O.concurrency; i++) {
+		(void)curl_multi_remove_handle(m, xs[i].e);
 		curl_easy_cleanup(xs[i].e);
 		curl_slist_free_all(xs[i].hdr);
 		free(xs[i].buf);
 		free(xs[i].expect);
 	}
 	curl_multi_cleanup(m);
-	return 0;
+	return gone;
 }
 
 static void
@@ -359,7 +373,7 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "b:c:C:d:Fhn:H:p:s:S:t:u:")) != -1) {
 		switch (ch) {
@@ -384,9 +398,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || run() != 0)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (rc = run()) < 0)
 		return 2;
 	print_totals();
 	curl_global_cleanup();
+	if (rc == 1) {
+		fprintf(stderr, "assistant: lenscapd (pid %d) exited before the last frame\n",
+		        O.pid);
+		return 3;
+	}
 	return T.leaked == 0 && T.misdelivered == 0 && T.corrupt == 0 ? 0 : 1;
 }
