@@ -1,0 +1,54 @@
+/*
+ * The backend client's insides, shared by upstream.c (the queue and the
+ * event loop) and upstream_easy.c (one request as a libcurl easy handle).
+ * Not for other modules: they use upstream.h.
+ */
+#ifndef LC_UPSTREAM_INT_H
+#define LC_UPSTREAM_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "upstream.h"
+
+#define UPSTREAM_POOL 256  /* idle backend connections kept */
+#define UPSTREAM_SPARE 32  /* idle easy handles kept, of each kind */
+/* Receive buffer of a still's request: a 100 KiB frame in one or two
+ * reads instead of seven (each read costs libcurl a poll() as well).
+ * Streams keep libcurl's 16 KiB: they are many and long-lived. */
+#define UPSTREAM_STILL_BUFFER (128 * 1024)
+#define UPSTREAM_EVENTS 64 /* epoll events taken per wait */
+
+struct upstream {
+	CURLM *multi;
+	int epfd;                    /* the backend sockets and evfd */
+	int evfd;                    /* wakes the thread */
+	int64_t timer_ms;            /* libcurl's deadline (monotonic), or -1 */
+	CURL *spare[2][UPSTREAM_SPARE]; /* reset handles, buffers kept; */
+	int nspare[2];                  /* [1]: streams, [0]: the rest */
+	pthread_t thread;
+	pthread_mutex_t lock;        /* guards queue and stopping */
+	struct upstream_req *queue;  /* submitted, not yet started */
+	struct upstream_req *active; /* owned by the thread */
+	int stopping;
+	atomic_int cancels;          /* cancels pending: scan active */
+	atomic_int resumes;          /* paused uploads to wake: scan active */
+	atomic_uint_fast64_t connects;
+	struct metrics *m;
+	char *url, *ca, *pin, *cert, *key;
+	long connect_timeout_ms, timeout_ms;
+};
+
+/* The easy handle for req, from the spares or new, with every option
+ * set; 0 or -1 (req->easy may then hold a handle to release). */
+int upstream_make_easy(struct upstream *up, struct upstream_req *req);
+/* Gives req's handle back to the spares (or frees it), once it is out of
+ * the multi handle. */
+void upstream_release_easy(struct upstream *up, const struct upstream_req *req, CURL *e);
+/* Records req's status, length and type, once. */
+void upstream_note_response(struct upstream_req *req);
+
+#endif
