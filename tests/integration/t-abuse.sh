@@ -232,8 +232,12 @@ denied=$(audits '"event":"deny".*"detail":"frame too large"')
 before=$(wc -l < "$T/nginx/access.log")
 is "a frame over max_frame_bytes (Expect: 100-continue): 413" \
 	"$(cam cam-1 PUT "$(snap cam-1)" -H 'Content-Type: image/jpeg' --data-binary @"$T/big")" 413
-is "the same without Expect: 413" \
-	"$(cam cam-1 PUT "$(snap cam-1)" -H 'Content-Type: image/jpeg' -H 'Expect:' --data-binary @"$T/huge")" 413
+# Without Expect, curl is still sending the 3 MB body when the 413 and
+# the close come: the close may reset the connection before curl reads
+# the answer (seen under distcheck's load).  The audit count below shows
+# lenscapd refused it either way, and the access log that nothing passed.
+code=$(cam cam-1 PUT "$(snap cam-1)" -H 'Content-Type: image/jpeg' -H 'Expect:' --data-binary @"$T/huge")
+ok "the same without Expect: 413 or the connection closed (got $code)" test "$code" = 413 -o "$code" = 000
 is "chunked, a little over: 413" \
 	"$(cam cam-1 PUT "$(snap cam-1)" -H 'Content-Type: image/jpeg' -H 'Transfer-Encoding: chunked' --data-binary @"$T/big")" 413
 code=$(cam cam-1 PUT "$(snap cam-1)" -H 'Content-Type: image/jpeg' -H 'Transfer-Encoding: chunked' --data-binary @"$T/huge")
