@@ -20,6 +20,7 @@ enum mp_state {
 	ST_TAIL,      /* after "--boundary": padding CRLF, or "--" */
 	ST_HEADERS,   /* a part's header lines */
 	ST_BODY,      /* looking for "\r\n--boundary" */
+	ST_DASH,      /* a part released at its Content-Length: "--boundary" */
 	ST_DONE,      /* close delimiter seen */
 	ST_DEAD       /* an error or a callback stopped us */
 };
@@ -502,6 +503,39 @@ step_headers(struct mp_parser *p)
 	return STEP_GO;
 }
 
+/* A body of Content-Length bytes (at least one), after the CRLF of the
+ * empty line at off.  It is released as soon as it and the CRLF that
+ * starts its delimiter are in, not when the next part begins: a backend
+ * that writes "delimiter, headers, body" per frame would otherwise have
+ * every frame wait a whole frame interval here.  Only those bytes are
+ * looked at, whatever else has arrived, so that the outcome does not
+ * depend on how the stream was cut into reads.  A delimiter inside them
+ * means the length lies (MP_E_LENGTH); so does anything but "--boundary"
+ * after the release (step_dash). */
+static int
+step_counted_body(struct mp_parser *p)
+{
+	const uint8_t *d = p->buf + p->off;
+	size_t n = p->len - p->off, end = 2 + (size_t)p->cl;
+	size_t look = n < end + 2 ? n : end + 2;
+
+	if (look >= p->dlen && look - p->scan >= p->dlen &&
+	    memmem(d + p->scan, look - p->scan, p->delim, p->dlen) != NULL)
+		return MP_E_LENGTH;
+	if (look >= p->dlen && look - (p->dlen - 1) > p->scan)
+		p->scan = look - (p->dlen - 1);
+	if (n < end + 2)
+		return STEP_MORE;
+	if (d[end] != '\r' || d[end + 1] != '\n')
+		return MP_E_LENGTH;
+	p->body_len = (size_t)p->cl;
+	p->pending = 1;
+	p->part_end = end + 2;
+	p->scan = 0;
+	p->state = ST_DASH;
+	return STEP_GO;
+}
+
 /* The body, after the CRLF of the empty line at off: up to the first
  * "\r\n--boundary", which may start at that CRLF (an absent body).  We
  * remember how far we looked so that each byte is scanned about once. */
@@ -511,6 +545,8 @@ step_body(struct mp_parser *p)
 	const uint8_t *d = p->buf + p->off, *hit;
 	size_t n = p->len - p->off, at;
 
+	if (p->has_cl && p->cl > 0)
+		return step_counted_body(p);
 	hit = memmem(d + p->scan, n - p->scan, p->delim, p->dlen);
 	if (hit == NULL) {
 		if (n >= p->dlen && n - (p->dlen - 1) > p->scan)
@@ -532,6 +568,23 @@ step_body(struct mp_parser *p)
 	p->pending = 1;
 	p->tail_at = at + p->dlen;
 	p->scan = 0;
+	p->state = ST_TAIL;
+	return STEP_GO;
+}
+
+/* After a part released at its Content-Length: the rest of its delimiter,
+ * "--boundary", must come next, then the tail. */
+static int
+step_dash(struct mp_parser *p)
+{
+	const uint8_t *d = p->buf + p->off;
+	size_t n = p->len - p->off, want = p->dlen - 2;
+
+	if (memcmp(d, p->delim + 2, n < want ? n : want) != 0)
+		return MP_E_LENGTH;
+	if (n < want)
+		return STEP_MORE;
+	p->tail_at = want;
 	p->state = ST_TAIL;
 	return STEP_GO;
 }
@@ -571,6 +624,7 @@ run(struct mp_parser *p, mp_part_cb cb, void *arg)
 		case ST_TAIL: rc = step_tail(p); break;
 		case ST_HEADERS: rc = step_headers(p); break;
 		case ST_BODY: rc = step_body(p); break;
+		case ST_DASH: rc = step_dash(p); break;
 		case ST_DONE: return MP_ENDED;
 		default: return p->err;
 		}

@@ -119,7 +119,13 @@ void mp_parser_reset(struct mp_parser *p);
  *   - the body always ends at the first "\r\n--boundary" (it is scanned
  *     even when Content-Length is given, so that no reader that splits
  *     on the boundary can see different parts than we did); a
- *     Content-Length must then match exactly.
+ *     Content-Length must then match exactly;
+ *   - a part with a Content-Length above 0 is handed out as soon as its
+ *     body and the CRLF after it are in (no delimiter among them), not
+ *     when the next part starts: a frame does not wait a frame interval.
+ *     If "--boundary" does not follow that CRLF, the parser then fails
+ *     with MP_E_LENGTH, after the part.  The outcome never depends on how
+ *     the bytes were split.
  * Returns 0 (more bytes welcome), MP_ENDED (close delimiter seen, now
  * and on every later call), the callback's non-zero value, or an error
  * (MP_E_*, LC_ENOMEM), after which the parser is dead and returns the

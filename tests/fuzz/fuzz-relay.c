@@ -8,7 +8,8 @@
  * The input layout is in relay.h.
  *
  * Checked: a part lies within the bytes fed so far (after the previous
- * part, its delimiter seen), is at most the parser's limit and counted
+ * part; its delimiter seen, or with a Content-Length the CRLF after its
+ * body), is at most the parser's limit and counted
  * in order; the gate agrees with a reference written from DESIGN.md's
  * rules on top of lc_envelope_open() and a keyring of our own; a frame
  * that passes is a valid envelope for the device asked for, granted,
@@ -227,15 +228,17 @@ on_part(void *arg, const struct mp_part *part)
 	r->parts++;
 	CHECK(part->body_len <= part_max);
 	CHECK(part->body != NULL);
-	/* Within what was fed, after the previous part, and complete: its
-	 * delimiter and the two bytes after it have arrived.  The earliest
-	 * match is never later than the true place, so the next part's
-	 * search starts early enough. */
+	/* Within what was fed, after the previous part, and complete: a part
+	 * with a Content-Length once its body and the CRLF after it have
+	 * arrived (multipart.h), any other once its delimiter and the two
+	 * bytes after it have.  The earliest match is never later than the
+	 * true place, so the next part's search starts early enough. */
 	CHECK(r->next <= r->fed);
 	at = part->body_len == 0 ? r->in + r->next :
 	     memmem(r->in + r->next, r->fed - r->next, part->body, part->body_len);
 	CHECK(at != NULL);
-	CHECK((size_t)(at - r->in) + part->body_len + r->dlen + 2 <= r->fed);
+	CHECK((size_t)(at - r->in) + part->body_len +
+	      (part->has_content_length && part->content_length > 0 ? 2 : r->dlen + 2) <= r->fed);
 	r->next = (size_t)(at - r->in) + part->body_len;
 
 	want = ref_accepts(part->body, part->body_len, r->device, LC_KIND_MJPEG,

@@ -551,6 +551,50 @@ test_drained(void)
 	free(buf);
 }
 
+/* A part with a Content-Length is handed out once its body and the CRLF
+ * after it are in, before the next part starts (a frame must not wait a
+ * frame interval); what follows must still be the delimiter. */
+static void
+test_released(void)
+{
+	static const char head[] = "--" B "\r\nContent-Length: 5\r\n\r\nhello";
+	static const char second[] = "Content-Length: 2\r\n\r\nhi\r\nXX";
+	static const char inside[] = "--" B "\r\nContent-Length: 20\r\n\r\nab\r\n--" B "\r\n\r\n";
+	struct mp_parser *p = NULL;
+	struct sink s = { 0 };
+
+	if (mp_parser_new(B, MAXP, &p) != 0) {
+		ok(0, "out of memory");
+		return;
+	}
+	is_int(mp_feed(p, (const uint8_t *)head, sizeof(head) - 1, on_part, &s), 0,
+	       "a counted body without its CRLF: waiting");
+	is_int((int)s.nparts, 0, "and nothing handed out yet");
+	is_int(mp_feed(p, (const uint8_t *)"\r", 1, on_part, &s), 0, "half the CRLF");
+	is_int((int)s.nparts, 0, "still nothing");
+	is_int(mp_feed(p, (const uint8_t *)"\n", 1, on_part, &s), 0, "the CRLF");
+	ok(s.nparts == 1 && s.len >= 5 && memcmp(s.data + s.len - 5, "hello", 5) == 0,
+	   "the part is out before the next delimiter");
+	is_int(mp_feed(p, (const uint8_t *)"--" B "\r\n", 2 + 13 + 2, on_part, &s), 0,
+	       "then its delimiter");
+	is_int(mp_feed(p, (const uint8_t *)second, sizeof(second) - 1, on_part, &s),
+	       MP_E_LENGTH, "a second part, then no delimiter after its CRLF: MP_E_LENGTH");
+	is_int((int)s.nparts, 2, "after that part was handed out");
+	mp_parser_free(p);
+	sink_free(&s);
+
+	/* a delimiter inside the counted body still means the length lies */
+	if (mp_parser_new(B, MAXP, &p) != 0) {
+		ok(0, "out of memory");
+		return;
+	}
+	is_int(mp_feed(p, (const uint8_t *)inside, sizeof(inside) - 1, on_part, &s),
+	       MP_E_LENGTH, "a delimiter inside the counted body: MP_E_LENGTH");
+	is_int((int)s.nparts, 0, "and no part");
+	mp_parser_free(p);
+	sink_free(&s);
+}
+
 /* ---- Content-Type and the writer ------------------------------------- */
 
 static void
@@ -676,6 +720,7 @@ main(void)
 	test_bounds();
 	test_linear();
 	test_drained();
+	test_released();
 	test_content_type();
 	test_writer();
 	free(stream);
