@@ -1,9 +1,8 @@
 /*
- * lenscapd's shared state: the policy swap that a reload does, clocks,
- * sequence numbers and request ids.
+ * lenscapd's shared state: the policy swap that a reload does, sequence
+ * numbers and request ids.
  */
 #include <stdio.h>
-#include <time.h>
 
 #include "daemon.h"
 
@@ -28,24 +27,6 @@ lcd_set_policy(struct lcd *d, struct lc_policy *pol)
 	d->pol = pol;
 	pthread_mutex_unlock(&d->lock);
 	policy_free(old); /* requests in flight keep their own reference */
-}
-
-uint64_t
-lcd_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-lcd_mono_us(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 uint64_t

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "face.h"
 #include "lenscap.h"
 #include "metrics.h"
@@ -49,10 +50,6 @@ struct lc_policy *lcd_policy(struct lcd *d);
 
 /* Installs pol (taking the caller's reference) and drops the old one. */
 void lcd_set_policy(struct lcd *d, struct lc_policy *pol);
-
-/* Milliseconds since the epoch, and a monotonic clock in microseconds. */
-uint64_t lcd_now_ms(void);
-uint64_t lcd_mono_us(void);
 
 /* A sequence number larger than any given before, even across restarts
  * (it starts from the clock in microseconds). */

@@ -23,6 +23,7 @@
 #include <gnutls/x509.h>
 #include <sodium.h>
 
+#include "clock.h"
 #include "face.h"
 #include "log.h"
 
@@ -191,15 +192,6 @@ load_tls(struct face *f, const struct policy_listener *l)
 
 /* ---- connections: limits answered with 503, late request heads cut ---- */
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Whether a and b are the same client address (port aside). */
 static int
 same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
@@ -266,7 +258,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		memcpy(&fc->addr, addr->client_addr,
 		       addr->client_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
 		                                               : sizeof(struct sockaddr_in6));
-	fc->due_ms = mono_ms() + f->head_ms;
+	fc->due_ms = lcd_mono_ms() + f->head_ms;
 	pthread_mutex_lock(&f->lock);
 	fc->next = f->conns;
 	if (f->conns != NULL)
@@ -297,7 +289,7 @@ watch(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop) {
-		uint64_t now = mono_ms();
+		uint64_t now = lcd_mono_ms();
 
 		for (struct face_conn *p = f->conns; p != NULL; p = p->next) {
 			if (p->in_request || p->cut || now < p->due_ms ||
@@ -386,7 +378,7 @@ face_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (fc != NULL) {
 		pthread_mutex_lock(&f->lock);
 		fc->in_request = 0;
-		fc->due_ms = mono_ms() + f->head_ms;
+		fc->due_ms = lcd_mono_ms() + f->head_ms;
 		pthread_mutex_unlock(&f->lock);
 	}
 	f->ops.completed(f->ops.cls, c, req_cls, toe);
