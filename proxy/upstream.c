@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sys/epoll.h>
@@ -19,9 +18,14 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "upstream_int.h"
+
+#define UPSTREAM_POOL 256  /* idle backend connections kept */
+#define UPSTREAM_EVENTS 64 /* epoll events taken per wait */
+#define UPSTREAM_NO_TIMER UINT64_MAX /* timer_ms when libcurl wants none */
 
 static void
 list_remove(struct upstream *up, struct upstream_req *req)
@@ -43,8 +47,7 @@ finish(struct upstream *up, struct upstream_req *req, int result)
 	if (req->easy != NULL) {
 		upstream_note_response(req);
 		(void)curl_multi_remove_handle(up->multi, req->easy);
-		upstream_release_easy(up, req, req->easy);
-		req->easy = NULL;
+		upstream_release_easy(up, req);
 	}
 	curl_slist_free_all(req->headers_);
 	req->headers_ = NULL;
@@ -136,15 +139,6 @@ reap_done(struct upstream *up)
 	}
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* libcurl asks to watch s for what; the epoll set follows. */
 static int
 socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
@@ -176,19 +170,20 @@ timer_cb(CURLM *multi, long timeout_ms, void *arg)
 	struct upstream *up = arg;
 
 	(void)multi;
-	up->timer_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	up->timer_ms = timeout_ms < 0 ? UPSTREAM_NO_TIMER : lcd_mono_ms() + (uint64_t)timeout_ms;
 	return 0;
 }
 
 static int
 wait_ms(const struct upstream *up)
 {
-	int64_t left;
+	uint64_t now = lcd_mono_ms();
 
-	if (up->timer_ms < 0)
+	if (up->timer_ms == UPSTREAM_NO_TIMER)
 		return -1;
-	left = up->timer_ms - now_ms();
-	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
+	if (up->timer_ms <= now)
+		return 0;
+	return up->timer_ms - now > 60000 ? 60000 : (int)(up->timer_ms - now);
 }
 
 static void
@@ -253,8 +248,8 @@ loop(void *arg)
 			else
 				socket_ready(up, &ev[i]);
 		}
-		if (!stopping && up->timer_ms >= 0 && up->timer_ms <= now_ms()) {
-			up->timer_ms = -1;
+		if (!stopping && up->timer_ms <= lcd_mono_ms()) {
+			up->timer_ms = UPSTREAM_NO_TIMER;
 			(void)curl_multi_socket_action(up->multi, CURL_SOCKET_TIMEOUT, 0,
 			                               &running);
 		}
@@ -332,7 +327,7 @@ upstream_new(const struct policy_backend *be, struct metrics *m,
 		return LC_ENOMEM;
 	pthread_mutex_init(&up->lock, NULL);
 	up->epfd = up->evfd = -1;
-	up->timer_ms = -1;
+	up->timer_ms = UPSTREAM_NO_TIMER;
 	up->m = m;
 	up->url = dup_or_null(be->url, &bad);
 	up->ca = dup_or_null(be->ca, &bad);

@@ -169,14 +169,15 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
  * frees it.  Its connection, if any, stayed in the multi's pool or was
  * closed by curl_multi_remove_handle(). */
 void
-upstream_release_easy(struct upstream *up, const struct upstream_req *req, CURL *e)
+upstream_release_easy(struct upstream *up, struct upstream_req *req)
 {
 	int kind = req->stream != 0;
 
 	if (up->nspare[kind] < UPSTREAM_SPARE) {
-		curl_easy_reset(e);
-		up->spare[kind][up->nspare[kind]++] = e;
+		curl_easy_reset(req->easy);
+		up->spare[kind][up->nspare[kind]++] = req->easy;
 	} else {
-		curl_easy_cleanup(e);
+		curl_easy_cleanup(req->easy);
 	}
+	req->easy = NULL;
 }

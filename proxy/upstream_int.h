@@ -14,19 +14,17 @@
 
 #include "upstream.h"
 
-#define UPSTREAM_POOL 256  /* idle backend connections kept */
 #define UPSTREAM_SPARE 32  /* idle easy handles kept, of each kind */
 /* Receive buffer of a still's request: a 100 KiB frame in one or two
  * reads instead of seven (each read costs libcurl a poll() as well).
  * Streams keep libcurl's 16 KiB: they are many and long-lived. */
 #define UPSTREAM_STILL_BUFFER (128 * 1024)
-#define UPSTREAM_EVENTS 64 /* epoll events taken per wait */
 
 struct upstream {
 	CURLM *multi;
 	int epfd;                    /* the backend sockets and evfd */
 	int evfd;                    /* wakes the thread */
-	int64_t timer_ms;            /* libcurl's deadline (monotonic), or -1 */
+	uint64_t timer_ms;           /* libcurl's deadline (lcd_mono_ms) */
 	CURL *spare[2][UPSTREAM_SPARE]; /* reset handles, buffers kept; */
 	int nspare[2];                  /* [1]: streams, [0]: the rest */
 	pthread_t thread;
@@ -46,8 +44,8 @@ struct upstream {
  * set; 0 or -1 (req->easy may then hold a handle to release). */
 int upstream_make_easy(struct upstream *up, struct upstream_req *req);
 /* Gives req's handle back to the spares (or frees it), once it is out of
- * the multi handle. */
-void upstream_release_easy(struct upstream *up, const struct upstream_req *req, CURL *e);
+ * the multi handle, and clears req->easy. */
+void upstream_release_easy(struct upstream *up, struct upstream_req *req);
 /* Records req's status, length and type, once. */
 void upstream_note_response(struct upstream_req *req);
 
