@@ -503,6 +503,18 @@ step_headers(struct mp_parser *p)
 	return STEP_GO;
 }
 
+/* The first delimiter in d[scan, upto), or NULL; then remembers how far
+ * no match can start, so that each byte is scanned about once. */
+static const uint8_t *
+find_delim(struct mp_parser *p, const uint8_t *d, size_t upto)
+{
+	const uint8_t *hit = memmem(d + p->scan, upto - p->scan, p->delim, p->dlen);
+
+	if (hit == NULL && upto >= p->dlen && upto - (p->dlen - 1) > p->scan)
+		p->scan = upto - (p->dlen - 1);
+	return hit;
+}
+
 /* A body of Content-Length bytes (at least one), after the CRLF of the
  * empty line at off.  It is released as soon as it and the CRLF that
  * starts its delimiter are in, not when the next part begins: a backend
@@ -519,11 +531,8 @@ step_counted_body(struct mp_parser *p)
 	size_t n = p->len - p->off, end = 2 + (size_t)p->cl;
 	size_t look = n < end + 2 ? n : end + 2;
 
-	if (look >= p->dlen && look - p->scan >= p->dlen &&
-	    memmem(d + p->scan, look - p->scan, p->delim, p->dlen) != NULL)
+	if (find_delim(p, d, look) != NULL)
 		return MP_E_LENGTH;
-	if (look >= p->dlen && look - (p->dlen - 1) > p->scan)
-		p->scan = look - (p->dlen - 1);
 	if (n < end + 2)
 		return STEP_MORE;
 	if (d[end] != '\r' || d[end + 1] != '\n')
@@ -547,10 +556,8 @@ step_body(struct mp_parser *p)
 
 	if (p->has_cl && p->cl > 0)
 		return step_counted_body(p);
-	hit = memmem(d + p->scan, n - p->scan, p->delim, p->dlen);
+	hit = find_delim(p, d, n);
 	if (hit == NULL) {
-		if (n >= p->dlen && n - (p->dlen - 1) > p->scan)
-			p->scan = n - (p->dlen - 1);
 		/* Content-Length first, whatever the chunking: cl <= max */
 		if (p->has_cl && n >= p->cl + 2 + p->dlen)
 			return MP_E_LENGTH;
