@@ -648,6 +648,24 @@ run(struct mp_parser *p, mp_part_cb cb, void *arg)
 	}
 }
 
+/* The size to grow a full buffer to, for need bytes in all.  A body of
+ * known length gets exactly the bytes that release it (its CRLF before
+ * and after), so a stream holds its frame, not the next power of two. */
+static size_t
+grow_size(const struct mp_parser *p, size_t need)
+{
+	size_t n;
+
+	if (p->state == ST_BODY && p->has_cl && p->cl > 0 &&
+	    p->off + 4 <= p->cap && p->cl <= p->cap - p->off - 4 &&
+	    p->off + 4 + p->cl > p->len)
+		return p->off + 4 + (size_t)p->cl;
+	n = p->alloc ? p->alloc : p->hint ? p->hint : MP_INITIAL_BUF;
+	while (n < need)
+		n = n > p->cap / 2 ? p->cap : n * 2;
+	return n < p->cap ? n : p->cap;
+}
+
 /* Makes room at the end of the buffer for up to want bytes: moves the
  * unconsumed bytes to the front, then grows up to cap.  The room. */
 static int
@@ -663,11 +681,7 @@ make_room(struct mp_parser *p, size_t want, size_t *room)
 	}
 	if (p->alloc == p->len && p->alloc < p->cap) {
 		need = p->len + want < p->cap ? p->len + want : p->cap;
-		nalloc = p->alloc ? p->alloc : p->hint ? p->hint : MP_INITIAL_BUF;
-		while (nalloc < need)
-			nalloc = nalloc > p->cap / 2 ? p->cap : nalloc * 2;
-		if (nalloc > p->cap)
-			nalloc = p->cap;
+		nalloc = grow_size(p, need);
 		if ((nb = realloc(p->buf, nalloc)) == NULL)
 			return LC_ENOMEM;
 		p->buf = nb;
@@ -705,6 +719,12 @@ mp_feed(struct mp_parser *p, const uint8_t *buf, size_t len, mp_part_cb cb,
 			return rc;
 	}
 	return 0;
+}
+
+size_t
+mp_allocated(const struct mp_parser *p)
+{
+	return p ? p->alloc : 0;
 }
 
 int

@@ -134,6 +134,12 @@ void mp_parser_reset(struct mp_parser *p);
 int mp_feed(struct mp_parser *p, const uint8_t *buf, size_t len,
             mp_part_cb cb, void *arg) LC_WUR;
 
+/* Bytes the parser's buffer has allocated now: at most what the part
+ * being read needs (all of a body with a Content-Length, its CRLFs and
+ * what came before it in the buffer) or the next power of two.  For
+ * memory accounting and tests. */
+size_t mp_allocated(const struct mp_parser *p);
+
 /*
  * Says the input is over: MP_ENDED if the close delimiter was seen,
  * MP_E_TRUNCATED if not (many cameras never send one: the caller

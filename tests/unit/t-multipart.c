@@ -595,6 +595,40 @@ test_released(void)
 	sink_free(&s);
 }
 
+/* A body with a Content-Length is read into exactly the bytes it needs,
+ * not the next power of two: per stream, memory is the frame. */
+static void
+test_sized(void)
+{
+	enum { BODY = 50000, STEP = 1000 };
+	static const char head[] = "--" B "\r\nContent-Length: 50000\r\n\r\n";
+	struct mp_parser *p = NULL;
+	struct sink s = { 0 };
+	uint8_t chunk[STEP];
+	size_t most = 0, fed;
+	int rc;
+
+	if (mp_parser_new(B, BODY, &p) != 0) {
+		ok(0, "out of memory");
+		return;
+	}
+	memset(chunk, 'z', sizeof(chunk));
+	rc = mp_feed(p, (const uint8_t *)head, sizeof(head) - 1, on_part, &s);
+	for (fed = 0; rc == 0 && fed < BODY; fed += STEP) {
+		rc = mp_feed(p, chunk, STEP, on_part, &s);
+		if (mp_allocated(p) > most)
+			most = mp_allocated(p);
+	}
+	is_int(rc, 0, "a 50000-byte counted body in 1000-byte pieces");
+	ok(most <= sizeof(head) - 1 + 2 + BODY + 2,
+	   "the buffer never held more than the part needs (%zu of %zu)", most,
+	   sizeof(head) - 1 + 2 + BODY + 2);
+	is_int(mp_feed(p, (const uint8_t *)"\r\n", 2, on_part, &s), 0, "its CRLF");
+	ok(s.nparts == 1 && s.len >= BODY, "and the part is out");
+	mp_parser_free(p);
+	sink_free(&s);
+}
+
 /* ---- Content-Type and the writer ------------------------------------- */
 
 static void
@@ -721,6 +755,7 @@ main(void)
 	test_linear();
 	test_drained();
 	test_released();
+	test_sized();
 	test_content_type();
 	test_writer();
 	free(stream);
