@@ -39,11 +39,16 @@ is() { # DESCRIPTION GOT WANT
 done_testing() { echo "1..$tap_n"; [ "$tap_fail" -eq 0 ]; }
 bail() { echo "Bail out! $*"; exit 99; }
 
-# A free TCP port on loopback (nginx cannot report one it chose).
+# A free TCP port on loopback (nginx cannot report one it chose): below
+# the kernel's ephemeral range, so that no outgoing connection (of this
+# run or another) takes it before nginx binds, and in no socket now.
 free_port() {
+	local lo hi p
+	read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range
+	[ "$lo" -gt 12000 ] || lo=32768
 	while :; do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+		p=$((10000 + $(od -An -N2 -tu2 /dev/urandom) % (lo - 10000)))
+		ss -Htan "( sport = :$p )" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 }
 
