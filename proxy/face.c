@@ -35,7 +35,9 @@
 #define FACE_THREADS_PER_CPU 4
 #define FACE_THREADS_MAX 16
 #define FACE_PEM_MAX (1u << 20)
-#define FACE_MEMORY_LIMIT (32u * 1024) /* per connection: headers and buffers */
+/* Per connection: the request head and libmicrohttpd's buffers.  16 KiB,
+ * not its 32: every idle stream holds it, and heads are small. */
+#define FACE_MEMORY_LIMIT (16u * 1024)
 /* Connections accepted past a limit only to be told 503; past these
  * too, libmicrohttpd stops accepting and the kernel queues them. */
 #define FACE_OVERFLOW 64u

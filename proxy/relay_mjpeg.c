@@ -22,7 +22,9 @@
 #include "multipart.h"
 #include "relay_mjpeg.h"
 
-#define OUT_BLOCK 16384
+/* libmicrohttpd's copy of the outgoing bytes, per stream: each block is
+ * one TLS record.  8 KiB instead of 16: streams are many. */
+#define OUT_BLOCK 8192
 #define STOP_DROPS 2 /* a part callback's code: stop the stream */
 #define WAITING_MAX 8 /* frames tracked for the delay metric */
 

@@ -117,9 +117,8 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	else if ((e = curl_easy_init()) == NULL)
 		return -1;
 	req->easy = e;
-	if (!req->stream)
-		bad |= curl_easy_setopt(e, CURLOPT_BUFFERSIZE,
-		                        (long)UPSTREAM_STILL_BUFFER) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_BUFFERSIZE, req->stream ? (long)UPSTREAM_STREAM_BUFFER
+	                        : (long)UPSTREAM_STILL_BUFFER) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK;
 	/* The backend is the policy's, reached directly: no proxy from the

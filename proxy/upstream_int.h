@@ -16,9 +16,11 @@
 
 #define UPSTREAM_SPARE 32  /* idle easy handles kept, of each kind */
 /* Receive buffer of a still's request: a 100 KiB frame in one or two
- * reads instead of seven (each read costs libcurl a poll() as well).
- * Streams keep libcurl's 16 KiB: they are many and long-lived. */
+ * reads instead of seven (each read costs libcurl a poll() as well). */
 #define UPSTREAM_STILL_BUFFER (128 * 1024)
+/* A stream's: half libcurl's 16 KiB.  Streams are many and long-lived,
+ * and the parser holds the frame anyway; a few more reads per frame. */
+#define UPSTREAM_STREAM_BUFFER (8 * 1024)
 
 struct upstream {
 	CURLM *multi;
