@@ -103,10 +103,12 @@ finish_snapshot(struct areq *r)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
 	if (r->q.result != 0 || r->q.status != 200) {
+		char detail[64];
+
 		if (r->q.status == 404)
 			return answer_problem(r, MHD_HTTP_NOT_FOUND, "no frame");
 		audit_request(r, "backend_error", LC_DROP_NONE, NULL,
-		              r->q.result != 0 ? "backend unreachable" : "backend status");
+		              freq_backend_error(&r->q, detail, sizeof(detail)));
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	}
 	memset(&env, 0, sizeof(env));

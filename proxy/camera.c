@@ -203,7 +203,9 @@ enum MHD_Result
 camera_finish(struct creq *r)
 {
 	if (r->q.result != 0 || r->q.status < 200 || r->q.status > 299) {
-		audit_camera(r, "backend_error", "backend did not store the frame");
+		char why[64];
+
+		audit_camera(r, "backend_error", freq_backend_error(&r->q, why, sizeof(why)));
 		return camera_problem(r, MHD_HTTP_BAD_GATEWAY, "backend did not store the frame");
 	}
 	freq_answered(&r->q, C_DONE, 201);

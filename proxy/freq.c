@@ -2,6 +2,7 @@
  * The request lifecycle both faces share: references, the backend fetch
  * that suspends the connection, and the hand-back on the upstream thread.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "freq.h"
@@ -120,4 +121,14 @@ freq_completed(struct freq *q)
 		upstream_cancel(q->fc->d->up, &q->up);
 	pthread_mutex_unlock(&q->lock);
 	freq_unref(q);
+}
+
+const char *
+freq_backend_error(const struct freq *q, char *buf, size_t n)
+{
+	if (q->result != 0)
+		(void)snprintf(buf, n, "backend failed (%s)", upstream_failure(&q->up));
+	else
+		(void)snprintf(buf, n, "backend answered %ld", q->status);
+	return buf;
 }

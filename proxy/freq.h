@@ -54,6 +54,10 @@ void freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend);
  * metrics of the request's face, and moves it to done_state. */
 void freq_answered(struct freq *q, int done_state, unsigned status);
 
+/* The audit detail of a failed fetch: "backend failed (timeout)" and
+ * the like (upstream_failure()), or "backend answered 503".  In buf. */
+const char *freq_backend_error(const struct freq *q, char *buf, size_t n);
+
 /* freq_answered(), then queues an application/problem+json answer. */
 enum MHD_Result freq_problem(struct freq *q, int done_state, unsigned status,
                              const char *title);

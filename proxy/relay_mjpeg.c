@@ -242,17 +242,19 @@ on_done(void *arg, int result, long status)
 {
 	struct mjpeg *m = arg;
 	static const char end_fmt[] = "--%s--\r\n";
-	char end[64];
+	char end[64], why[64];
 	int n;
 
 	int closed = result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED;
 
 	/* Whatever ends a stream on the backend's side is audited; what
 	 * lenscapd ended (drops, an idle backend, a client gone) was already. */
-	if (result == UPSTREAM_FAILED)
-		audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
-		             status == 0 ? "backend unreachable" : "backend stream broken off");
-	else if (result == 0 && !closed)
+	if (result == UPSTREAM_FAILED) {
+		(void)snprintf(why, sizeof(why), "%s (%s)",
+		               status == 0 ? "backend failed" : "backend stream broken off",
+		               upstream_failure(&m->up));
+		audit_stream(m, "backend_error", LC_DROP_NONE, NULL, why);
+	} else if (result == 0 && !closed)
 		audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
 		             m->mp == NULL ? "backend sent no stream"
 		                           : "backend stream ended without its close delimiter");

@@ -132,6 +132,7 @@ reap_done(struct upstream *up)
 			rc = UPSTREAM_CANCELED;
 		else
 			rc = UPSTREAM_FAILED;
+		req->curl_result_ = msg->data.result;
 		if (rc == UPSTREAM_FAILED)
 			log_info("backend: %s: %s", req->path,
 			         curl_easy_strerror(msg->data.result));
@@ -379,6 +380,7 @@ upstream_submit(struct upstream *up, struct upstream_req *req)
 	req->resume_ = 0;
 	req->status_ = 0;
 	req->length_ = -1;
+	req->curl_result_ = CURLE_OK;
 	req->content_type_[0] = '\0';
 	pthread_mutex_lock(&up->lock);
 	req->next_ = up->queue;
@@ -423,6 +425,42 @@ int64_t
 upstream_length(const struct upstream_req *req)
 {
 	return req->length_;
+}
+
+const char *
+upstream_failure(const struct upstream_req *req)
+{
+	switch (req->curl_result_) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		return "connect";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_USE_SSL_FAILED:
+		return "tls";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return "reset";
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+		return "cut short";
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_HTTP_RETURNED_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return "protocol";
+	default:
+		return "other";
+	}
 }
 
 uint64_t

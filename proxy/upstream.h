@@ -52,6 +52,7 @@ struct upstream_req {
 	atomic_int resume_;
 	long status_;
 	int64_t length_;
+	int curl_result_;
 	char content_type_[128];
 };
 
@@ -88,6 +89,11 @@ const char *upstream_content_type(const struct upstream_req *req);
 long upstream_status(const struct upstream_req *req);
 /* The response's Content-Length, or -1 if it has none; valid likewise. */
 int64_t upstream_length(const struct upstream_req *req);
+
+/* Why an UPSTREAM_FAILED request failed, in a word for the audit trail:
+ * "connect", "tls", "timeout", "reset", "cut short", "protocol" or
+ * "other"; valid in on_done. */
+const char *upstream_failure(const struct upstream_req *req);
 
 /* Connections libcurl opened so far (for tests of connection reuse). */
 uint64_t upstream_connects(const struct upstream *up);

@@ -36,7 +36,8 @@ frame cam-1 > "$T/frames/cam-1.jpg"
 run_with ''
 is "no client certificate for the backend: the push fails (502)" "$(push)" 502
 is "and so does a fetch" "$(get /v1/cameras/cam-1/snapshot "$T/got/x")" 502
-ok "audited as a backend error" grep -q '"event":"backend_error"' "$T/audit.log"
+ok "audited as a backend error, with the backend's answer" \
+	grep -q '"event":"backend_error".*"detail":"backend answered 400"' "$T/audit.log"
 
 run_with ', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
 	"pin": "sha256//'"$pin"'"'
@@ -52,6 +53,7 @@ run_with ', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscap
 	"pin": "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
 is "a wrong pin: the fetch fails closed (502)" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 502
 ok "with no image byte in the answer" sh -c "! grep -aq lenscap-truth '$T/got/y'"
+ok "audited as a TLS failure" grep -q '"event":"backend_error".*"detail":"backend failed (tls)"' "$T/audit.log"
 # An assistant-only policy: no camera face, so no ingest key.  lenscapd
 # once aborted here (libsodium used before it was initialised).
 cat > "$T/assistant-only.json" <<EOT
