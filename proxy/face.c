@@ -238,6 +238,13 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		if (fc == NULL)
 			return;
 		pthread_mutex_lock(&f->lock);
+		/* Cut by the watchdog, or closed by libmicrohttpd's own timeout
+		 * (a TLS handshake that never progresses) at about that time. */
+		if (fc->cut || (!fc->in_request && lcd_mono_ms() + FACE_WATCH_MS >= fc->due_ms)) {
+			log_info("%s: request head not complete within %u ms: "
+			         "connection closed", f->name, f->head_ms);
+			(*f->ops.late)++;
+		}
 		if (fc->prev != NULL)
 			fc->prev->next = fc->next;
 		else
@@ -300,9 +307,6 @@ watch(void *arg)
 			p->cut = 1;
 			if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
 				log_warn("%s: shutdown of a slow client", f->name);
-			else
-				log_info("%s: request head not complete within %u ms: "
-				         "connection closed", f->name, f->head_ms);
 		}
 		(void)clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += FACE_WATCH_MS * 1000000L;
@@ -328,6 +332,7 @@ busy(struct face *f, struct MHD_Connection *c)
 	enum MHD_Result ret;
 
 	log_debug("%s: over the connection limit: 503", f->name);
+	(*f->ops.refused)++;
 	if (r == NULL)
 		return MHD_NO;
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,

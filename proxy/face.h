@@ -6,6 +6,7 @@
 #ifndef LC_FACE_H
 #define LC_FACE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <microhttpd.h>
@@ -20,6 +21,9 @@ struct face_ops {
 	MHD_AccessHandlerCallback access;
 	MHD_RequestCompletedCallback completed;
 	void *cls;
+	/* counted: connections answered 503 past a limit, and connections
+	 * closed for a late request head */
+	atomic_uint_fast64_t *refused, *late;
 };
 
 /*

@@ -194,11 +194,16 @@ activated_fd(const char *name)
 static struct face_ops
 ops_for(struct face_ctx *fc)
 {
+	struct metrics *m = &fc->d->metrics;
+
 	if (fc->role == POLICY_ROLE_ASSISTANT)
-		return (struct face_ops){ assistant_access, assistant_completed, fc };
+		return (struct face_ops){ assistant_access, assistant_completed, fc,
+			&m->conns_refused[METRICS_ASSISTANT], &m->heads_late[METRICS_ASSISTANT] };
 	if (fc->role == POLICY_ROLE_CAMERA)
-		return (struct face_ops){ camera_access, camera_completed, fc };
-	return (struct face_ops){ admin_access, admin_completed, fc };
+		return (struct face_ops){ camera_access, camera_completed, fc,
+			&m->conns_refused[METRICS_CAMERA], &m->heads_late[METRICS_CAMERA] };
+	return (struct face_ops){ admin_access, admin_completed, fc,
+		&m->conns_refused[METRICS_ADMIN], &m->heads_late[METRICS_ADMIN] };
 }
 
 /* Starts one face per listener of the policy. */

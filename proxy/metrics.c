@@ -87,6 +87,17 @@ render_requests(struct out *o, const struct metrics *m)
 			     face_names[f], cls[c], (unsigned long long)m->requests[f][c]);
 }
 
+/* One counter labelled by face. */
+static void
+by_face(struct out *o, const char *name, const char *help,
+        const atomic_uint_fast64_t *v)
+{
+	emit(o, "# HELP lenscap_%s %s\n# TYPE lenscap_%s counter\n", name, help, name);
+	for (int f = 0; f < METRICS_FACES; f++)
+		emit(o, "lenscap_%s{face=\"%s\"} %llu\n", name, face_names[f],
+		     (unsigned long long)v[f]);
+}
+
 static void
 render_drops(struct out *o, const struct metrics *m)
 {
@@ -153,6 +164,12 @@ metrics_render(const struct metrics *m, char *buf, size_t outlen, size_t *writte
 	emit(&o, "# HELP lenscap_active_streams Streams being relayed now.\n"
 	         "# TYPE lenscap_active_streams gauge\nlenscap_active_streams %lld\n",
 	     (long long)m->active_streams);
+	by_face(&o, "connections_refused_total",
+	        "Connections answered 503 past a connection limit, by face.",
+	        m->conns_refused);
+	by_face(&o, "heads_late_total",
+	        "Connections closed for a request head not complete in time, by face.",
+	        m->heads_late);
 	render_latency(&o, m);
 	if (o.full)
 		return LC_ESPACE;

@@ -39,6 +39,7 @@ last_body() { echo "$T/bodies/$(cat "$T/nbody")"; }
 ms() { date +%s%3N; }
 audits() { grep -c "$1" "$T/audit.log"; }
 healthy() { test "$(curl -s -m 5 "http://127.0.0.1:$M/healthz")" = ok; }
+metric() { curl -s -m 5 "http://127.0.0.1:$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 # cam CERT METHOD PATH [curl args]: camera face; prints the status.
 cam() {
 	c=$1; m=$2; p=$3; shift 3
@@ -111,6 +112,10 @@ done
 ok "the TLS one had completed its handshake" grep -q 'Handshake was completed' "$T/slow-tls.out"
 ok "lenscapd says why it closed them" grep -q 'request head not complete within' "$T/lenscapd.stderr"
 is "after the slow clients, a client is served" "$(ast token-of-account-1 "$(snap cam-1)")" 200
+is "lenscap_heads_late_total: the slow client on the assistant face" \
+	"$(metric 'lenscap_heads_late_total{face="assistant"}')" 1
+is "... the two on the camera face" "$(metric 'lenscap_heads_late_total{face="camera"}')" 2
+is "... the one on the admin face" "$(metric 'lenscap_heads_late_total{face="admin"}')" 1
 
 # --- huge and many headers -----------------------------------------------------------
 big=$(head -c 40000 /dev/zero | tr '\0' a); mid=$(head -c 12000 /dev/zero | tr '\0' a)
@@ -162,6 +167,8 @@ is "a ninth connection (from a third address): 503" \
 	"$(ast token-of-account-1 "$(snap cam-1)" --interface 127.0.0.4)" 503
 echo "# the 503 took $(( $(ms) - t0 )) ms"
 is "the eight held connections were still open then" "$(established)" 8
+is "lenscap_connections_refused_total counts both 503s" \
+	"$(metric 'lenscap_connections_refused_total{face="assistant"}')" 2
 for p in $HELD; do kill "$p" 2>/dev/null; done
 pkill_done=0
 for _ in $(seq 50); do [ "$(established)" -eq 0 ] && pkill_done=1 && break; sleep 0.1; done
