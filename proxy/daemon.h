@@ -45,6 +45,14 @@ struct face_ctx {
 	int role;         /* enum policy_role */
 };
 
+/* The metrics series of a face of this role. */
+static inline enum metrics_face
+lcd_metrics_face(int role)
+{
+	return role == POLICY_ROLE_CAMERA ? METRICS_CAMERA
+	     : role == POLICY_ROLE_ADMIN  ? METRICS_ADMIN : METRICS_ASSISTANT;
+}
+
 /* A new reference to the policy in force; drop it with policy_free(). */
 struct lc_policy *lcd_policy(struct lcd *d);
 

@@ -98,11 +98,9 @@ freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend)
 void
 freq_answered(struct freq *q, int done_state, unsigned status)
 {
-	enum metrics_face face = q->fc->role == POLICY_ROLE_CAMERA ? METRICS_CAMERA
-	                                                           : METRICS_ASSISTANT;
-
 	q->state = done_state;
-	metrics_request(&q->fc->d->metrics, face, status, lcd_mono_us() - q->t0_us);
+	metrics_request(&q->fc->d->metrics, lcd_metrics_face(q->fc->role), status,
+	                lcd_mono_us() - q->t0_us);
 }
 
 enum MHD_Result

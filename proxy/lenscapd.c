@@ -195,15 +195,18 @@ static struct face_ops
 ops_for(struct face_ctx *fc)
 {
 	struct metrics *m = &fc->d->metrics;
+	enum metrics_face mf = lcd_metrics_face(fc->role);
+	struct face_ops ops = { admin_access, admin_completed, fc,
+	                        &m->conns_refused[mf], &m->heads_late[mf] };
 
-	if (fc->role == POLICY_ROLE_ASSISTANT)
-		return (struct face_ops){ assistant_access, assistant_completed, fc,
-			&m->conns_refused[METRICS_ASSISTANT], &m->heads_late[METRICS_ASSISTANT] };
-	if (fc->role == POLICY_ROLE_CAMERA)
-		return (struct face_ops){ camera_access, camera_completed, fc,
-			&m->conns_refused[METRICS_CAMERA], &m->heads_late[METRICS_CAMERA] };
-	return (struct face_ops){ admin_access, admin_completed, fc,
-		&m->conns_refused[METRICS_ADMIN], &m->heads_late[METRICS_ADMIN] };
+	if (fc->role == POLICY_ROLE_ASSISTANT) {
+		ops.access = assistant_access;
+		ops.completed = assistant_completed;
+	} else if (fc->role == POLICY_ROLE_CAMERA) {
+		ops.access = camera_access;
+		ops.completed = camera_completed;
+	}
+	return ops;
 }
 
 /* Starts one face per listener of the policy. */
