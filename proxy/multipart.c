@@ -515,6 +515,14 @@ find_delim(struct mp_parser *p, const uint8_t *d, size_t upto)
 	return hit;
 }
 
+/* Whether the body being read has a Content-Length above 0: it is then
+ * read, and released, by that length (step_counted_body, grow_size). */
+static int
+counted_body(const struct mp_parser *p)
+{
+	return p->state == ST_BODY && p->has_cl && p->cl > 0;
+}
+
 /* A body of Content-Length bytes (at least one), after the CRLF of the
  * empty line at off.  It is released as soon as it and the CRLF that
  * starts its delimiter are in, not when the next part begins: a backend
@@ -554,7 +562,7 @@ step_body(struct mp_parser *p)
 	const uint8_t *d = p->buf + p->off, *hit;
 	size_t n = p->len - p->off, at;
 
-	if (p->has_cl && p->cl > 0)
+	if (counted_body(p))
 		return step_counted_body(p);
 	hit = find_delim(p, d, n);
 	if (hit == NULL) {
@@ -656,8 +664,7 @@ grow_size(const struct mp_parser *p, size_t need)
 {
 	size_t n;
 
-	if (p->state == ST_BODY && p->has_cl && p->cl > 0 &&
-	    p->off + 4 <= p->cap && p->cl <= p->cap - p->off - 4 &&
+	if (counted_body(p) && p->off + 4 <= p->cap && p->cl <= p->cap - p->off - 4 &&
 	    p->off + 4 + p->cl > p->len)
 		return p->off + 4 + (size_t)p->cl;
 	n = p->alloc ? p->alloc : p->hint ? p->hint : MP_INITIAL_BUF;
