@@ -126,6 +126,8 @@ start_lenscapd() {
 }
 
 port_of() { awk -v n="$1" '$1 == n { print $2 }' "$T/ports"; }
+# metric SERIES: its value on the admin listener at port $M.
+metric() { curl -s -m 5 "http://127.0.0.1:$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 
 # --- the scenario shared by the tests ----------------------------------------
 # Six cameras (cam-1..6) of three accounts (acct-N sees cam-2N-1, cam-2N),

@@ -39,7 +39,6 @@ last_body() { echo "$T/bodies/$(cat "$T/nbody")"; }
 ms() { date +%s%3N; }
 audits() { grep -c "$1" "$T/audit.log"; }
 healthy() { test "$(curl -s -m 5 "http://127.0.0.1:$M/healthz")" = ok; }
-metric() { curl -s -m 5 "http://127.0.0.1:$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 # cam CERT METHOD PATH [curl args]: camera face; prints the status.
 cam() {
 	c=$1; m=$2; p=$3; shift 3
