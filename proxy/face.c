@@ -4,9 +4,10 @@
  * timeouts always set, and client certificates checked in full.  Each
  * face also keeps its own list of connections: a client over a
  * connection limit gets a 503, one too slow to send a request's head is
- * cut (libmicrohttpd's own timeout only sees silence).
+ * cut (libmicrohttpd's own timeout only sees silence).  The daemon has
+ * no socket of its own: the face's acceptor adds each connection, which
+ * spreads them evenly over the pool (acceptor.h).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -23,15 +24,16 @@
 #include <gnutls/x509.h>
 #include <sodium.h>
 
+#include "acceptor.h"
 #include "clock.h"
 #include "face.h"
 #include "log.h"
 
-/* Pool threads per listener: four per CPU.  MHD's workers race for
- * accept(), so connections land unevenly: with one per CPU, mostly on
- * one of them (contrib/bench saw 0.76 against 0.11 cores), and with two
- * per CPU the busiest worker still left cores idle while it verified
- * (0.38x nginx's requests/s against 0.47x with four). */
+/* Pool threads per listener: four per CPU.  A thread that is verifying
+ * a frame holds up the other connections it serves; with more threads
+ * the kernel interleaves them (contrib/bench, with connections spread
+ * evenly: 6,760 requests/s with one per CPU, 6,740 with two, 7,240 -
+ * 7,300 with four). */
 #define FACE_THREADS_PER_CPU 4
 #define FACE_THREADS_MAX 16
 #define FACE_PEM_MAX (1u << 20)
@@ -59,6 +61,8 @@ struct face_conn {
 
 struct face {
 	struct MHD_Daemon *mhd;
+	struct acceptor *acc;
+	int lfd;               /* the listening socket, -1 once closed */
 	char *name;
 	char *cert, *key, *ca; /* PEM; key in sodium_malloc'd memory */
 	size_t key_len;
@@ -156,27 +160,6 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	log_info("%s: %s", (const char *)cls, msg);
-}
-
-static int
-make_addr(const struct policy_listener *l, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, l->host, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(l->port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, l->host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(l->port);
-		return 0;
-	}
-	log_warnx("listener %s: %s is not an IP address", l->name, l->host);
-	return -1;
 }
 
 static int
@@ -429,26 +412,44 @@ watch_stop(struct face *f)
 	f->have_watch = 0;
 }
 
-int
-face_start(const struct policy_listener *l, const struct policy_limits *lim,
-           int listen_fd, const struct face_ops *ops, struct face **out)
+/* The acceptor's hand-off: libmicrohttpd takes (and closes) fd. */
+static void
+admit(void *cls, int fd, const struct sockaddr *sa, socklen_t len)
 {
-	struct sockaddr_storage ss;
+	struct face *f = cls;
+
+	/* On failure the library has said why, through mhd_log. */
+	(void)MHD_add_connection(f->mhd, fd, sa, len);
+}
+
+/* Whether the acceptor may take another connection: up to the limit
+ * past which libmicrohttpd would refuse it outright. */
+static int
+room(void *cls)
+{
+	struct face *f = cls;
+	int ok;
+
+	pthread_mutex_lock(&f->lock);
+	ok = f->nconns < f->max_conns + FACE_OVERFLOW;
+	pthread_mutex_unlock(&f->lock);
+	return ok;
+}
+
+/* The daemon itself, with no socket of its own: the acceptor adds the
+ * connections.  NULL after logging why. */
+static struct MHD_Daemon *
+start_daemon(struct face *f, const struct policy_listener *l,
+             const struct policy_limits *lim)
+{
 	struct MHD_OptionItem opts[16];
-	/* MHD_USE_ITC: quiescing (for renewal) needs it. */
+	/* MHD_USE_ITC: added connections need it. */
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	struct face *f = calloc(1, sizeof(*f));
+	                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+	                     MHD_USE_NO_LISTEN_SOCKET;
+	struct MHD_Daemon *mhd;
 	int n = 0;
 
-	memset(&ss, 0, sizeof(ss));
-
-	if (f == NULL || (f->name = strdup(l->name)) == NULL)
-		goto fail;
-	if (listen_fd < 0 && make_addr(l, &ss) != 0)
-		goto fail;
-	if (load_tls(f, l) != 0 || watch_start(f, lim, ops) != 0)
-		goto fail;
 #define OPT(o, v, p) (opts[n++] = (struct MHD_OptionItem){ (o), (intptr_t)(v), (p) })
 	/* The logger first, or MHD says so on stderr. */
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, f->name);
@@ -461,10 +462,6 @@ face_start(const struct policy_listener *l, const struct policy_limits *lim,
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, FACE_MEMORY_LIMIT, NULL);
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, f);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)face_completed, f);
-	if (listen_fd >= 0)
-		OPT(MHD_OPTION_LISTEN_SOCKET, listen_fd, NULL);
-	else
-		OPT(MHD_OPTION_SOCK_ADDR, 0, &ss);
 	if (!l->plain) {
 		flags |= MHD_USE_TLS;
 		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, f->cert);
@@ -475,17 +472,42 @@ face_start(const struct policy_listener *l, const struct policy_limits *lim,
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
-	if (((struct sockaddr *)&ss)->sa_family == AF_INET6 && listen_fd < 0)
-		flags |= MHD_USE_IPv6;
-	f->mhd = MHD_start_daemon(flags, 0, NULL, NULL, face_access, f,
-	                          MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-	if (f->mhd == NULL) {
-		log_warnx("listener %s: cannot listen on %s", l->name, l->listen);
+	mhd = MHD_start_daemon(flags, 0, NULL, NULL, face_access, f,
+	                       MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (mhd == NULL)
+		log_warnx("listener %s: cannot start its HTTP daemon", l->name);
+	return mhd;
+}
+
+int
+face_start(const struct policy_listener *l, const struct policy_limits *lim,
+           int listen_fd, const struct face_ops *ops, struct face **out)
+{
+	struct acceptor_ops aops = { admit, room, NULL };
+	struct face *f = calloc(1, sizeof(*f));
+	int fd = listen_fd;
+
+	if (f == NULL || (f->name = strdup(l->name)) == NULL)
 		goto fail;
-	}
+	f->lfd = -1;
+	if (load_tls(f, l) != 0 || watch_start(f, lim, ops) != 0)
+		goto fail;
+	if ((f->mhd = start_daemon(f, l, lim)) == NULL)
+		goto fail;
+	if (fd < 0 && (fd = acceptor_listen(l)) < 0)
+		goto fail;
+	aops.cls = f;
+	if (acceptor_start(fd, l->name, &aops, &f->acc) != 0)
+		goto fail;
+	f->lfd = fd;
 	*out = f;
 	return 0;
 fail:
+	/* A socket passed in stays the caller's. */
+	if (fd >= 0 && listen_fd < 0)
+		(void)close(fd);
+	if (f != NULL && f->mhd != NULL)
+		MHD_stop_daemon(f->mhd);
 	if (f != NULL)
 		face_release(f);
 	return LC_EIO;
@@ -494,13 +516,13 @@ fail:
 void
 face_quiesce(struct face *f)
 {
-	MHD_socket s;
-
-	if (f == NULL || f->mhd == NULL)
+	if (f == NULL)
 		return;
-	s = MHD_quiesce_daemon(f->mhd);
-	if (s != MHD_INVALID_SOCKET)
-		(void)close(s);
+	acceptor_stop(f->acc);
+	f->acc = NULL;
+	if (f->lfd >= 0)
+		(void)close(f->lfd);
+	f->lfd = -1;
 }
 
 void
@@ -508,6 +530,7 @@ face_stop(struct face *f)
 {
 	if (f == NULL)
 		return;
+	face_quiesce(f);
 	watch_stop(f);
 	if (f->mhd != NULL)
 		MHD_stop_daemon(f->mhd);
@@ -556,13 +579,15 @@ face_renew(struct face *old, const struct policy_listener *l,
            const struct policy_listener *old_l, const struct policy_limits *lim,
            const struct face_ops *ops, struct face **out)
 {
-	MHD_socket fd;
+	int fd;
 
 	if (face_check_tls(l) != 0)
 		return LC_EFORMAT;
-	fd = MHD_quiesce_daemon(old->mhd);
-	if (fd == MHD_INVALID_SOCKET)
-		return LC_EIO;
+	/* old stops accepting first: its socket passes to the new daemon. */
+	acceptor_stop(old->acc);
+	old->acc = NULL;
+	fd = old->lfd;
+	old->lfd = -1;
 	if (face_start(l, lim, fd, ops, out) == 0)
 		return 0;
 	/* Keep serving with what worked before, on the same socket. */
@@ -586,10 +611,7 @@ face_connections(const struct face *f)
 uint16_t
 face_port(const struct face *f)
 {
-	const union MHD_DaemonInfo *i =
-		MHD_get_daemon_info(f->mhd, MHD_DAEMON_INFO_BIND_PORT);
-
-	return i != NULL ? i->port : 0;
+	return acceptor_port(f->lfd);
 }
 
 const char *
