@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "camera.h"
+#include "clock.h"
 #include "log.h"
 #include "multipart.h"
 
@@ -110,6 +111,7 @@ admit(struct creq *r, const char *url, const char *method)
 	const char *cl;
 
 	r->q.pol = lcd_policy(d);
+	r->body_due_ms = lcd_mono_ms() + policy_limits(r->q.pol)->idle_timeout_ms;
 	r->q.route = policy_route_match(r->q.pol, r->q.fc->name, method, url, r->q.device);
 	if (r->q.route == NULL)
 		return camera_reject(r, MHD_HTTP_NOT_FOUND, "not found");
@@ -235,6 +237,28 @@ refuse_early(struct creq *r)
 	return MHD_YES;
 }
 
+/*
+ * Whether the body is later than the head deadline allows, counted from
+ * the end of the head: a camera that trickles a frame a byte at a time
+ * would otherwise hold its connection and a frame buffer for as long as
+ * it keeps the bytes coming.  Checked as the bytes arrive; silence is
+ * libmicrohttpd's idle timeout.
+ */
+static int
+body_late(struct creq *r)
+{
+	struct lcd *d = r->q.fc->d;
+	uint32_t ms;
+
+	if (lcd_mono_ms() < r->body_due_ms)
+		return 0;
+	ms = policy_limits(r->q.pol)->idle_timeout_ms;
+	log_info("%s: request body not complete within %u ms: connection closed",
+	         r->q.fc->name, ms);
+	d->metrics.bodies_late[lcd_metrics_face(r->q.fc->role)]++;
+	return 1;
+}
+
 enum MHD_Result
 camera_access(void *cls, struct MHD_Connection *c, const char *url,
               const char *method, const char *version, const char *data,
@@ -254,13 +278,13 @@ camera_access(void *cls, struct MHD_Connection *c, const char *url,
 	switch (r->q.state) {
 	case C_BODY:
 		if (*data_size != 0)
-			return take_body(r, data, data_size);
+			return body_late(r) ? MHD_NO : take_body(r, data, data_size);
 		return seal_and_store(r);
 	case C_STREAM:
 		return ingest_mjpeg_feed(r, data, data_size);
 	case C_REJECT:
 		if (*data_size != 0)
-			return drain(r, data_size);
+			return body_late(r) ? MHD_NO : drain(r, data_size);
 		return camera_problem(r, r->reject_status, r->reject_title);
 	case C_READY:
 		return camera_finish(r);

@@ -22,6 +22,7 @@ struct creq {
 	unsigned reject_status;  /* the answer once the body is drained */
 	const char *reject_title;
 	size_t drained;
+	uint64_t body_due_ms;    /* a body not in by then is cut (not a stream's) */
 	/* a pushed MJPEG stream (ingest_mjpeg.c) */
 	struct mp_parser *mp;
 	struct bufq out;         /* sealed parts waiting for the backend */

@@ -170,6 +170,9 @@ metrics_render(const struct metrics *m, char *buf, size_t outlen, size_t *writte
 	by_face(&o, "heads_late_total",
 	        "Connections closed for a request head not complete in time, by face.",
 	        m->heads_late);
+	by_face(&o, "bodies_late_total",
+	        "Connections closed for a request body not complete in time, by face.",
+	        m->bodies_late);
 	render_latency(&o, m);
 	if (o.full)
 		return LC_ESPACE;

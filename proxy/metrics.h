@@ -30,6 +30,7 @@ struct metrics {
 	 * for a request head not complete within idle_timeout_ms */
 	atomic_uint_fast64_t conns_refused[METRICS_FACES];
 	atomic_uint_fast64_t heads_late[METRICS_FACES];
+	atomic_uint_fast64_t bodies_late[METRICS_FACES];
 	/* request latency, by face: cumulative buckets, sum in us, count */
 	atomic_uint_fast64_t latency_bucket[METRICS_FACES][METRICS_BUCKETS];
 	atomic_uint_fast64_t latency_sum_us[METRICS_FACES];

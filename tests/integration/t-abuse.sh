@@ -116,6 +116,27 @@ is "lenscap_heads_late_total: the slow client on the assistant face" \
 is "... the two on the camera face" "$(metric 'lenscap_heads_late_total{face="camera"}')" 2
 is "... the one on the admin face" "$(metric 'lenscap_heads_late_total{face="admin"}')" 1
 
+# A camera whose head is prompt and whose snapshot body then trickles,
+# a byte every 200 ms: cut once the body is HEAD_MS late.  It stops after
+# twice that, so without the cut it lives 2 x HEAD_MS.
+t0=$(ms)
+head=$'PUT /v1/cameras/cam-1/snapshot HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 1000\r\n\r\n'
+{ printf '%s' "$head"
+  for ((i = 0; i < HEAD_MS * 2 / 200; i++)); do printf 'x' 2>/dev/null || break; sleep 0.2; done; } |
+	{ gnutls-cli --x509cafile "$T/pki/ca.crt" --x509certfile "$T/pki/cam-1.crt" \
+		--x509keyfile "$T/pki/cam-1.key" -p "$C" 127.0.0.1 >"$T/slow-body.out" 2>&1
+	  echo $(( $(ms) - t0 )) > "$T/slow-body"; }
+lived=$(cat "$T/slow-body")
+echo "# slow body lived $lived ms (deadline $HEAD_MS ms after the head)"
+ok "a snapshot body trickled: closed within the deadline (+1 s)" \
+	test "$lived" -ge $((HEAD_MS - 300)) -a "$lived" -le $((HEAD_MS + 1000))
+ok "its head had been taken (TLS done, no answer sent)" \
+	sh -c "grep -q 'Handshake was completed' '$T/slow-body.out' && ! grep -q '^HTTP/' '$T/slow-body.out'"
+ok "lenscapd says why it closed it" grep -q 'camera: request body not complete within' "$T/lenscapd.stderr"
+is "lenscap_bodies_late_total: the slow body on the camera face" \
+	"$(metric 'lenscap_bodies_late_total{face="camera"}')" 1
+is "... it is not a late head" "$(metric 'lenscap_heads_late_total{face="camera"}')" 2
+
 # --- huge and many headers -----------------------------------------------------------
 big=$(head -c 40000 /dev/zero | tr '\0' a); mid=$(head -c 12000 /dev/zero | tr '\0' a)
 many=(); for i in $(seq 1500); do many+=(-H "X-Header-$i: v"); done
