@@ -513,16 +513,26 @@ fail:
 	return LC_EIO;
 }
 
+/* Stops f's acceptor and hands over its listening socket (-1 if it has
+ * none any more). */
+static int
+stop_accepting(struct face *f)
+{
+	int fd = f->lfd;
+
+	acceptor_stop(f->acc);
+	f->acc = NULL;
+	f->lfd = -1;
+	return fd;
+}
+
 void
 face_quiesce(struct face *f)
 {
-	if (f == NULL)
-		return;
-	acceptor_stop(f->acc);
-	f->acc = NULL;
-	if (f->lfd >= 0)
-		(void)close(f->lfd);
-	f->lfd = -1;
+	int fd;
+
+	if (f != NULL && (fd = stop_accepting(f)) >= 0)
+		(void)close(fd);
 }
 
 void
@@ -581,13 +591,12 @@ face_renew(struct face *old, const struct policy_listener *l,
 {
 	int fd;
 
+	*out = NULL;
 	if (face_check_tls(l) != 0)
 		return LC_EFORMAT;
 	/* old stops accepting first: its socket passes to the new daemon. */
-	acceptor_stop(old->acc);
-	old->acc = NULL;
-	fd = old->lfd;
-	old->lfd = -1;
+	if ((fd = stop_accepting(old)) < 0)
+		return LC_EIO;
 	if (face_start(l, lim, fd, ops, out) == 0)
 		return 0;
 	/* Keep serving with what worked before, on the same socket. */

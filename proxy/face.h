@@ -49,7 +49,8 @@ int face_check_tls(const struct policy_listener *l);
  * connections it has (stop it with face_stop() once face_connections()
  * is 0).  0; LC_EFORMAT if l's material is bad (nothing changed); LC_EIO
  * if the new daemon failed, in which case *out serves with old_l's
- * material, or is NULL if even that failed.
+ * material, or is NULL if even that failed (or if old had stopped
+ * accepting already); old keeps its connections either way.
  */
 int face_renew(struct face *old, const struct policy_listener *l,
                const struct policy_listener *old_l, const struct policy_limits *lim,
