@@ -297,11 +297,15 @@ renew_faces(struct lcd *d, const struct lc_policy *old, const struct lc_policy *
 		if (face_renew(d->faces[i], l, policy_listener(old, i), policy_limits(pol),
 		               &ops, &nf) == LC_EFORMAT)
 			continue;
-		d->retired[d->nretired++] = d->faces[i];
-		if (nf != NULL)
-			d->faces[i] = nf;
-		else
+		if (nf == NULL) {
+			/* It keeps its connections and stays in d->faces, to be
+			 * stopped at shutdown: retired too, it would be stopped
+			 * once idle and leave d->faces pointing at freed memory. */
 			log_warnx("listener %s is no longer accepting", l->name);
+			continue;
+		}
+		d->retired[d->nretired++] = d->faces[i];
+		d->faces[i] = nf;
 	}
 }
 
