@@ -140,15 +140,32 @@ reap_done(struct upstream *up)
 	}
 }
 
-/* libcurl asks to watch s for what; the epoll set follows. */
+/* Adds s to the epoll set or changes what it is watched for: op first,
+ * then the other one (curl may have closed s, which removed it from the
+ * set, and a new socket may have its number).  0 or -1. */
+static int
+watch_socket(struct upstream *up, curl_socket_t s, int op, struct epoll_event *ev)
+{
+	int other = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+
+	if (epoll_ctl(up->epfd, op, s, ev) == 0 ||
+	    ((errno == ENOENT || errno == EEXIST) && epoll_ctl(up->epfd, other, s, ev) == 0))
+		return 0;
+	log_warn("backend: epoll_ctl");
+	return -1;
+}
+
+/* libcurl asks to watch s for what; the epoll set follows.  A socket
+ * already in the set carries a mark (curl_multi_assign), so that each
+ * change is one epoll_ctl() and not a failed one first. */
 static int
 socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 {
+	static char in_set;
 	struct upstream *up = arg;
 	struct epoll_event ev = { 0 };
 
 	(void)e;
-	(void)sockp;
 	if (what == CURL_POLL_REMOVE) {
 		/* curl may have closed it already, which removed it. */
 		(void)epoll_ctl(up->epfd, EPOLL_CTL_DEL, s, NULL);
@@ -157,11 +174,11 @@ socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
 	            ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
 	ev.data.fd = s;
-	if (epoll_ctl(up->epfd, EPOLL_CTL_MOD, s, &ev) == 0 ||
-	    (errno == ENOENT && epoll_ctl(up->epfd, EPOLL_CTL_ADD, s, &ev) == 0))
-		return 0;
-	log_warn("backend: epoll_ctl");
-	return -1;
+	if (watch_socket(up, s, sockp != NULL ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, &ev) != 0)
+		return -1;
+	if (sockp == NULL)
+		(void)curl_multi_assign(up->multi, s, &in_set);
+	return 0;
 }
 
 /* libcurl's single timer: -1 stops it, else it fires in timeout_ms. */
