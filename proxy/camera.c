@@ -186,10 +186,10 @@ seal_and_store(struct creq *r)
 		.content_type = r->ctype };
 	size_t n = lc_envelope_size(&p) + r->len;
 
-	if (d->ingest == NULL)
+	if (!lcd_has_ingest(d))
 		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if ((r->sealed = malloc(n)) == NULL ||
-	    lc_envelope_seal(d->ingest, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
+	    lcd_seal(d, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
 	    policy_backend_path(r->q.route, r->q.device, r->q.up.path, sizeof(r->q.up.path)) != 0)
 		return camera_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
 	d->metrics.frames_sealed++;

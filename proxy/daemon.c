@@ -1,10 +1,19 @@
 /*
- * lenscapd's shared state: the policy swap that a reload does, sequence
- * numbers and request ids.
+ * lenscapd's shared state: the policy and ingest-key swaps that a reload
+ * does, sequence numbers and request ids.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "daemon.h"
+#include "log.h"
+
+struct lcd_ingest {
+	atomic_uint refs;
+	struct lc_secret_key *key;
+};
 
 struct lc_policy *
 lcd_policy(struct lcd *d)
@@ -27,6 +36,80 @@ lcd_set_policy(struct lcd *d, struct lc_policy *pol)
 	d->pol = pol;
 	pthread_mutex_unlock(&d->lock);
 	policy_free(old); /* requests in flight keep their own reference */
+}
+
+int
+lcd_ingest_load(const char *path, struct lcd_ingest **out)
+{
+	struct lcd_ingest *k = calloc(1, sizeof(*k));
+	int rc;
+
+	if (k == NULL) {
+		log_warnx("ingest key %s: out of memory", path);
+		return -1;
+	}
+	if ((rc = lc_key_load_secret(path, &k->key)) != 0) {
+		log_warnx("ingest key %s: %s", path,
+		          rc == LC_EIO ? strerror(errno) : lc_strerror(rc));
+		free(k);
+		return -1;
+	}
+	k->refs = 1;
+	*out = k;
+	return 0;
+}
+
+void
+lcd_ingest_put(struct lcd_ingest *k)
+{
+	if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
+		return;
+	lc_key_free(k->key); /* wipes it */
+	free(k);
+}
+
+void
+lcd_set_ingest(struct lcd *d, struct lcd_ingest *k)
+{
+	struct lcd_ingest *old;
+
+	pthread_mutex_lock(&d->lock);
+	old = d->ingest;
+	d->ingest = k;
+	pthread_mutex_unlock(&d->lock);
+	lcd_ingest_put(old);
+}
+
+static struct lcd_ingest *
+ingest_ref(struct lcd *d)
+{
+	struct lcd_ingest *k;
+
+	pthread_mutex_lock(&d->lock);
+	if ((k = d->ingest) != NULL)
+		k->refs++;
+	pthread_mutex_unlock(&d->lock);
+	return k;
+}
+
+int
+lcd_has_ingest(struct lcd *d)
+{
+	struct lcd_ingest *k = ingest_ref(d);
+
+	lcd_ingest_put(k);
+	return k != NULL;
+}
+
+int
+lcd_seal(struct lcd *d, const struct lc_seal_params *p, const uint8_t *body,
+         size_t len, uint8_t *out, size_t cap, size_t *n)
+{
+	struct lcd_ingest *k = ingest_ref(d);
+	int rc = k != NULL ? lc_envelope_seal(k->key, p, body, len, out, cap, n) : LC_EINVAL;
+
+	lcd_ingest_put(k);
+	return rc;
 }
 
 uint64_t

@@ -41,8 +41,8 @@ seal_part(struct creq *r, const struct mp_part *part)
 	if ((dst = bufq_reserve(&r->out, hlen + sealed + 2)) == NULL)
 		return 1; /* the backend lags two frames behind: skip this one */
 	memcpy(dst, head, hlen);
-	if (lc_envelope_seal(r->q.fc->d->ingest, &p, part->body, part->body_len,
-	                     dst + hlen, sealed, &n) != 0)
+	if (lcd_seal(r->q.fc->d, &p, part->body, part->body_len, dst + hlen, sealed,
+	             &n) != 0)
 		return -1;
 	memcpy(dst + hlen + n, "\r\n", 2);
 	bufq_commit(&r->out, hlen + n + 2);
@@ -101,7 +101,7 @@ ingest_mjpeg_start(struct creq *r)
 	size_t max = policy_limits(r->q.pol)->max_frame_bytes;
 	char b[MP_BOUNDARY_MAX + 1];
 
-	if (r->q.fc->d->ingest == NULL)
+	if (!lcd_has_ingest(r->q.fc->d))
 		return camera_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0) {
 		audit_camera(r, "deny", "multipart stream expected");

@@ -246,20 +246,15 @@ start_faces(struct lcd *d, const struct lc_policy *pol)
 	return 0;
 }
 
+/* Loads the policy's ingest key, if it names one (else *out = NULL);
+ * 0, or -1 after logging why. */
 static int
-load_ingest(struct lcd *d, const struct lc_policy *pol)
+load_ingest(const struct lc_policy *pol, struct lcd_ingest **out)
 {
 	const char *path = policy_ingest_key(pol);
-	int rc;
 
-	if (path == NULL)
-		return 0;
-	if ((rc = lc_key_load_secret(path, &d->ingest)) != 0) {
-		log_warnx("ingest key %s: %s", path,
-		          rc == LC_EIO ? strerror(errno) : lc_strerror(rc));
-		return -1;
-	}
-	return 0;
+	*out = NULL;
+	return path != NULL ? lcd_ingest_load(path, out) : 0;
 }
 
 /* Whether two policies have the same listeners (names, roles, addresses,
@@ -335,26 +330,49 @@ check_tls(const struct lc_policy *pol)
 	return bad ? -1 : 0;
 }
 
-/* SIGHUP: a new policy, and its TLS material, take effect whole, or not
- * at all. */
+/* Checks pol against the one in force and reads what it names; NULL
+ * when it may take effect, else why not (logged). */
+static const char *
+reload_refusal(struct lcd *d, const char *path, const struct lc_policy *old,
+               const struct lc_policy *pol, struct lcd_ingest **ingest)
+{
+	const char *why = NULL;
+
+	if (!same_listeners(old, pol))
+		why = "listeners changed, which needs a restart";
+	else if (check_tls(pol) != 0)
+		why = "TLS material unusable";
+	else if (load_ingest(pol, ingest) != 0)
+		why = "ingest key unusable";
+	else if (upstream_configure(d->up, policy_backend(pol)) != 0)
+		why = "out of memory"; /* nothing has changed yet */
+	if (why != NULL)
+		log_warnx("reload of %s refused: %s", path, why);
+	return why;
+}
+
+/* SIGHUP: a new policy, and the TLS material, ingest key and backend
+ * settings it names, take effect whole, or not at all. */
 static void
 reload(struct lcd *d, const char *path)
 {
 	struct audit_event ev = { .event = "reload" };
 	struct lc_policy *pol = NULL, *old = lcd_policy(d);
+	struct lcd_ingest *ingest = NULL;
+	char why[96];
+	const char *no;
 
 	(void)notify_reloading();
 	ev.detail = "refused: the old policy stays in force";
 	if (policy_load(path, &pol, stderr) != 0) {
 		log_warnx("reload of %s refused; the old policy stays in force", path);
-	} else if (!same_listeners(old, pol)) {
-		log_warnx("reload of %s refused: listeners changed, which needs a restart", path);
-		ev.detail = "refused: listeners changed, which needs a restart";
-	} else if (check_tls(pol) != 0) {
-		log_warnx("reload of %s refused: TLS material unusable", path);
-		ev.detail = "refused: TLS material unusable";
+	} else if ((no = reload_refusal(d, path, old, pol, &ingest)) != NULL) {
+		(void)snprintf(why, sizeof(why), "refused: %s", no);
+		ev.detail = why;
+		lcd_ingest_put(ingest);
 	} else {
 		renew_faces(d, old, pol);
+		lcd_set_ingest(d, ingest);
 		lcd_set_policy(d, pol);
 		pol = NULL;
 		d->metrics.reloads++;
@@ -441,7 +459,7 @@ block_signals(void)
 static int
 start(struct lcd *d, const struct options *o)
 {
-	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d, d->pol) != 0 ||
+	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != 0 ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
 	    mjpeg_watchdog_start(d) != 0 || start_faces(d, d->pol) != 0)
 		return -1;
@@ -457,7 +475,7 @@ release(struct lcd *d, const struct options *o)
 {
 	if (d->up != NULL || d->nfaces > 0)
 		shut_down(d, 0);
-	lc_key_free(d->ingest);
+	lcd_set_ingest(d, NULL);
 	audit_close(d->audit);
 	policy_free(d->pol);
 	if (o->pidfile != NULL)

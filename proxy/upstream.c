@@ -27,6 +27,54 @@
 #define UPSTREAM_EVENTS 64 /* epoll events taken per wait */
 #define UPSTREAM_NO_TIMER UINT64_MAX /* timer_ms when libcurl wants none */
 
+static char *
+dup_or_null(const char *s, int *bad)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*bad = 1;
+	return d;
+}
+
+static void
+conf_free(struct upstream_conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->url);
+	free(c->ca);
+	free(c->pin);
+	free(c->cert);
+	free(c->key);
+	free(c);
+}
+
+/* A copy of the policy's backend section; NULL if out of memory. */
+static struct upstream_conf *
+conf_new(const struct policy_backend *be)
+{
+	struct upstream_conf *c = calloc(1, sizeof(*c));
+	int bad = 0;
+
+	if (c == NULL)
+		return NULL;
+	c->url = dup_or_null(be->url, &bad);
+	c->ca = dup_or_null(be->ca, &bad);
+	c->pin = dup_or_null(be->pin, &bad);
+	c->cert = dup_or_null(be->client_cert, &bad);
+	c->key = dup_or_null(be->client_key, &bad);
+	c->connect_timeout_ms = (long)be->connect_timeout_ms;
+	c->timeout_ms = (long)be->timeout_ms;
+	if (bad) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 static void
 list_remove(struct upstream *up, struct upstream_req *req)
 {
@@ -217,13 +265,20 @@ wake(struct upstream *up)
 static int
 take_wake(struct upstream *up)
 {
+	struct upstream_conf *conf, *old = NULL;
 	uint64_t n;
 	int stopping;
 
 	(void)!read(up->evfd, &n, sizeof(n));
 	pthread_mutex_lock(&up->lock);
 	stopping = up->stopping;
+	if ((conf = up->next) != NULL) {
+		up->next = NULL;
+		old = up->conf;
+		up->conf = conf; /* libcurl copied what the old one held */
+	}
 	pthread_mutex_unlock(&up->lock);
+	conf_free(old);
 	if (stopping)
 		return 1;
 	start_queued(up);
@@ -279,18 +334,6 @@ loop(void *arg)
 	return NULL;
 }
 
-static char *
-dup_or_null(const char *s, int *bad)
-{
-	char *d;
-
-	if (s == NULL)
-		return NULL;
-	if ((d = strdup(s)) == NULL)
-		*bad = 1;
-	return d;
-}
-
 static void
 upstream_release(struct upstream *up)
 {
@@ -304,11 +347,8 @@ upstream_release(struct upstream *up)
 	if (up->evfd >= 0)
 		close(up->evfd);
 	pthread_mutex_destroy(&up->lock);
-	free(up->url);
-	free(up->ca);
-	free(up->pin);
-	free(up->cert);
-	free(up->key);
+	conf_free(up->conf);
+	conf_free(up->next);
 	free(up);
 }
 
@@ -337,7 +377,6 @@ upstream_new(const struct policy_backend *be, struct metrics *m,
              struct upstream **out)
 {
 	struct upstream *up;
-	int bad = 0;
 
 	if (be == NULL || be->url == NULL || out == NULL)
 		return LC_EINVAL;
@@ -347,14 +386,7 @@ upstream_new(const struct policy_backend *be, struct metrics *m,
 	up->epfd = up->evfd = -1;
 	up->timer_ms = UPSTREAM_NO_TIMER;
 	up->m = m;
-	up->url = dup_or_null(be->url, &bad);
-	up->ca = dup_or_null(be->ca, &bad);
-	up->pin = dup_or_null(be->pin, &bad);
-	up->cert = dup_or_null(be->client_cert, &bad);
-	up->key = dup_or_null(be->client_key, &bad);
-	up->connect_timeout_ms = (long)be->connect_timeout_ms;
-	up->timeout_ms = (long)be->timeout_ms;
-	if (bad || (up->multi = curl_multi_init()) == NULL)
+	if ((up->conf = conf_new(be)) == NULL || (up->multi = curl_multi_init()) == NULL)
 		goto fail;
 	/* libcurl's default pool is four connections per handle added *now*,
 	 * and short requests come and go: without a fixed size it keeps
@@ -382,6 +414,24 @@ upstream_free(struct upstream *up)
 	wake(up);
 	pthread_join(up->thread, NULL);
 	upstream_release(up);
+}
+
+int
+upstream_configure(struct upstream *up, const struct policy_backend *be)
+{
+	struct upstream_conf *c, *old;
+
+	if (up == NULL || be == NULL || be->url == NULL)
+		return LC_EINVAL;
+	if ((c = conf_new(be)) == NULL)
+		return LC_ENOMEM;
+	pthread_mutex_lock(&up->lock);
+	old = up->next;
+	up->next = c;
+	pthread_mutex_unlock(&up->lock);
+	conf_free(old);
+	wake(up);
+	return 0;
 }
 
 int

@@ -69,6 +69,16 @@ struct upstream_req {
 int upstream_new(const struct policy_backend *be, struct metrics *m,
                  struct upstream **out);
 
+/*
+ * Gives the backend new settings (a reload): requests that start from now
+ * on use them, those in flight end as they began.  libcurl reuses an idle
+ * connection only where its URL's host and port, CA file, pin and client
+ * certificate are the same; otherwise new connections are made.  Copies
+ * what it needs of be.  0, or LC_ENOMEM / LC_EINVAL (the old settings
+ * stay).
+ */
+int upstream_configure(struct upstream *up, const struct policy_backend *be);
+
 /* Cancels every request (each gets on_done), stops the thread, frees. */
 void upstream_free(struct upstream *up);
 

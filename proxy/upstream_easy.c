@@ -67,20 +67,20 @@ open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 }
 
 static int
-set_tls(struct upstream *up, CURL *e)
+set_tls(const struct upstream_conf *c, CURL *e)
 {
 	int bad = 0;
 
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	if (up->ca != NULL)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, up->ca) != CURLE_OK;
-	if (up->pin != NULL)
-		bad |= curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, up->pin) != CURLE_OK;
+	if (c->ca != NULL)
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca) != CURLE_OK;
+	if (c->pin != NULL)
+		bad |= curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, c->pin) != CURLE_OK;
 	/* File paths: the GnuTLS build ignores the _BLOB variants. */
-	if (up->cert != NULL) {
-		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, up->cert) != CURLE_OK;
-		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, up->key) != CURLE_OK;
+	if (c->cert != NULL) {
+		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, c->key) != CURLE_OK;
 	}
 	return bad ? -1 : 0;
 }
@@ -106,11 +106,12 @@ add_header(struct upstream_req *req, const char *name, const char *value)
 int
 upstream_make_easy(struct upstream *up, struct upstream_req *req)
 {
+	const struct upstream_conf *c = up->conf;
 	char url[1024];
 	CURL *e;
 	int bad = 0, kind = req->stream != 0;
 
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", up->url, req->path) >= sizeof(url))
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", c->url, req->path) >= sizeof(url))
 		return -1;
 	if (up->nspare[kind] > 0)
 		e = up->spare[kind][--up->nspare[kind]];
@@ -130,18 +131,18 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, req) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, up) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, up->connect_timeout_ms) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L) != CURLE_OK;
 	if (req->stream) {
 		/* A stall, not a total time, ends a stream. */
 		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-		                        (up->timeout_ms + 999) / 1000) != CURLE_OK;
+		                        (c->timeout_ms + 999) / 1000) != CURLE_OK;
 	} else {
-		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, up->timeout_ms) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms) != CURLE_OK;
 	}
-	bad |= set_tls(up, e) != 0;
+	bad |= set_tls(c, e) != 0;
 	req->headers_ = curl_slist_append(NULL, "Expect:");
 	if (req->headers_ == NULL ||
 	    add_header(req, "Content-Type", req->content_type) != 0 ||

@@ -22,6 +22,13 @@
  * and the parser holds the frame anyway; a few more reads per frame. */
 #define UPSTREAM_STREAM_BUFFER (8 * 1024)
 
+/* The backend's settings, copied from the policy: the thread reads its
+ * own copy, and a reload hands it a new one (upstream_configure). */
+struct upstream_conf {
+	char *url, *ca, *pin, *cert, *key;
+	long connect_timeout_ms, timeout_ms;
+};
+
 struct upstream {
 	CURLM *multi;
 	int epfd;                    /* the backend sockets and evfd */
@@ -30,16 +37,16 @@ struct upstream {
 	CURL *spare[2][UPSTREAM_SPARE]; /* reset handles, buffers kept; */
 	int nspare[2];                  /* [1]: streams, [0]: the rest */
 	pthread_t thread;
-	pthread_mutex_t lock;        /* guards queue and stopping */
+	pthread_mutex_t lock;        /* guards queue, next and stopping */
 	struct upstream_req *queue;  /* submitted, not yet started */
+	struct upstream_conf *next;  /* from a reload, not yet taken */
 	struct upstream_req *active; /* owned by the thread */
 	int stopping;
 	atomic_int cancels;          /* cancels pending: scan active */
 	atomic_int resumes;          /* paused uploads to wake: scan active */
 	atomic_uint_fast64_t connects;
 	struct metrics *m;
-	char *url, *ca, *pin, *cert, *key;
-	long connect_timeout_ms, timeout_ms;
+	struct upstream_conf *conf;  /* the thread's: for requests it starts */
 };
 
 /* The easy handle for req, from the spares or new, with every option

@@ -125,6 +125,18 @@ start_lenscapd() {
 	return 1
 }
 
+# hup: sends lenscapd SIGHUP, waits for the reload's audit event and
+# prints its detail ("policy in force", "refused: ...").
+hup() {
+	local n; n=$(grep -c '"event":"reload"' "$T/audit.log")
+	kill -HUP "$LENSCAPD_PID"
+	for _ in $(seq 50); do
+		[ "$(grep -c '"event":"reload"' "$T/audit.log")" -gt "$n" ] && break; sleep 0.1
+	done
+	grep '"event":"reload"' "$T/audit.log" | tail -n 1 |
+		sed -n 's/.*"event":"reload","detail":"\([^"]*\)".*/\1/p'
+}
+
 port_of() { awk -v n="$1" '$1 == n { print $2 }' "$T/ports"; }
 # metric SERIES: its value on the admin listener at port $M.
 metric() { curl -s -m 5 "http://127.0.0.1:$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The backend client's TLS: the vendor's front demands a client
 # certificate, lenscapd presents the policy's; the backend's key can be
-# pinned, and a wrong pin fails closed.  A pass_sealed route hands the
+# pinned, and a wrong pin fails closed.  A reload gives the backend its
+# new settings and re-reads the ingest key, without a restart.  A pass_sealed route hands the
 # verified sealed frame on as it is, for clients that check it themselves.
 . "$top_srcdir/tests/integration/lib.sh"
 setup_pki
@@ -81,4 +82,38 @@ ok "an assistant-only policy without an ingest key starts" kill -0 "$LENSCAPD_PI
 A=$(port_of assistant)
 is "and serves the still pushed earlier, past the proxy variables" \
 	"$(get /v1/cameras/cam-1/snapshot "$T/got/z")" 200
+
+# --- SIGHUP: the backend's settings, without a restart -------------------------
+good=', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
+	"pin": "sha256//'"$pin"'"'
+wrong_pin=${good%sha256//*}'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
+run_with ''
+is "started without a client certificate: 502" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 502
+POLICY_BACKEND=$good write_policy '"cam-1", "cam-2"'
+is "a reload that adds the client certificate and pin is taken" "$(hup)" "policy in force"
+is "and the backend answers at once (200)" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 200
+POLICY_BACKEND=$wrong_pin write_policy '"cam-1", "cam-2"'
+is "a reload to a wrong pin is taken" "$(hup)" "policy in force"
+is "and no connection made under the right pin is reused: 502" \
+	"$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 502
+POLICY_BACKEND=$good write_policy '"cam-1", "cam-2"'
+is "back to the right pin" "$(hup)" "policy in force"
+is "200 again" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 200
+
+# --- SIGHUP: the ingest key is read again, even at the same path -------------
+"$L" keygen -o "$T/pki/ingest2" >/dev/null || bail keygen
+cp "$T/pki/ingest2.sec" "$T/pki/ingest.sec" || bail "cp"
+POLICY_BACKEND=$good POLICY_KEYS=', { "public_file": "pki/ingest2.pub", "devices": ["*"] }' \
+	write_policy '"cam-1", "cam-2"'
+is "a reload with a new ingest key in the old file is taken" "$(hup)" "policy in force"
+is "a still pushed after it is stored" "$(push)" 201
+is "and fetched sealed" "$(get /v1/sealed/cam-1 "$T/got/sealed2")" 200
+ok "sealed with the new key" "$L" open -k "$T/pki/ingest2.pub" -d cam-1 -i "$T/got/sealed2" -o /dev/null
+ok "not with the old one" sh -c "! '$L' open -k '$T/pki/ingest.pub' -d cam-1 -i '$T/got/sealed2' -o /dev/null 2>/dev/null"
+echo "not a key" > "$T/pki/ingest.sec"
+is "an unusable ingest key: the reload is refused" "$(hup)" "refused: ingest key unusable"
+is "and the key in force still seals" "$(push)" 201
+is "(fetched)" "$(get /v1/sealed/cam-1 "$T/got/sealed3")" 200
+ok "with the new key, which stayed" "$L" open -k "$T/pki/ingest2.pub" -d cam-1 -i "$T/got/sealed3" -o /dev/null
+ok "the refusals are logged" grep -q "reload of .* refused: ingest key unusable" "$T/lenscapd.stderr"
 done_testing
