@@ -238,10 +238,12 @@ refuse_early(struct creq *r)
 }
 
 /*
- * Whether the body is later than the head deadline allows, counted from
- * the end of the head: a camera that trickles a frame a byte at a time
- * would otherwise hold its connection and a frame buffer for as long as
- * it keeps the bytes coming.  Checked as the bytes arrive; silence is
+ * Whether the body is later than the head deadline allows: a still must
+ * be whole within it of the end of the head, and a pushed stream's next
+ * frame within it of the previous one (ingest_mjpeg.c moves the
+ * deadline).  A camera that trickles a frame a byte at a time would
+ * otherwise hold its connection and a frame buffer for as long as it
+ * keeps the bytes coming.  Checked as the bytes arrive; silence is
  * libmicrohttpd's idle timeout.
  */
 static int
@@ -253,8 +255,12 @@ body_late(struct creq *r)
 	if (lcd_mono_ms() < r->body_due_ms)
 		return 0;
 	ms = policy_limits(r->q.pol)->idle_timeout_ms;
-	log_info("%s: request body not complete within %u ms: connection closed",
-	         r->q.fc->name, ms);
+	if (r->q.state == C_STREAM)
+		log_info("%s: pushed stream: no whole frame within %u ms: connection closed",
+		         r->q.fc->name, ms);
+	else
+		log_info("%s: request body not complete within %u ms: connection closed",
+		         r->q.fc->name, ms);
 	d->metrics.bodies_late[lcd_metrics_face(r->q.fc->role)]++;
 	return 1;
 }
@@ -281,6 +287,8 @@ camera_access(void *cls, struct MHD_Connection *c, const char *url,
 			return body_late(r) ? MHD_NO : take_body(r, data, data_size);
 		return seal_and_store(r);
 	case C_STREAM:
+		if (*data_size != 0 && body_late(r))
+			return MHD_NO;
 		return ingest_mjpeg_feed(r, data, data_size);
 	case C_REJECT:
 		if (*data_size != 0)

@@ -22,7 +22,8 @@ struct creq {
 	unsigned reject_status;  /* the answer once the body is drained */
 	const char *reject_title;
 	size_t drained;
-	uint64_t body_due_ms;    /* a body not in by then is cut (not a stream's) */
+	uint64_t body_due_ms;    /* a body (a stream's next frame) not in by
+	                            then is cut */
 	/* a pushed MJPEG stream (ingest_mjpeg.c) */
 	struct mp_parser *mp;
 	struct bufq out;         /* sealed parts waiting for the backend */

@@ -137,6 +137,30 @@ is "lenscap_bodies_late_total: the slow body on the camera face" \
 	"$(metric 'lenscap_bodies_late_total{face="camera"}')" 1
 is "... it is not a late head" "$(metric 'lenscap_heads_late_total{face="camera"}')" 2
 
+# A pushed MJPEG stream whose first frame comes whole 1.5 s after the
+# head and whose next one (a well-formed part) then trickles, a byte
+# every 200 ms: cut once that frame is HEAD_MS later than the first, so
+# 1.5 s + HEAD_MS after the start.  Without the cut it lives 1.5 s + 2 x
+# HEAD_MS; with a deadline from the head alone, HEAD_MS.
+sealed=$(metric lenscap_frames_sealed_total)
+part1=$(mktemp -p "$T"); { printf -- '--b\r\nContent-Type: image/jpeg\r\nContent-Length: %s\r\n\r\n' \
+	"$(stat -c %s "$T/frames/cam-1.jpg")"; cat "$T/frames/cam-1.jpg"; printf '\r\n'; } > "$part1"
+t0=$(ms)
+{ printf 'PUT /v1/cameras/cam-1/live HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/x-mixed-replace; boundary=b\r\nContent-Length: 10000000\r\n\r\n'
+  sleep 1.5; cat "$part1"
+  for ((i = 0; i < HEAD_MS * 2 / 200; i++)); do
+	head -c $((i + 1)) "$part1" | tail -c 1 2>/dev/null || break; sleep 0.2; done; } |
+	{ gnutls-cli --x509cafile "$T/pki/ca.crt" --x509certfile "$T/pki/cam-1.crt" \
+		--x509keyfile "$T/pki/cam-1.key" -p "$C" 127.0.0.1 >"$T/slow-part.out" 2>&1
+	  echo $(( $(ms) - t0 )) > "$T/slow-part"; }
+lived=$(cat "$T/slow-part")
+echo "# slow stream lived $lived ms (deadline $HEAD_MS ms after its first frame, at 1500 ms)"
+ok "a pushed stream's next frame trickled: closed within the deadline (+1 s)" \
+	test "$lived" -ge $((1500 + HEAD_MS - 300)) -a "$lived" -le $((1500 + HEAD_MS + 1000))
+is "its first frame was sealed" "$(metric lenscap_frames_sealed_total)" $((sealed + 1))
+ok "lenscapd says why it closed it" grep -q 'camera: pushed stream: no whole frame within' "$T/lenscapd.stderr"
+is "lenscap_bodies_late_total counts it" "$(metric 'lenscap_bodies_late_total{face="camera"}')" 2
+
 # --- huge and many headers -----------------------------------------------------------
 big=$(head -c 40000 /dev/zero | tr '\0' a); mid=$(head -c 12000 /dev/zero | tr '\0' a)
 many=(); for i in $(seq 1500); do many+=(-H "X-Header-$i: v"); done
