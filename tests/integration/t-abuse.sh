@@ -116,6 +116,15 @@ is "lenscap_heads_late_total: the slow client on the assistant face" \
 is "... the two on the camera face" "$(metric 'lenscap_heads_late_total{face="camera"}')" 2
 is "... the one on the admin face" "$(metric 'lenscap_heads_late_total{face="admin"}')" 1
 
+# cam_raw NAME: standard input to the camera face as cam-1, over TLS;
+# what comes back lands in $T/NAME.out, and the ms since $t0 it lived
+# in $T/NAME.
+cam_raw() {
+	gnutls-cli --x509cafile "$T/pki/ca.crt" --x509certfile "$T/pki/cam-1.crt" \
+		--x509keyfile "$T/pki/cam-1.key" -p "$C" 127.0.0.1 >"$T/$1.out" 2>&1
+	echo $(( $(ms) - t0 )) > "$T/$1"
+}
+
 # A camera whose head is prompt and whose snapshot body then trickles,
 # a byte every 200 ms: cut once the body is HEAD_MS late.  It stops after
 # twice that, so without the cut it lives 2 x HEAD_MS.
@@ -123,9 +132,7 @@ t0=$(ms)
 head=$'PUT /v1/cameras/cam-1/snapshot HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 1000\r\n\r\n'
 { printf '%s' "$head"
   for ((i = 0; i < HEAD_MS * 2 / 200; i++)); do printf 'x' 2>/dev/null || break; sleep 0.2; done; } |
-	{ gnutls-cli --x509cafile "$T/pki/ca.crt" --x509certfile "$T/pki/cam-1.crt" \
-		--x509keyfile "$T/pki/cam-1.key" -p "$C" 127.0.0.1 >"$T/slow-body.out" 2>&1
-	  echo $(( $(ms) - t0 )) > "$T/slow-body"; }
+	cam_raw slow-body
 lived=$(cat "$T/slow-body")
 echo "# slow body lived $lived ms (deadline $HEAD_MS ms after the head)"
 ok "a snapshot body trickled: closed within the deadline (+1 s)" \
@@ -150,9 +157,7 @@ t0=$(ms)
   sleep 1.5; cat "$part1"
   for ((i = 0; i < HEAD_MS * 2 / 200; i++)); do
 	head -c $((i + 1)) "$part1" | tail -c 1 2>/dev/null || break; sleep 0.2; done; } |
-	{ gnutls-cli --x509cafile "$T/pki/ca.crt" --x509certfile "$T/pki/cam-1.crt" \
-		--x509keyfile "$T/pki/cam-1.key" -p "$C" 127.0.0.1 >"$T/slow-part.out" 2>&1
-	  echo $(( $(ms) - t0 )) > "$T/slow-part"; }
+	cam_raw slow-part
 lived=$(cat "$T/slow-part")
 echo "# slow stream lived $lived ms (deadline $HEAD_MS ms after its first frame, at 1500 ms)"
 ok "a pushed stream's next frame trickled: closed within the deadline (+1 s)" \
