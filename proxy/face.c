@@ -194,6 +194,13 @@ same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 	return 0;
 }
 
+/* Under f->lock: whether fc's request head is due by now and not in. */
+static int
+head_late(const struct face_conn *fc, uint64_t now)
+{
+	return !fc->in_request && now >= fc->due_ms;
+}
+
 /* Under f->lock: connections from fc's address, fc included.  A scan:
  * it runs once per accepted connection, over at most the MHD limit. */
 static uint32_t
@@ -223,7 +230,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		pthread_mutex_lock(&f->lock);
 		/* Cut by the watchdog, or closed by libmicrohttpd's own timeout
 		 * (a TLS handshake that never progresses) at about that time. */
-		if (fc->cut || (!fc->in_request && lcd_mono_ms() + FACE_WATCH_MS >= fc->due_ms)) {
+		if (fc->cut || head_late(fc, lcd_mono_ms() + FACE_WATCH_MS)) {
 			log_info("%s: request head not complete within %u ms: "
 			         "connection closed", f->name, f->head_ms);
 			(*f->ops.late)++;
@@ -284,8 +291,7 @@ watch(void *arg)
 		uint64_t now = lcd_mono_ms();
 
 		for (struct face_conn *p = f->conns; p != NULL; p = p->next) {
-			if (p->in_request || p->cut || now < p->due_ms ||
-			    p->fd == MHD_INVALID_SOCKET)
+			if (p->cut || !head_late(p, now) || p->fd == MHD_INVALID_SOCKET)
 				continue;
 			p->cut = 1;
 			if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
