@@ -361,6 +361,7 @@ reload(struct lcd *d, const char *path)
 	struct lcd_ingest *ingest = NULL;
 	char why[96];
 	const char *no;
+	int taken = 0;
 
 	(void)notify_reloading();
 	ev.detail = "refused: the old policy stays in force";
@@ -375,11 +376,13 @@ reload(struct lcd *d, const char *path)
 		lcd_set_ingest(d, ingest);
 		lcd_set_policy(d, pol);
 		pol = NULL;
-		d->metrics.reloads++;
+		taken = 1;
 		ev.detail = "policy in force";
 		log_info("reloaded %s", path);
 	}
-	if (pol != NULL || strcmp(ev.detail, "policy in force") != 0)
+	if (taken)
+		d->metrics.reloads++;
+	else
 		d->metrics.reload_failures++;
 	policy_free(pol);
 	policy_free(old);
