@@ -1,9 +1,10 @@
 #!/bin/bash
 # The backend client's TLS: the vendor's front demands a client
 # certificate, lenscapd presents the policy's; the backend's key can be
-# pinned, and a wrong pin fails closed.  A reload gives the backend its
-# new settings and re-reads the ingest key, without a restart.  A pass_sealed route hands the
+# pinned, and a wrong pin fails closed.  A pass_sealed route hands the
 # verified sealed frame on as it is, for clients that check it themselves.
+# A reload gives the backend its new settings and re-reads the ingest key,
+# without a restart.
 . "$top_srcdir/tests/integration/lib.sh"
 setup_pki
 make_cert "$T/pki" ca lenscapd-client client || bail "client cert"
@@ -11,6 +12,10 @@ setup_nginx "" "" "ssl_client_certificate $T/pki/ca.crt; ssl_verify_client on;"
 pin=$(certtool --certificate-info --infile "$T/pki/backend.crt" 2>/dev/null |
 	grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -n 1 | cut -d: -f2)
 [ -n "$pin" ] || bail "no pin from certtool"
+# The backend keys: the client certificate with the right pin, or a wrong one.
+good=', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
+	"pin": "sha256//'"$pin"'"'
+wrong_pin=${good%sha256//*}'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
 POLICY_ROUTES=', { "face": "assistant", "method": "GET", "path": "/v1/sealed/{device}",
       "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
       "freshness_ms": 600000, "content_types": ["image/jpeg"], "pass_sealed": true }'
@@ -20,7 +25,7 @@ run_with() {
 	[ -n "${LENSCAPD_PID:-}" ] && kill "$LENSCAPD_PID" && wait "$LENSCAPD_PID" 2>/dev/null
 	POLICY_BACKEND=$1 write_policy '"cam-1", "cam-2"'
 	start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
-	A=$(port_of assistant); C=$(port_of camera)
+	A=$(port_of assistant); C=$(port_of camera); M=$(port_of admin)
 }
 push() {
 	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" \
@@ -40,8 +45,7 @@ is "and so does a fetch" "$(get /v1/cameras/cam-1/snapshot "$T/got/x")" 502
 ok "audited as a backend error, with the backend's answer" \
 	grep -q '"event":"backend_error".*"detail":"backend answered 400"' "$T/audit.log"
 
-run_with ', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
-	"pin": "sha256//'"$pin"'"'
+run_with "$good"
 is "with the client certificate and the right pin: stored (201)" "$(push)" 201
 is "and fetched (200)" "$(get /v1/cameras/cam-1/snapshot "$T/got/plain")" 200
 ok "the still as the camera sent it" cmp "$T/got/plain" "$T/frames/cam-1.jpg"
@@ -50,8 +54,7 @@ ok "the sealed frame opens, for cam-1, with the ingest key" \
 	"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/got/sealed" -o "$T/got/opened"
 ok "to the very same still" cmp "$T/got/opened" "$T/frames/cam-1.jpg"
 
-run_with ', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
-	"pin": "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
+run_with "$wrong_pin"
 is "a wrong pin: the fetch fails closed (502)" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 502
 ok "with no image byte in the answer" sh -c "! grep -aq lenscap-truth '$T/got/y'"
 ok "audited as a TLS failure" grep -q '"event":"backend_error".*"detail":"backend failed (tls)"' "$T/audit.log"
@@ -84,9 +87,6 @@ is "and serves the still pushed earlier, past the proxy variables" \
 	"$(get /v1/cameras/cam-1/snapshot "$T/got/z")" 200
 
 # --- SIGHUP: the backend's settings, without a restart -------------------------
-good=', "client_cert": "pki/lenscapd-client.crt", "client_key": "pki/lenscapd-client.key",
-	"pin": "sha256//'"$pin"'"'
-wrong_pin=${good%sha256//*}'sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="'
 run_with ''
 is "started without a client certificate: 502" "$(get /v1/cameras/cam-1/snapshot "$T/got/y")" 502
 POLICY_BACKEND=$good write_policy '"cam-1", "cam-2"'
@@ -116,4 +116,6 @@ is "and the key in force still seals" "$(push)" 201
 is "(fetched)" "$(get /v1/sealed/cam-1 "$T/got/sealed3")" 200
 ok "with the new key, which stayed" "$L" open -k "$T/pki/ingest2.pub" -d cam-1 -i "$T/got/sealed3" -o /dev/null
 ok "the refusals are logged" grep -q "reload of .* refused: ingest key unusable" "$T/lenscapd.stderr"
+is "lenscap_reloads_total counts the four taken" "$(metric lenscap_reloads_total)" 4
+is "lenscap_reload_failures_total the one refused" "$(metric lenscap_reload_failures_total)" 1
 done_testing
