@@ -181,6 +181,24 @@ lc_keyring_add(struct lc_keyring *kr, const uint8_t pk[LC_PUBLICKEY_BYTES],
 	return 0;
 }
 
+int
+lc_keyring_allows(const struct lc_keyring *kr, const uint8_t pk[LC_PUBLICKEY_BYTES],
+                  const char *device, enum lc_drop *why)
+{
+	uint8_t id[LC_KEY_ID_BYTES];
+	const uint8_t *held = NULL;
+	int rc;
+
+	if (kr == NULL || pk == NULL || device == NULL || why == NULL)
+		return LC_EINVAL;
+	if ((rc = lc_key_id_from_public(pk, id)) != 0)
+		return rc;
+	*why = lc_keyring_check_(kr, id, device, &held);
+	if (held != NULL && memcmp(held, pk, LC_PUBLICKEY_BYTES) != 0)
+		*why = LC_DROP_UNKNOWN_KEY; /* another key with the same id */
+	return 0;
+}
+
 enum lc_drop
 lc_keyring_check_(const struct lc_keyring *kr, const uint8_t id[LC_KEY_ID_BYTES],
                   const char *device, const uint8_t **pk)

@@ -166,6 +166,12 @@ void lc_keyring_free(struct lc_keyring *kr);
 int lc_keyring_add(struct lc_keyring *kr, const uint8_t pk[LC_PUBLICKEY_BYTES],
                    const char *const *devices, size_t ndevices) LC_WUR;
 size_t lc_keyring_size(const struct lc_keyring *kr);
+/* Whether kr lets the key pk sign for device: *why is LC_DROP_NONE if
+ * so, else what a frame it signs for device would be dropped for
+ * (LC_DROP_UNKNOWN_KEY or LC_DROP_KEY_NOT_ALLOWED_FOR_DEVICE).  0, or
+ * LC_EINVAL / LC_ECRYPTO. */
+int lc_keyring_allows(const struct lc_keyring *kr, const uint8_t pk[LC_PUBLICKEY_BYTES],
+                      const char *device, enum lc_drop *why) LC_WUR;
 
 /* What a sealer says about a frame. */
 struct lc_seal_params {

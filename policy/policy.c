@@ -461,6 +461,28 @@ policy_keyring(const struct lc_policy *pol)
 	return pol != NULL ? pol->keyring : NULL;
 }
 
+/* The devices whose frames the keyring would drop if the key pk signed
+ * them: their number, and *first names the first (else NULL).  -1 if
+ * the key's id cannot be computed. */
+ssize_t
+policy_devices_untrusted(const struct lc_policy *pol, const uint8_t pk[LC_PUBLICKEY_BYTES],
+                         const char **first)
+{
+	ssize_t n = 0;
+	enum lc_drop why;
+
+	*first = NULL;
+	for (size_t i = 0; i < pol->ndevices; i++) {
+		const char *id = pol->devices[i]->id;
+
+		if (lc_keyring_allows(pol->keyring, pk, id, &why) != 0)
+			return -1;
+		if (why != LC_DROP_NONE && n++ == 0)
+			*first = id;
+	}
+	return n;
+}
+
 /* Number of devices. */
 size_t
 policy_device_count(const struct lc_policy *pol)

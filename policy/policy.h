@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "lenscap.h"
 
@@ -172,6 +173,10 @@ const struct policy_limits *policy_limits(const struct lc_policy *pol);
 const char *policy_ingest_key(const struct lc_policy *pol);
 /* The trusted keys, each with the devices it may sign for. */
 const struct lc_keyring *policy_keyring(const struct lc_policy *pol);
+/* How many devices the keys would not let pk sign for (-1: no key id);
+ * *first names the first of them. */
+ssize_t policy_devices_untrusted(const struct lc_policy *pol,
+                                 const uint8_t pk[LC_PUBLICKEY_BYTES], const char **first);
 size_t policy_device_count(const struct lc_policy *pol);
 size_t policy_account_count(const struct lc_policy *pol);
 

@@ -59,6 +59,25 @@ lcd_ingest_load(const char *path, struct lcd_ingest **out)
 	return 0;
 }
 
+int
+lcd_ingest_trusted(const struct lcd_ingest *k, const struct lc_policy *pol)
+{
+	char hex[LC_KEY_ID_HEX_BYTES];
+	const char *first;
+	ssize_t n = policy_devices_untrusted(pol, lc_key_public(k->key), &first);
+
+	if (n == 0)
+		return 0;
+	lc_key_id_hex(lc_key_id(k->key), hex);
+	if (n < 0)
+		log_warnx("ingest key %s: its key id cannot be computed", hex);
+	else
+		log_warnx("ingest key %s is not trusted by the policy's keys for device %s"
+		          " (%zd device%s in all): every frame lenscapd sealed for %s would"
+		          " be dropped", hex, first, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+	return -1;
+}
+
 void
 lcd_ingest_put(struct lcd_ingest *k)
 {

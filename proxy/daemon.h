@@ -68,6 +68,11 @@ struct lcd_ingest;
 /* Loads the secret key at path into *out; 0, or -1 after logging why. */
 int lcd_ingest_load(const char *path, struct lcd_ingest **out);
 
+/* Whether pol's keys let k sign for each of its devices, as they must
+ * for the frames lenscapd seals to pass its own gate; 0, or -1 after
+ * logging which device they do not. */
+int lcd_ingest_trusted(const struct lcd_ingest *k, const struct lc_policy *pol);
+
 /* Installs k (taking the caller's reference, NULL for none) and drops
  * the old one, which frees and wipes it once no frame is being sealed. */
 void lcd_set_ingest(struct lcd *d, struct lcd_ingest *k);

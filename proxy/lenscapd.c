@@ -45,7 +45,7 @@ static const char usage_text[] =
 	"  -g SECONDS  grace period for requests in flight on SIGTERM (default 10)\n"
 	"  -P FILE     write each listener's name and bound port to FILE\n"
 	"  -p FILE     write the process id to FILE\n"
-	"  -t          check the policy and exit\n"
+	"  -t          check the policy and the files it names, and exit\n"
 	"  -v          log more (twice: debug)\n"
 	"  -h, --help  show this help\n"
 	"  -V, --version  show the version\n";
@@ -246,15 +246,25 @@ start_faces(struct lcd *d, const struct lc_policy *pol)
 	return 0;
 }
 
-/* Loads the policy's ingest key, if it names one (else *out = NULL);
- * 0, or -1 after logging why. */
-static int
+/* Loads the policy's ingest key, if it names one (else *out = NULL),
+ * which the policy's keys must trust for every device; NULL, or why not
+ * (logged). */
+static const char *
 load_ingest(const struct lc_policy *pol, struct lcd_ingest **out)
 {
 	const char *path = policy_ingest_key(pol);
 
 	*out = NULL;
-	return path != NULL ? lcd_ingest_load(path, out) : 0;
+	if (path == NULL)
+		return NULL;
+	if (lcd_ingest_load(path, out) != 0)
+		return "ingest key unusable";
+	if (lcd_ingest_trusted(*out, pol) != 0) {
+		lcd_ingest_put(*out);
+		*out = NULL;
+		return "ingest key not trusted by the policy's keys";
+	}
+	return NULL;
 }
 
 /* Whether two policies have the same listeners (names, roles, addresses,
@@ -342,9 +352,8 @@ reload_refusal(struct lcd *d, const char *path, const struct lc_policy *old,
 		why = "listeners changed, which needs a restart";
 	else if (check_tls(pol) != 0)
 		why = "TLS material unusable";
-	else if (load_ingest(pol, ingest) != 0)
-		why = "ingest key unusable";
-	else if (upstream_configure(d->up, policy_backend(pol)) != 0)
+	else if ((why = load_ingest(pol, ingest)) == NULL &&
+	         upstream_configure(d->up, policy_backend(pol)) != 0)
 		why = "out of memory"; /* nothing has changed yet */
 	if (why != NULL)
 		log_warnx("reload of %s refused: %s", path, why);
@@ -459,10 +468,23 @@ block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+/* -t: what a start would read beside the policy (its TLS material and
+ * ingest key); 0, or 1 after logging what is wrong. */
+static int
+check_material(const struct lc_policy *pol)
+{
+	struct lcd_ingest *k;
+	int bad = check_tls(pol) != 0;
+
+	bad |= load_ingest(pol, &k) != NULL;
+	lcd_ingest_put(k);
+	return bad;
+}
+
 static int
 start(struct lcd *d, const struct options *o)
 {
-	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != 0 ||
+	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != NULL ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
 	    mjpeg_watchdog_start(d) != 0 || start_faces(d, d->pol) != 0)
 		return -1;
@@ -531,9 +553,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (o.test) {
-		printf("%s: policy OK\n", o.policy);
+		ret = check_material(pol);
+		if (ret == 0)
+			printf("%s: policy OK\n", o.policy);
+		else
+			fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
 		policy_free(pol);
-		return 0;
+		return ret;
 	}
 	tune_malloc();
 	if (!o.foreground && daemon(1, 0) == -1)

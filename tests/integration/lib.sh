@@ -215,9 +215,11 @@ EOT
 # write_policy ACCT1_DEVICES [LIMITS]: the scenario's policy in $T/policy.json.
 # $POLICY_BACKEND, $POLICY_KEYS and $POLICY_ROUTES, when set, add keys to
 # "backend", trusted keys to "keys" and routes to "routes" (each starting
-# with a comma).
+# with a comma); $POLICY_TRUST replaces the first trusted key (pki/ingest.pub
+# for every device).
 write_policy() {
 	devices=""; sessions=""
+	trust=${POLICY_TRUST:-'{ "public_file": "pki/ingest.pub", "devices": ["*"] }'}
 	for n in 1 2 3 4 5 6; do
 		devices="$devices\"cam-$n\": { \"auth\": { \"cert_sha256\": \"$(cert_digest "$T/pki/cam-$n.crt")\" } },"
 	done
@@ -236,7 +238,7 @@ write_policy() {
   },
   "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" ${POLICY_BACKEND:-} },
   "ingest_key": "pki/ingest.sec",
-  "keys": [ { "public_file": "pki/ingest.pub", "devices": ["*"] } ${POLICY_KEYS:-} ],
+  "keys": [ $trust ${POLICY_KEYS:-} ],
   "devices": { ${devices%,} },
   "accounts": { "acct-1": { "devices": [$1] },
                 "acct-2": { "devices": ["cam-3", "cam-4"] },

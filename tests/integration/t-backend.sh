@@ -116,6 +116,38 @@ is "and the key in force still seals" "$(push)" 201
 is "(fetched)" "$(get /v1/sealed/cam-1 "$T/got/sealed3")" 200
 ok "with the new key, which stayed" "$L" open -k "$T/pki/ingest2.pub" -d cam-1 -i "$T/got/sealed3" -o /dev/null
 ok "the refusals are logged" grep -q "reload of .* refused: ingest key unusable" "$T/lenscapd.stderr"
-is "lenscap_reloads_total counts the four taken" "$(metric lenscap_reloads_total)" 4
-is "lenscap_reload_failures_total the one refused" "$(metric lenscap_reload_failures_total)" 1
+ok "lenscapd -t finds the unusable ingest key" sh -c "! '$LENSCAPD' -t -c '$T/policy.json' 2>'$T/t.err'"
+ok "and says so" grep -q "ingest key .*pki/ingest.sec" "$T/t.err"
+
+# --- the policy's keys must trust the ingest key for every device ------------
+# The frames lenscapd seals with a key its keys do not trust would all be
+# dropped by its own gate: -t, a start and a reload refuse such a policy.
+cp "$T/pki/ingest2.sec" "$T/pki/ingest.sec" || bail "cp"
+POLICY_BACKEND=$good POLICY_KEYS=', { "public_file": "pki/ingest2.pub", "devices": ["cam-1"] }' \
+	write_policy '"cam-1", "cam-2"'
+ok "lenscapd -t refuses keys that trust the ingest key for cam-1 alone" \
+	sh -c "! '$LENSCAPD' -t -c '$T/policy.json' >'$T/t.out' 2>'$T/t.err'"
+ok "it names the first device left out, and how many are" \
+	grep -q "ingest key [0-9a-f]* is not trusted by the policy's keys for device cam-2 (5 devices in all)" "$T/t.err"
+ok "and prints no OK" test ! -s "$T/t.out"
+is "a reload to that policy is refused" "$(hup)" "refused: ingest key not trusted by the policy's keys"
+is "and the key in force still seals" "$(push)" 201
+is "(fetched)" "$(get /v1/sealed/cam-1 "$T/got/sealed4")" 200
+ok "with the key in force" "$L" open -k "$T/pki/ingest2.pub" -d cam-1 -i "$T/got/sealed4" -o /dev/null
+timeout 20 "$LENSCAPD" -f -c "$T/policy.json" 2>"$T/start.err"
+is "a start with that policy fails (exit 1)" "$?" 1
+ok "and says why" grep -q "is not trusted by the policy's keys for device cam-2" "$T/start.err"
+POLICY_BACKEND=$good POLICY_TRUST='{ "public_file": "pki/ingest2.pub", "devices": ["*"] }' \
+	write_policy '"cam-1", "cam-2"'
+is "lenscapd -t accepts keys that trust it for every device" \
+	"$("$LENSCAPD" -t -c "$T/policy.json" 2>&1)" "$T/policy.json: policy OK"
+is "and a reload takes them" "$(hup)" "policy in force"
+cp "$T/pki/server.crt" "$T/pki/server.crt.good" && echo "not a certificate" > "$T/pki/server.crt" ||
+	bail "cp"
+ok "lenscapd -t finds a listener's certificate unusable" \
+	sh -c "! '$LENSCAPD' -t -c '$T/policy.json' 2>'$T/t.err'"
+ok "and names the listener" grep -q "listener assistant: .*pki/server.crt" "$T/t.err"
+mv "$T/pki/server.crt.good" "$T/pki/server.crt" || bail "mv"
+is "lenscap_reloads_total counts the five taken" "$(metric lenscap_reloads_total)" 5
+is "lenscap_reload_failures_total the two refused" "$(metric lenscap_reload_failures_total)" 2
 done_testing

@@ -107,6 +107,30 @@ test_public_files(void)
 	lc_key_free(k);
 }
 
+/* lc_keyring_allows: star is in kr for every device. */
+static void
+test_allows(struct lc_keyring *kr, const uint8_t *star)
+{
+	struct lc_secret_key *cam, *stranger;
+	const char *own[] = { "cam-a" };
+	enum lc_drop why = LC_DROP_BAD_SIGNATURE;
+
+	ok(lc_key_generate(&cam) == 0 && lc_key_generate(&stranger) == 0 &&
+	   lc_keyring_add(kr, lc_key_public(cam), own, 1) == 0, "setup: a camera key");
+	ok(lc_keyring_allows(kr, star, "cam-z", &why) == 0 && why == LC_DROP_NONE,
+	   "allows: a wildcard key, any device");
+	ok(lc_keyring_allows(kr, lc_key_public(cam), "cam-a", &why) == 0 && why == LC_DROP_NONE,
+	   "allows: a camera key, its own device");
+	ok(lc_keyring_allows(kr, lc_key_public(cam), "cam-b", &why) == 0 &&
+	   why == LC_DROP_KEY_NOT_ALLOWED_FOR_DEVICE, "allows: not another device");
+	ok(lc_keyring_allows(kr, lc_key_public(stranger), "cam-a", &why) == 0 &&
+	   why == LC_DROP_UNKNOWN_KEY, "allows: not a key outside the ring");
+	is_int(lc_keyring_allows(NULL, star, "cam-a", &why), LC_EINVAL, "allows: NULL ring");
+	is_int(lc_keyring_allows(kr, star, NULL, &why), LC_EINVAL, "allows: NULL device");
+	lc_key_free(cam);
+	lc_key_free(stranger);
+}
+
 static void
 test_keyring(void)
 {
@@ -122,6 +146,7 @@ test_keyring(void)
 	       "\"*\" only alone");
 	is_int(lc_keyring_size(kr), 0, "nothing added on failure");
 	is_int(lc_keyring_add(kr, lc_key_public(k), star, 1), 0, "wildcard key");
+	test_allows(kr, lc_key_public(k));
 	lc_key_free(k);
 	/* Many keys: the table grows and every key is still found. */
 	int all = 1;
@@ -136,7 +161,7 @@ test_keyring(void)
 		all = lc_keyring_add(kr, pk, d, 1) == 0;
 	}
 	ok(all, "2000 keys added");
-	is_int(lc_keyring_size(kr), 2001, "size counts them");
+	is_int(lc_keyring_size(kr), 2002, "size counts them");
 	lc_keyring_free(kr);
 	lc_keyring_free(NULL);
 }
