@@ -319,7 +319,7 @@ lc_envelope_verify(const struct lc_envelope *env, const struct lc_keyring *kr,
 	if (env == NULL || env->header == NULL || kr == NULL ||
 	    env->header_len < LC_HEADER_MIN || env->header_len > LC_HEADER_MAX)
 		return LC_EINVAL;
-	if (lc_crypto_init() != 0)
+	if (lc_crypto_init_() != 0)
 		return LC_ECRYPTO;
 	r = lc_keyring_check_(kr, env->key_id, env->device, &pk);
 	if (r == LC_DROP_UNKNOWN_KEY)

@@ -12,7 +12,7 @@
 #define LC_PUBLIC_PREFIX "lenscap-public-key-v1 "
 
 /* sodium_init() once; 0 or LC_ECRYPTO. */
-int lc_crypto_init(void);
+int lc_crypto_init_(void);
 
 /* The Ed25519 secret key in libsodium's layout, for envelope.c. */
 const uint8_t *lc_key_secret_bytes_(const struct lc_secret_key *sk);

@@ -23,7 +23,7 @@ struct lc_secret_key {
 #define KEY_LINE_MAX 128
 
 int
-lc_crypto_init(void)
+lc_crypto_init_(void)
 {
 	return sodium_init() < 0 ? LC_ECRYPTO : 0;
 }
@@ -57,7 +57,7 @@ lc_key_from_seed(const uint8_t seed[LC_SEED_BYTES], struct lc_secret_key **out)
 
 	if (seed == NULL || out == NULL)
 		return LC_EINVAL;
-	if (lc_crypto_init() != 0)
+	if (lc_crypto_init_() != 0)
 		return LC_ECRYPTO;
 	k = sodium_malloc(sizeof(*k));
 	if (k == NULL)
@@ -82,7 +82,7 @@ lc_key_generate(struct lc_secret_key **out)
 	uint8_t seed[LC_SEED_BYTES];
 	int rc;
 
-	if (lc_crypto_init() != 0)
+	if (lc_crypto_init_() != 0)
 		return LC_ECRYPTO;
 	randombytes_buf(seed, sizeof(seed));
 	rc = lc_key_from_seed(seed, out);
@@ -278,7 +278,7 @@ lc_key_load_secret(const char *path, struct lc_secret_key **out)
 
 	if (path == NULL || out == NULL)
 		return LC_EINVAL;
-	if (lc_crypto_init() != 0)
+	if (lc_crypto_init_() != 0)
 		return LC_ECRYPTO;
 	line = sodium_malloc(KEY_LINE_MAX);
 	seed = sodium_malloc(LC_SEED_BYTES);
