@@ -70,7 +70,7 @@ lcd_ingest_trusted(const struct lcd_ingest *k, const struct lc_policy *pol)
 		return 0;
 	lc_key_id_hex(lc_key_id(k->key), hex);
 	if (n < 0)
-		log_warnx("ingest key %s: its key id cannot be computed", hex);
+		log_warnx("ingest key %s: cannot check whether the policy's keys trust it", hex);
 	else
 		log_warnx("ingest key %s is not trusted by the policy's keys for device %s"
 		          " (%zd device%s in all): every frame lenscapd sealed for %s would"

@@ -45,7 +45,7 @@ static const char usage_text[] =
 	"  -g SECONDS  grace period for requests in flight on SIGTERM (default 10)\n"
 	"  -P FILE     write each listener's name and bound port to FILE\n"
 	"  -p FILE     write the process id to FILE\n"
-	"  -t          check the policy and the files it names, and exit\n"
+	"  -t          check the policy, its TLS material and ingest key, and exit\n"
 	"  -v          log more (twice: debug)\n"
 	"  -h, --help  show this help\n"
 	"  -V, --version  show the version\n";
@@ -557,7 +557,8 @@ main(int argc, char **argv)
 		if (ret == 0)
 			printf("%s: policy OK\n", o.policy);
 		else
-			fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
+			fprintf(stderr, "lenscapd: %s: the policy is valid, but not what it names\n",
+			        o.policy);
 		policy_free(pol);
 		return ret;
 	}
