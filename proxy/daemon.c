@@ -114,10 +114,12 @@ ingest_ref(struct lcd *d)
 int
 lcd_has_ingest(struct lcd *d)
 {
-	struct lcd_ingest *k = ingest_ref(d);
+	int has;
 
-	lcd_ingest_put(k);
-	return k != NULL;
+	pthread_mutex_lock(&d->lock);
+	has = d->ingest != NULL;
+	pthread_mutex_unlock(&d->lock);
+	return has;
 }
 
 int
