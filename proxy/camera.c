@@ -111,7 +111,7 @@ admit(struct creq *r, const char *url, const char *method)
 	const char *cl;
 
 	r->q.pol = lcd_policy(d);
-	r->body_due_ms = lcd_mono_ms() + policy_limits(r->q.pol)->idle_timeout_ms;
+	camera_body_due(r);
 	r->q.route = policy_route_match(r->q.pol, r->q.fc->name, method, url, r->q.device);
 	if (r->q.route == NULL)
 		return camera_reject(r, MHD_HTTP_NOT_FOUND, "not found");
@@ -235,6 +235,12 @@ refuse_early(struct creq *r)
 	    (cl != NULL && strtoull(cl, NULL, 10) > cap))
 		return camera_problem(r, r->reject_status, r->reject_title);
 	return MHD_YES;
+}
+
+void
+camera_body_due(struct creq *r)
+{
+	r->body_due_ms = lcd_mono_ms() + policy_limits(r->q.pol)->idle_timeout_ms;
 }
 
 /*

@@ -50,5 +50,8 @@ void audit_camera(struct creq *r, const char *event, const char *detail);
 /* Whether the route takes this content type (parameters dropped, any
  * case); the normalised type is left in r->ctype. */
 int camera_type_allowed(struct creq *r, const char *ct);
+/* The body (a pushed stream's next frame) is due within the policy's
+ * idle_timeout_ms from now. */
+void camera_body_due(struct creq *r);
 
 #endif

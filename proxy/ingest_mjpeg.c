@@ -57,7 +57,7 @@ on_part(void *arg, const struct mp_part *part)
 	int rc;
 
 	/* The next frame is due within the head deadline of this one. */
-	r->body_due_ms = lcd_mono_ms() + policy_limits(r->q.pol)->idle_timeout_ms;
+	camera_body_due(r);
 	if (!camera_type_allowed(r, part->content_type)) {
 		audit_camera(r, "deny", "pushed part's content type not allowed");
 		r->parts_skipped++;
