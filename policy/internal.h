@@ -12,6 +12,7 @@
 #define POLICY_PATH_MAX 1024   /* request paths and templates, bytes */
 #define POLICY_METHOD_MAX 7
 #define POLICY_DEVICE_SEGMENT "{device}"
+#define POLICY_NAME_SEGMENT "{name}"
 
 /* Where something was defined: for "defined twice" across files. */
 struct pwhere {
@@ -61,6 +62,7 @@ struct lc_policy {
 	size_t nroutes, routes_cap;
 	struct strtab *route_by_key;     /* face \0 method \0 template */
 	size_t max_segments;             /* most segments of any route path */
+	int has_name_routes;             /* some route ends in {name} */
 };
 
 /* Appends p to a growable array of pointers; 0 or LC_ENOMEM. */
@@ -75,9 +77,5 @@ void policy_model_free(struct lc_policy *pol);
  * or 0 if it does not fit. */
 size_t policy_route_key(char *buf, size_t size, const char *face,
                         const char *method, const char *path, size_t plen);
-
-/* Whether a path segment (n bytes) is made of [A-Za-z0-9._~-] only and
- * is not "." or "..". */
-int policy_segment_ok(const char *s, size_t n);
 
 #endif

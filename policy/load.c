@@ -1088,15 +1088,23 @@ load_sessions(struct lctx *c, const struct jnode *sec)
 
 /* ---- routes -------------------------------------------------------------- */
 
+/* Whether t[0, n) is the placeholder ph, a whole segment. */
+static int
+is_placeholder(const char *t, size_t n, const char *ph)
+{
+	return n == strlen(ph) && memcmp(t, ph, n) == 0;
+}
+
 /* Checks a path template: "/" segments of [A-Za-z0-9._~-], no empty or
- * dot segment, at most one whole "{device}" segment.  NULL if fine,
- * else why; *has_device and *nseg describe it. */
+ * dot segment, at most one whole "{device}" segment, and at most one
+ * "{name}", which must be the last.  NULL if fine, else why;
+ * *has_device, *has_name and *nseg describe it. */
 static const char *
-template_check(const char *t, int *has_device, size_t *nseg)
+template_check(const char *t, int *has_device, int *has_name, size_t *nseg)
 {
 	size_t len = strlen(t), i = 1;
 
-	*has_device = 0;
+	*has_device = *has_name = 0;
 	*nseg = 0;
 	if (t[0] != '/')
 		return "must start with \"/\"";
@@ -1107,22 +1115,45 @@ template_check(const char *t, int *has_device, size_t *nseg)
 
 		while (i < len && t[i] != '/')
 			i++;
-		if (i - start == sizeof(POLICY_DEVICE_SEGMENT) - 1 &&
-		    memcmp(t + start, POLICY_DEVICE_SEGMENT, i - start) == 0) {
+		if (*has_name)
+			return "{name} must be the last segment";
+		if (is_placeholder(t + start, i - start, POLICY_DEVICE_SEGMENT)) {
 			if ((*has_device)++)
 				return "more than one {device} segment";
+		} else if (is_placeholder(t + start, i - start, POLICY_NAME_SEGMENT)) {
+			*has_name = 1;
 		} else if (i == start) {
 			return "empty segment (\"//\" or a trailing \"/\")";
 		} else if (memchr(t + start, '{', i - start) != NULL ||
 		           memchr(t + start, '}', i - start) != NULL) {
-			return "{device} must be a whole segment, and the only "
-			       "placeholder";
+			return "{device} and {name} must be whole segments, and "
+			       "the only placeholders";
 		} else if (!policy_segment_ok(t + start, i - start)) {
 			return "segments are [A-Za-z0-9._~-], not \".\" or \"..\"";
 		}
 		(*nseg)++;
 		i++;
 	}
+	return NULL;
+}
+
+/* A route's backend template: it holds {device} and {name} exactly
+ * when the path does. */
+static const char *
+backend_check(const struct policy_route *rt)
+{
+	size_t nseg;
+	int dev, name;
+	const char *why = template_check(rt->backend, &dev, &name, &nseg);
+
+	if (why != NULL || rt->path == NULL)
+		return why;
+	if (dev != rt->has_device)
+		return rt->has_device ? "must hold {device} as the path does"
+		                      : "holds {device} but the path does not";
+	if (name != rt->has_name)
+		return rt->has_name ? "must end in {name} as the path does"
+		                    : "holds {name} but the path does not";
 	return NULL;
 }
 
@@ -1143,10 +1174,15 @@ static const char *const *
 default_ctypes(int media, size_t *n)
 {
 	static const char *const jpeg[] = { "image/jpeg" };
-	static const char *const ts[] = { "video/mp2t" };
+	static const char *const hls[] = { "video/mp2t",
+	                                   "application/vnd.apple.mpegurl" };
 
+	if (media == LC_KIND_HLS) {
+		*n = 2;
+		return hls;
+	}
 	*n = 1;
-	return media == LC_KIND_HLS ? ts : jpeg;
+	return jpeg;
 }
 
 static void
@@ -1203,8 +1239,17 @@ checked_str(struct lctx *c, const struct jnode *obj, const char *key,
 	return 0;
 }
 
-/* Two template routes that could both match one request are an error:
- * the match must not depend on order. */
+/* Whether a segment of n bytes at t is {device} or {name}. */
+static int
+is_any_placeholder(const char *t, size_t n)
+{
+	return is_placeholder(t, n, POLICY_DEVICE_SEGMENT) ||
+	       is_placeholder(t, n, POLICY_NAME_SEGMENT);
+}
+
+/* Two template routes of one kind (with or without {name}) that could
+ * both match one request are an error: the match must not depend on
+ * order.  Across kinds, the one without {name} wins (documented). */
 static int
 templates_overlap(const char *a, const char *b)
 {
@@ -1217,10 +1262,8 @@ templates_overlap(const char *a, const char *b)
 		eb = strchr(b, '/');
 		ea = ea ? ea : a + strlen(a);
 		eb = eb ? eb : b + strlen(b);
-		da = strncmp(a, POLICY_DEVICE_SEGMENT, (size_t)(ea - a)) == 0 &&
-		     ea - a == sizeof(POLICY_DEVICE_SEGMENT) - 1;
-		db = strncmp(b, POLICY_DEVICE_SEGMENT, (size_t)(eb - b)) == 0 &&
-		     eb - b == sizeof(POLICY_DEVICE_SEGMENT) - 1;
+		da = is_any_placeholder(a, (size_t)(ea - a));
+		db = is_any_placeholder(b, (size_t)(eb - b));
 		if (!da && !db && (ea - a != eb - b ||
 		                   memcmp(a, b, (size_t)(ea - a)) != 0))
 			return 0;
@@ -1253,10 +1296,11 @@ index_route(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 		       "route");
 		return;
 	}
-	for (size_t i = 0; rt->has_device && i < pol->nroutes; i++) {
+	for (size_t i = 0; (rt->has_device || rt->has_name) && i < pol->nroutes; i++) {
 		const struct policy_route *o = pol->routes[i];
 
-		if (o->has_device && o->face == rt->face &&
+		if ((o->has_device || o->has_name) && o->has_name == rt->has_name &&
+		    o->face == rt->face &&
 		    strcmp(o->method, rt->method) == 0 &&
 		    templates_overlap(o->path, rt->path)) {
 			err_at(c, r->pos, "can match the same requests as the "
@@ -1271,6 +1315,7 @@ index_route(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 		return;
 	}
 	rt->index = pol->nroutes - 1;
+	pol->has_name_routes |= rt->has_name;
 	if (nseg > pol->max_segments)
 		pol->max_segments = nseg;
 }
@@ -1282,9 +1327,9 @@ load_route(struct lctx *c, const struct jnode *r)
 		"media", "freshness_ms", "content_types", "pass_sealed", NULL };
 	struct policy_route *rt;
 	const struct jnode *n;
-	const char *s = NULL, *why;
-	size_t nseg = 0, bseg;
-	int bdev = 0, ok = 1;
+	const char *s = NULL;
+	size_t nseg = 0;
+	int ok = 1;
 	int64_t v;
 
 	if (!want_type(c, r, J_OBJECT))
@@ -1310,15 +1355,11 @@ load_route(struct lctx *c, const struct jnode *r)
 	ok &= rt->method != NULL;
 	if (get_str(c, r, "path", 1, &n, &rt->path) == 1)
 		ok &= checked_str(c, r, "path", &rt->path,
-		                  template_check(rt->path, &rt->has_device, &nseg));
+		                  template_check(rt->path, &rt->has_device,
+		                                 &rt->has_name, &nseg));
 	ok &= rt->path != NULL;
-	if (get_str(c, r, "backend", 1, &n, &rt->backend) == 1) {
-		why = template_check(rt->backend, &bdev, &bseg);
-		if (why == NULL && rt->path != NULL && bdev != rt->has_device)
-			why = rt->has_device ? "must hold {device} as the path does"
-			      : "holds {device} but the path does not";
-		ok &= checked_str(c, r, "backend", &rt->backend, why);
-	}
+	if (get_str(c, r, "backend", 1, &n, &rt->backend) == 1)
+		ok &= checked_str(c, r, "backend", &rt->backend, backend_check(rt));
 	ok &= rt->backend != NULL;
 	if (get_str(c, r, "media", 1, &n, &s) == 1) {
 		rt->media = lc_kind_from_name(s);
@@ -1328,6 +1369,10 @@ load_route(struct lctx *c, const struct jnode *r)
 	} else {
 		ok = 0;
 	}
+	if (rt->path != NULL && rt->has_name && rt->media > 0 &&
+	    rt->media != LC_KIND_HLS)
+		ok &= checked_str(c, r, "path", &rt->path,
+		                  "{name} is for hls routes only");
 	if (get_int(c, r, "freshness_ms", 1, 86400000, &v) == 1)
 		rt->freshness_ms = (uint32_t)v;
 	(void)get_bool(c, r, "pass_sealed", &rt->pass_sealed);

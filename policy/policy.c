@@ -262,9 +262,11 @@ policy_route_key(char *buf, size_t size, const char *face, const char *method,
 	return need;
 }
 
-/* The key buffer: listener name, method, path, and room for {device}. */
+/* The key buffer: listener name, method, path, and room for the
+ * placeholders. */
 #define ROUTE_KEY_MAX (LC_DEVICE_MAX + 1 + POLICY_METHOD_MAX + 1 + \
-                       POLICY_PATH_MAX + sizeof(POLICY_DEVICE_SEGMENT))
+                       POLICY_PATH_MAX + sizeof(POLICY_DEVICE_SEGMENT) + \
+                       sizeof(POLICY_NAME_SEGMENT))
 
 /* Splits a request path into segments; the count, or -1 if any segment
  * is empty, a dot segment or holds a byte outside the allowed set. */
@@ -291,107 +293,194 @@ split_path(const char *path, size_t plen, size_t *off, size_t *len,
 	return (int)n;
 }
 
-/* Looks up the route for path with segment i (if any) as {device}. */
-static const struct policy_route *
-route_lookup(const struct lc_policy *pol, char *key, size_t pre,
-             const char *path, size_t plen, size_t off, size_t slen, int templ)
-{
-	size_t n = pre;
+/* A request path cut into segments, and the key being built from it. */
+struct rpath {
+	const char *path;
+	size_t plen, nseg;
+	size_t off[64], len[64];
+	char key[ROUTE_KEY_MAX];
+	size_t pre; /* bytes of "face\0method\0" in key */
+};
 
-	if (!templ) {
-		memcpy(key + n, path, plen);
-		n += plen;
-	} else {
-		memcpy(key + n, path, off);
-		n += off;
-		memcpy(key + n, POLICY_DEVICE_SEGMENT,
-		       sizeof(POLICY_DEVICE_SEGMENT) - 1);
-		n += sizeof(POLICY_DEVICE_SEGMENT) - 1;
-		memcpy(key + n, path + off + slen, plen - off - slen);
-		n += plen - off - slen;
+static size_t
+key_add(char *key, size_t n, const char *s, size_t len)
+{
+	memcpy(key + n, s, len);
+	return n + len;
+}
+
+/* Looks up the route for the path with segment dev (if below nseg) as
+ * {device} and, with name, the last segment as {name}. */
+static const struct policy_route *
+route_lookup(struct rpath *rp, const struct lc_policy *pol, size_t dev,
+             int name)
+{
+	size_t n = rp->pre, at = 0;
+	size_t end = name ? rp->off[rp->nseg - 1] : rp->plen;
+
+	if (dev < rp->nseg) {
+		n = key_add(rp->key, n, rp->path, rp->off[dev]);
+		n = key_add(rp->key, n, POLICY_DEVICE_SEGMENT,
+		            sizeof(POLICY_DEVICE_SEGMENT) - 1);
+		at = rp->off[dev] + rp->len[dev];
 	}
-	return strtab_get(pol->route_by_key, key, n);
+	n = key_add(rp->key, n, rp->path + at, end - at);
+	if (name)
+		n = key_add(rp->key, n, POLICY_NAME_SEGMENT,
+		            sizeof(POLICY_NAME_SEGMENT) - 1);
+	return strtab_get(pol->route_by_key, rp->key, n);
+}
+/* Copies the segment i of the request path into out (max bytes and a
+ * NUL); whether it fits and is valid by ok(). */
+static int
+take_segment(const struct rpath *rp, size_t i, char *out, size_t max,
+             int (*ok)(const char *))
+{
+	if (rp->len[i] > max)
+		return 0;
+	memcpy(out, rp->path + rp->off[i], rp->len[i]);
+	out[rp->len[i]] = '\0';
+	if (ok(out))
+		return 1;
+	out[0] = '\0';
+	return 0;
+}
+
+static int
+valid_name(const char *s)
+{
+	return policy_segment_ok(s, strlen(s));
+}
+
+/* The template routes of one kind (name or not): one lookup per
+ * segment that may be {device}, and one with none. */
+static const struct policy_route *
+match_templates(struct rpath *rp, const struct lc_policy *pol, int name,
+                char device[LC_DEVICE_MAX + 1], char *name_out)
+{
+	const struct policy_route *r;
+	size_t ndev = name ? rp->nseg - 1 : rp->nseg;
+
+	if (name && !take_segment(rp, rp->nseg - 1, name_out, POLICY_NAME_MAX,
+	                          valid_name))
+		return NULL;
+	if (name && (r = route_lookup(rp, pol, SIZE_MAX, 1)) != NULL &&
+	    !r->has_device)
+		return r;
+	for (size_t i = 0; i < ndev; i++) {
+		r = route_lookup(rp, pol, i, name);
+		if (r != NULL && take_segment(rp, i, device, LC_DEVICE_MAX,
+		                              lc_valid_device))
+			return r;
+	}
+	if (name)
+		name_out[0] = '\0';
+	return NULL;
 }
 
 /* Request -> route: one lookup for the literal path, then one per
- * segment with that segment as {device}; at most max_segments + 1. */
+ * segment with that segment as {device}; then, if any route ends in
+ * {name}, the same with the last segment as {name}. */
+const struct policy_route *
+policy_route_find(const struct lc_policy *pol, const char *face,
+                  const char *method, const char *path,
+                  char device[LC_DEVICE_MAX + 1],
+                  char name[POLICY_NAME_MAX + 1])
+{
+	struct rpath rp;
+	const struct policy_route *r;
+	int nseg;
+
+	if (device != NULL)
+		device[0] = '\0';
+	if (name != NULL)
+		name[0] = '\0';
+	if (pol == NULL || face == NULL || method == NULL || path == NULL ||
+	    device == NULL || name == NULL ||
+	    strnlen(face, LC_DEVICE_MAX + 1) > LC_DEVICE_MAX ||
+	    strnlen(method, POLICY_METHOD_MAX + 1) > POLICY_METHOD_MAX)
+		return NULL;
+	rp.path = path;
+	rp.plen = strnlen(path, POLICY_PATH_MAX + 1);
+	if (rp.plen > POLICY_PATH_MAX)
+		return NULL;
+	nseg = split_path(path, rp.plen, rp.off, rp.len,
+	                  pol->max_segments < 64 ? pol->max_segments : 64);
+	if (nseg <= 0)
+		return NULL;
+	rp.nseg = (size_t)nseg;
+	rp.pre = policy_route_key(rp.key, sizeof(rp.key), face, method, "", 0);
+	if (rp.pre == 0)
+		return NULL;
+	/* A literal route wins over a template, and a template without
+	 * {name} over one with it (documented). */
+	r = route_lookup(&rp, pol, SIZE_MAX, 0);
+	if (r != NULL && !r->has_device && !r->has_name)
+		return r;
+	if ((r = match_templates(&rp, pol, 0, device, name)) != NULL)
+		return r;
+	if (pol->has_name_routes)
+		return match_templates(&rp, pol, 1, device, name);
+	return NULL;
+}
+
 const struct policy_route *
 policy_route_match(const struct lc_policy *pol, const char *face,
                    const char *method, const char *path,
                    char device[LC_DEVICE_MAX + 1])
 {
-	char key[ROUTE_KEY_MAX];
-	size_t off[64], len[64];
-	const struct policy_route *r;
-	size_t pre, plen;
-	int nseg;
+	char name[POLICY_NAME_MAX + 1];
 
-	if (device != NULL)
-		device[0] = '\0';
-	if (pol == NULL || face == NULL || method == NULL || path == NULL ||
-	    device == NULL || strnlen(face, LC_DEVICE_MAX + 1) > LC_DEVICE_MAX ||
-	    strnlen(method, POLICY_METHOD_MAX + 1) > POLICY_METHOD_MAX)
-		return NULL;
-	plen = strnlen(path, POLICY_PATH_MAX + 1);
-	if (plen > POLICY_PATH_MAX)
-		return NULL;
-	nseg = split_path(path, plen, off, len,
-	                  pol->max_segments < 64 ? pol->max_segments : 64);
-	if (nseg <= 0)
-		return NULL;
-	pre = policy_route_key(key, sizeof(key), face, method, "", 0);
-	if (pre == 0)
-		return NULL;
-	/* A literal route wins over a template (documented). */
-	r = route_lookup(pol, key, pre, path, plen, 0, 0, 0);
-	if (r != NULL && !r->has_device)
-		return r;
-	for (int i = 0; i < nseg; i++) {
-		if (len[i] > LC_DEVICE_MAX)
-			continue;
-		r = route_lookup(pol, key, pre, path, plen, off[i], len[i], 1);
-		if (r == NULL)
-			continue;
-		memcpy(device, path + off[i], len[i]);
-		device[len[i]] = '\0';
-		if (lc_valid_device(device))
-			return r;
-		device[0] = '\0';
-	}
-	return NULL;
+	return policy_route_find(pol, face, method, path, device, name);
 }
 
-/* The backend path of a route for a device. */
+/* Appends t[0, n) to out at *at; 0, or LC_ESPACE. */
+static int
+put(char *out, size_t outlen, size_t *at, const char *t, size_t n)
+{
+	if (n > outlen - *at)
+		return LC_ESPACE;
+	memcpy(out + *at, t, n);
+	*at += n;
+	return 0;
+}
+
+/* The backend path of a route for a device and a name. */
 int
 policy_backend_path(const struct policy_route *route, const char *device,
-                    char *out, size_t outlen)
+                    const char *name, char *out, size_t outlen)
 {
-	const char *t, *at;
-	size_t need, pl, dl = 0;
+	const char *t, *dev_at = NULL, *name_at = NULL, *end;
+	size_t at = 0;
+	int rc = 0;
 
-	if (route == NULL || out == NULL)
+	if (route == NULL || out == NULL || outlen == 0)
 		return LC_EINVAL;
 	t = route->backend;
-	at = route->has_device ? strstr(t, POLICY_DEVICE_SEGMENT) : NULL;
-	if (at == NULL) {
-		need = strlen(t) + 1;
-		if (need > outlen)
-			return LC_ESPACE;
-		memcpy(out, t, need);
-		return 0;
+	end = t + strlen(t);
+	if (route->has_device) {
+		if (!lc_valid_device(device))
+			return LC_EINVAL;
+		if ((dev_at = strstr(t, POLICY_DEVICE_SEGMENT)) == NULL)
+			return LC_EINVAL;
 	}
-	if (!lc_valid_device(device))
-		return LC_EINVAL;
-	dl = strlen(device);
-	pl = (size_t)(at - t);
-	at += sizeof(POLICY_DEVICE_SEGMENT) - 1;
-	need = pl + dl + strlen(at) + 1;
-	if (need > outlen)
-		return LC_ESPACE;
-	memcpy(out, t, pl);
-	memcpy(out + pl, device, dl);
-	memcpy(out + pl + dl, at, strlen(at) + 1);
-	return 0;
+	if (route->has_name) {
+		if (name == NULL || strlen(name) > POLICY_NAME_MAX || !valid_name(name))
+			return LC_EINVAL;
+		name_at = end - (sizeof(POLICY_NAME_SEGMENT) - 1);
+		if (name_at < t || strcmp(name_at, POLICY_NAME_SEGMENT) != 0)
+			return LC_EINVAL;
+	}
+	if (dev_at != NULL) {
+		rc |= put(out, outlen, &at, t, (size_t)(dev_at - t));
+		rc |= put(out, outlen, &at, device, strlen(device));
+		t = dev_at + sizeof(POLICY_DEVICE_SEGMENT) - 1;
+	}
+	rc |= put(out, outlen, &at, t, (size_t)((name_at ? name_at : end) - t));
+	if (name_at != NULL)
+		rc |= put(out, outlen, &at, name, strlen(name));
+	rc |= put(out, outlen, &at, "", 1);
+	return rc == 0 ? 0 : LC_ESPACE;
 }
 
 /* Number of routes. */

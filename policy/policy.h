@@ -65,6 +65,7 @@ struct policy_route {
 	const char *path;         /* template: "/v1/cameras/{device}/snapshot" */
 	const char *backend;      /* template: "/frames/{device}/latest.lcf" */
 	int has_device;           /* path and backend hold {device} */
+	int has_name;             /* path and backend end in {name} (hls) */
 	int media;                /* enum lc_kind */
 	uint32_t freshness_ms;
 	const char *const *content_types;
@@ -135,14 +136,31 @@ const char *policy_device_name(const struct policy_device *dev);
 
 /* --- routes ------------------------------------------------------------ */
 
+/* Whether a path segment (n bytes) is made of [A-Za-z0-9._~-] only and
+ * is not "." or "..": the one rule for template segments, request path
+ * segments and the names a playlist may hold. */
+int policy_segment_ok(const char *s, size_t n);
+
+#define POLICY_NAME_MAX 128 /* bytes of a {name} segment */
+
 /*
  * The route for a request on listener face: method exactly as sent,
  * path without the query string.  Fills device (the {device} segment,
- * a valid device id, or "" if the route has none).  NULL if no route
- * matches: unknown face or method, a different shape, empty or dot
- * segments, percent-encodings or any byte outside [A-Za-z0-9._~-] in a
- * segment, a trailing slash.
+ * a valid device id, or "" if the route has none) and name (the {name}
+ * segment, or "").  NULL if no route matches: unknown face or method, a
+ * different shape, empty or dot segments, percent-encodings or any byte
+ * outside [A-Za-z0-9._~-] in a segment, a trailing slash.  A literal
+ * route wins over a template, and a template without {name} over one
+ * with it.
  */
+const struct policy_route *policy_route_find(const struct lc_policy *pol,
+                                             const char *face,
+                                             const char *method,
+                                             const char *path,
+                                             char device[LC_DEVICE_MAX + 1],
+                                             char name[POLICY_NAME_MAX + 1]);
+
+/* policy_route_find() for a caller that does not need the name. */
 const struct policy_route *policy_route_match(const struct lc_policy *pol,
                                               const char *face,
                                               const char *method,
@@ -150,12 +168,14 @@ const struct policy_route *policy_route_match(const struct lc_policy *pol,
                                               char device[LC_DEVICE_MAX + 1]);
 
 /*
- * Writes route's backend path with device substituted, NUL-terminated,
- * into out.  LC_EINVAL if the route needs a device and device is not a
- * valid id, LC_ESPACE if outlen is too small.
+ * Writes route's backend path with device and name substituted,
+ * NUL-terminated, into out.  LC_EINVAL if the route needs a device and
+ * device is not a valid id, or a name and name is not a valid segment of
+ * at most POLICY_NAME_MAX bytes (NULL when it has none); LC_ESPACE if
+ * outlen is too small.
  */
 int policy_backend_path(const struct policy_route *route, const char *device,
-                        char *out, size_t outlen) LC_WUR;
+                        const char *name, char *out, size_t outlen) LC_WUR;
 
 size_t policy_route_count(const struct lc_policy *pol);
 const struct policy_route *policy_route(const struct lc_policy *pol, size_t i);

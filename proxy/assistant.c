@@ -2,7 +2,8 @@
  * The assistant face: a session (bearer token) asks for a device's
  * frame; the policy must grant it (else 404, never 403); the sealed frame
  * is fetched from the backend and passes the gate before one byte of it
- * is written.  A dropped snapshot is a 502 problem with no image bytes.
+ * is written.  A snapshot, an HLS playlist or an HLS segment is one
+ * sealed frame; a dropped one is a 502 problem with no image bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "freq.h"
 #include "gate.h"
 #include "log.h"
+#include "m3u8.h"
 #include "relay_mjpeg.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
@@ -94,6 +96,7 @@ finish_snapshot(struct areq *r)
 	struct lc_envelope env;
 	struct lc_policy *now;
 	enum lc_drop why;
+	char detail[96] = "";
 	void *out;
 	size_t off, out_len;
 
@@ -103,8 +106,6 @@ finish_snapshot(struct areq *r)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
 	if (r->q.result != 0 || r->q.status != 200) {
-		char detail[64];
-
 		if (r->q.status == 404)
 			return answer_problem(r, MHD_HTTP_NOT_FOUND, "no frame");
 		audit_request(r, "backend_error", LC_DROP_NONE, NULL,
@@ -116,9 +117,16 @@ finish_snapshot(struct areq *r)
 	why = r->buf == NULL ? LC_DROP_MALFORMED
 	                     : gate_frame(now, &req, r->buf, r->len, &env, NULL, lcd_now_ms());
 	policy_free(now);
+	/* A playlist must also name only segments beside it (m3u8.h), so
+	 * that it cannot send the client anywhere but to more frames of the
+	 * same device through this route; a self-sealing camera's playlist
+	 * never passed the camera face's check. */
+	if (why == LC_DROP_NONE &&
+	    !m3u8_may_go(env.content_type, env.body, env.body_len, detail, sizeof(detail)))
+		why = LC_DROP_MALFORMED;
 	if (why != LC_DROP_NONE) {
 		d->metrics.frames_dropped[why]++;
-		audit_request(r, "drop", why, &env, NULL);
+		audit_request(r, "drop", why, &env, detail[0] ? detail : NULL);
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
 	d->metrics.frames_relayed++;
@@ -144,7 +152,8 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 
 	*go_on = 0;
 	r->q.pol = lcd_policy(d);
-	r->q.route = policy_route_match(r->q.pol, r->q.fc->name, method, url, r->q.device);
+	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
+	                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
 	token = face_bearer(r->q.conn);
@@ -180,9 +189,9 @@ start(struct areq *r, const char *url, const char *method)
 		r->q.state = A_DONE;
 		return mjpeg_start(&ms, &r->stream);
 	}
-	if (r->q.route->media != LC_KIND_SNAPSHOT)
-		return answer_problem(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
-	if (policy_backend_path(r->q.route, r->q.device, r->q.up.path, sizeof(r->q.up.path)) != 0)
+	/* A snapshot, or an HLS playlist or segment: one sealed frame. */
+	if (policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,
+	                        sizeof(r->q.up.path)) != 0)
 		return answer_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "route");
 	r->max = LC_HEADER_MAX + policy_limits(r->q.pol)->max_frame_bytes;
 	r->q.up.method = "GET";

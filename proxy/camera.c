@@ -2,7 +2,8 @@
  * The camera face: a camera proves which device it is (a client
  * certificate that verifies against the policy's CA, or a device token),
  * may push frames for that device only (else 403, audited), and each
- * frame is sealed with the ingest key and stored in the backend.
+ * frame (a snapshot, a part of a pushed MJPEG stream, an HLS playlist or
+ * segment) is sealed with the ingest key and stored in the backend.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "camera.h"
 #include "clock.h"
 #include "log.h"
+#include "m3u8.h"
 #include "multipart.h"
 
 static void
@@ -112,7 +114,8 @@ admit(struct creq *r, const char *url, const char *method)
 
 	r->q.pol = lcd_policy(d);
 	camera_body_due(r);
-	r->q.route = policy_route_match(r->q.pol, r->q.fc->name, method, url, r->q.device);
+	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
+	                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
 		return camera_reject(r, MHD_HTTP_NOT_FOUND, "not found");
 	if ((dev = identify(r)) == NULL) {
@@ -130,8 +133,7 @@ admit(struct creq *r, const char *url, const char *method)
 	}
 	if (r->q.route->media == LC_KIND_MJPEG)
 		return ingest_mjpeg_start(r);
-	if (r->q.route->media != LC_KIND_SNAPSHOT)
-		return camera_reject(r, MHD_HTTP_NOT_IMPLEMENTED, "media not supported yet");
+	/* A snapshot, or an HLS playlist or segment: one frame. */
 	if (!camera_type_allowed(r, MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
 	                                                        MHD_HTTP_HEADER_CONTENT_TYPE))) {
 		audit_camera(r, "deny", "content type not allowed");
@@ -181,16 +183,25 @@ static enum MHD_Result
 seal_and_store(struct creq *r)
 {
 	struct lcd *d = r->q.fc->d;
-	struct lc_seal_params p = { .device = r->q.device, .kind = LC_KIND_SNAPSHOT,
+	struct lc_seal_params p = { .device = r->q.device, .kind = r->q.route->media,
 		.seq = lcd_next_seq(d), .capture_ms = lcd_now_ms(),
 		.content_type = r->ctype };
 	size_t n = lc_envelope_size(&p) + r->len;
+	char detail[96];
 
+	/* A playlist is sealed only if it names nothing but segments
+	 * beside it (m3u8.h). */
+	if (!m3u8_may_go(r->ctype, r->body, r->len, detail, sizeof(detail))) {
+		audit_camera(r, "deny", detail);
+		return camera_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT,
+		                      "playlist names more than segments beside it");
+	}
 	if (!lcd_has_ingest(d))
 		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if ((r->sealed = malloc(n)) == NULL ||
 	    lcd_seal(d, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
-	    policy_backend_path(r->q.route, r->q.device, r->q.up.path, sizeof(r->q.up.path)) != 0)
+	    policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,
+	                        sizeof(r->q.up.path)) != 0)
 		return camera_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
 	d->metrics.frames_sealed++;
 	r->q.up.method = "PUT";

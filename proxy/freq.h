@@ -25,6 +25,7 @@ struct freq {
 	struct lc_policy *pol;       /* keeps route (and names) alive */
 	const struct policy_route *route;
 	char device[LC_DEVICE_MAX + 1];
+	char name[POLICY_NAME_MAX + 1];  /* an hls route's {name}, or "" */
 	char rid[LCD_REQUEST_ID_BYTES];
 	uint64_t t0_us;
 	void (*destroy)(struct freq *q); /* frees the outer struct's own */

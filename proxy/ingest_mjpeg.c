@@ -113,7 +113,7 @@ ingest_mjpeg_start(struct creq *r)
 	snprintf(r->boundary, sizeof(r->boundary), "%s", PUSH_BOUNDARY);
 	if (mp_parser_new(b, max, &r->mp) != 0 ||
 	    mp_content_type_value(r->backend_type, sizeof(r->backend_type), r->boundary) != 0 ||
-	    policy_backend_path(r->q.route, r->q.device, r->q.up.path, sizeof(r->q.up.path)) != 0)
+	    policy_backend_path(r->q.route, r->q.device, NULL, r->q.up.path, sizeof(r->q.up.path)) != 0)
 		return camera_reject(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot relay");
 	r->q.up.method = "PUT";
 	r->q.up.on_read = on_read;

@@ -393,7 +393,7 @@ mjpeg_start(const struct mjpeg_start *s, struct mjpeg **out)
 		wd.head->prev = m;
 	wd.head = m;
 	pthread_mutex_unlock(&wd.lock);
-	if (policy_backend_path(m->route, m->device, m->up.path, sizeof(m->up.path)) != 0)
+	if (policy_backend_path(m->route, m->device, NULL, m->up.path, sizeof(m->up.path)) != 0)
 		return MHD_NO;
 	if ((ret = queue_stream(m)) != MHD_YES)
 		return ret;

@@ -24,10 +24,11 @@ exercise(const struct lc_policy *pol)
 		const struct policy_route *r = policy_route(pol, i), *m;
 
 		CHECK(r != NULL && r->face != NULL && r->ncontent_types > 0);
-		/* A template with "x" as the device must route to itself. */
-		if (policy_backend_path(r, "x", out, sizeof(out)) != 0)
+		/* A template with "x" as the device and "n" as the name
+		 * must route to itself. */
+		if (policy_backend_path(r, "x", "n", out, sizeof(out)) != 0)
 			continue;
-		if (!r->has_device) {
+		if (!r->has_device && !r->has_name) {
 			m = policy_route_match(pol, r->face->name, r->method,
 			                       r->path, dev);
 			CHECK(m == r && dev[0] == '\0');

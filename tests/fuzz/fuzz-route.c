@@ -1,17 +1,21 @@
 /*
- * Fuzz target for route matching: policy_route_match() reads the request
+ * Fuzz target for route matching: policy_route_find() reads the request
  * path straight from the network.  A fixed policy (loaded once, from
- * memory) has literal and {device} routes on an assistant and a camera
- * face.  Input: byte 0 picks the face, byte 1 the method, the rest is the
- * path (NULs kept: the matcher sees the string up to the first one).
+ * memory) has literal, {device}, {device}+{name} and {name} routes on an
+ * assistant and a camera face.  Input: byte 0 picks the face, byte 1 the
+ * method, the rest is the path (NULs kept: the matcher sees the string up
+ * to the first one).
  *
  * Every answer is checked against what policy.h and lenscap.policy(5)
  * promise, by a slow reference matcher written from that text: a match
- * means same face and method, the template's shape with a valid device
- * id in the {device} segment, and a literal route before a template;
- * a matched path has no empty, dot, percent-encoded or query bytes and
- * no trailing slash; the backend path substitutes the same device; the
- * answer is the same twice, and a path with "/" appended never matches.
+ * means same face and method, the template's shape segment by segment,
+ * a valid device id in the {device} segment and a valid segment of at
+ * most POLICY_NAME_MAX bytes as the last, {name}, segment; a literal
+ * route wins over a template and a template without {name} over one
+ * with it.  A matched path has no empty, dot, percent-encoded or query
+ * bytes and no trailing slash; the backend path substitutes the same
+ * device and name; the answer is the same twice, and a path with "/"
+ * appended never matches.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Longer paths are cut here; any over 1024 bytes matches nothing. */
 #define PATH_CAP 4096
+
+#define NROUTES 15
 
 static const char policy_json[] =
 	"{\n"
@@ -67,7 +73,33 @@ static const char policy_json[] =
 	"      \"backend\": \"/frames/{device}/latest.lcf\", \"media\": \"snapshot\" },\n"
 	"    { \"face\": \"camera\", \"method\": \"POST\",\n"
 	"      \"path\": \"/{device}/stream\",\n"
-	"      \"backend\": \"/streams/{device}/live.mjpeg\", \"media\": \"mjpeg\" }\n"
+	"      \"backend\": \"/streams/{device}/live.mjpeg\", \"media\": \"mjpeg\" },\n"
+	/* hls with {name}: "/hls/<id>/index.m3u8" is the literal route for
+	 * lobby, else the {device} template, and only then the {name} one. */
+	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/hls/{device}/index.m3u8\",\n"
+	"      \"backend\": \"/hls/{device}/index.m3u8\", \"media\": \"hls\" },\n"
+	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/hls/{device}/{name}\",\n"
+	"      \"backend\": \"/hls/{device}/{name}\", \"media\": \"hls\" },\n"
+	"    { \"face\": \"assistant\", \"method\": \"HEAD\",\n"
+	"      \"path\": \"/hls/{device}/{name}\",\n"
+	"      \"backend\": \"/hls/{device}/{name}\", \"media\": \"hls\" },\n"
+	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/hls/lobby/index.m3u8\",\n"
+	"      \"backend\": \"/hls/lobby/index.m3u8\", \"media\": \"hls\" },\n"
+	/* Beside /v1/live/lobby and /v1/live/{device}: takes what is a
+	 * segment but not a device id ("~x", "_x", 65 bytes and more). */
+	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/v1/live/{name}\",\n"
+	"      \"backend\": \"/hls/public/{name}\", \"media\": \"hls\" },\n"
+	/* {device} not next to {name}, and placed elsewhere in the backend. */
+	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/v1/cameras/{device}/hls/{name}\",\n"
+	"      \"backend\": \"/segments/{device}/{name}\", \"media\": \"hls\" },\n"
+	"    { \"face\": \"camera\", \"method\": \"PUT\",\n"
+	"      \"path\": \"/{device}/hls/{name}\",\n"
+	"      \"backend\": \"/ingest/{device}/hls/{name}\", \"media\": \"hls\" }\n"
 	"  ]\n"
 	"}\n";
 
@@ -87,6 +119,22 @@ static const char *const methods[] = {
 
 static struct lc_policy *pol;
 
+/* Names the backend check tries: the longest allowed, one byte more. */
+static char name_max[POLICY_NAME_MAX + 1];
+static char name_over[POLICY_NAME_MAX + 2];
+
+/* Whether template t holds the whole segment ph. */
+static int
+has_segment(const char *t, const char *ph)
+{
+	size_t n = strlen(ph);
+
+	for (const char *p = strstr(t, ph); p != NULL; p = strstr(p + 1, ph))
+		if (p[-1] == '/' && (p[n] == '/' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
 static void
 load_policy(void)
 {
@@ -94,16 +142,32 @@ load_policy(void)
 	                         sizeof(policy_json) - 1, POLICY_NO_FILES, &pol,
 	                         stderr);
 
-	if (rc != 0 || pol == NULL || policy_route_count(pol) != 8) {
+	if (rc != 0 || pol == NULL || policy_route_count(pol) != NROUTES) {
 		fprintf(stderr, "fuzz-route: the fixed policy does not load "
 		        "(%d)\n", rc);
 		abort();
 	}
+	/* The flags the matcher uses say what the templates say. */
+	for (size_t i = 0; i < NROUTES; i++) {
+		const struct policy_route *r = policy_route(pol, i);
+		size_t pl = strlen(r->path), bl = strlen(r->backend);
+
+		CHECK(r->has_device == has_segment(r->path, "{device}"));
+		CHECK(r->has_device == has_segment(r->backend, "{device}"));
+		CHECK(r->has_name == (pl > 7 &&
+		                      strcmp(r->path + pl - 7, "/{name}") == 0));
+		CHECK(r->has_name == (bl > 7 &&
+		                      strcmp(r->backend + bl - 7, "/{name}") == 0));
+	}
+	memset(name_max, 'n', POLICY_NAME_MAX);
+	memset(name_over, 'n', POLICY_NAME_MAX + 1);
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	(void)argc;
+	(void)argv;
 	if (pol == NULL)
 		load_policy();
 	return 0;
@@ -118,6 +182,36 @@ seg_byte(unsigned char c)
 	       c == '-';
 }
 
+/* A valid path segment: n bytes of [A-Za-z0-9._~-], not "." or "..". */
+static int
+seg_ok(const char *s, size_t n)
+{
+	if (n == 0 || (n == 1 && s[0] == '.') ||
+	    (n == 2 && s[0] == '.' && s[1] == '.'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!seg_byte((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* A device id, as lenscap.policy(5) "Names" says: 1 to 64 bytes of
+ * [A-Za-z0-9._-], starting with a letter or a digit. */
+static int
+ref_device_id(const char *s, size_t n)
+{
+	unsigned char c0 = (unsigned char)s[0];
+
+	if (n == 0 || n > LC_DEVICE_MAX ||
+	    !((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z') ||
+	      (c0 >= '0' && c0 <= '9')))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!seg_byte((unsigned char)s[i]) || s[i] == '~')
+			return 0;
+	return 1;
+}
+
 /* Whether any "/"-separated segment of s (after its leading "/") is
  * empty, "." or ".." or holds a byte outside [A-Za-z0-9._~-]. */
 static int
@@ -128,12 +222,8 @@ bad_segments(const char *s)
 	for (const char *p = s + 1;;) {
 		size_t n = strcspn(p, "/");
 
-		if (n == 0 || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
+		if (!seg_ok(p, n))
 			return 1;
-		for (size_t i = 0; i < n; i++)
-			if (!seg_byte((unsigned char)p[i]))
-				return 1;
 		if (p[n] == '\0')
 			return 0;
 		p += n + 1;
@@ -152,148 +242,273 @@ check_clean(const char *s)
 	CHECK(!bad_segments(s));
 }
 
-/* Whether path has template t's shape; fills dev from the {device}
- * segment, which must be a valid device id. */
+/* Whether path has template t's shape, segment by segment: literal
+ * segments equal, a device id for {device}, a valid segment of at most
+ * POLICY_NAME_MAX bytes for {name}.  Fills dev and name (else ""). */
 static int
-shape_matches(const char *t, const char *path, char dev[LC_DEVICE_MAX + 1])
+shape_matches(const char *t, const char *path, char dev[LC_DEVICE_MAX + 1],
+              char name[POLICY_NAME_MAX + 1])
 {
-	const char *at = strstr(t, "{device}");
-	size_t pre, post, plen = strlen(path), dl;
+	const char *a = t, *b = path;
 
-	dev[0] = '\0';
-	if (at == NULL)
-		return strcmp(t, path) == 0;
-	pre = (size_t)(at - t);
-	post = strlen(at + 8);
-	if (plen < pre + post + 1 || memcmp(path, t, pre) != 0 ||
-	    memcmp(path + plen - post, at + 8, post) != 0)
+	dev[0] = name[0] = '\0';
+	if (a[0] != '/' || b[0] != '/')
 		return 0;
-	dl = plen - pre - post;
-	if (dl > LC_DEVICE_MAX || memchr(path + pre, '/', dl) != NULL)
-		return 0;
-	memcpy(dev, path + pre, dl);
-	dev[dl] = '\0';
-	if (!lc_valid_device(dev)) {
-		dev[0] = '\0';
-		return 0;
+	for (;;) {
+		size_t ta, pb;
+
+		a++, b++; /* the "/" */
+		ta = strcspn(a, "/");
+		pb = strcspn(b, "/");
+		if (ta == 8 && memcmp(a, "{device}", 8) == 0) {
+			if (!ref_device_id(b, pb))
+				goto no;
+			memcpy(dev, b, pb);
+			dev[pb] = '\0';
+		} else if (ta == 6 && memcmp(a, "{name}", 6) == 0) {
+			if (pb > POLICY_NAME_MAX || !seg_ok(b, pb))
+				goto no;
+			memcpy(name, b, pb);
+			name[pb] = '\0';
+		} else if (ta != pb || memcmp(a, b, ta) != 0) {
+			goto no;
+		}
+		a += ta;
+		b += pb;
+		if (*a == '\0' || *b == '\0') {
+			if (*a == '\0' && *b == '\0')
+				return 1;
+			goto no;
+		}
 	}
-	return 1;
+no:
+	dev[0] = name[0] = '\0';
+	return 0;
 }
 
-/* The reference: every route in turn, literal routes first. */
+/* A route's rank: literal routes first, then templates without {name},
+ * then those with it. */
+static int
+route_rank(const struct policy_route *r)
+{
+	if (has_segment(r->path, "{name}"))
+		return 2;
+	return has_segment(r->path, "{device}") ? 1 : 0;
+}
+
+/* The reference: every route in turn, by rank. */
 static const struct policy_route *
 reference_match(const char *face, const char *method, const char *path,
-                char dev[LC_DEVICE_MAX + 1])
+                char dev[LC_DEVICE_MAX + 1], char name[POLICY_NAME_MAX + 1])
 {
 	const struct policy_route *found = NULL;
-	char d[LC_DEVICE_MAX + 1];
+	char d[LC_DEVICE_MAX + 1], nm[POLICY_NAME_MAX + 1];
 
-	dev[0] = '\0';
-	for (int pass = 0; pass < 2 && found == NULL; pass++) {
+	dev[0] = name[0] = '\0';
+	for (int rank = 0; rank < 3 && found == NULL; rank++) {
 		for (size_t i = 0; i < policy_route_count(pol); i++) {
 			const struct policy_route *r = policy_route(pol, i);
 
-			if (r->has_device != pass ||
+			if (route_rank(r) != rank ||
 			    strcmp(r->face->name, face) != 0 ||
 			    strcmp(r->method, method) != 0 ||
-			    !shape_matches(r->path, path, d))
+			    !shape_matches(r->path, path, d, nm))
 				continue;
-			/* The loader forbids two routes for one request. */
+			/* The loader forbids two routes of one rank for one
+			 * request. */
 			CHECK(found == NULL);
 			found = r;
 			memcpy(dev, d, sizeof(d));
+			memcpy(name, nm, sizeof(nm));
 		}
 	}
 	return found;
 }
 
-/* Matches path and checks the answer; returns the route, fills dev. */
+/* Backend template t with its {device} and {name} segments replaced,
+ * into want. */
+static void
+expand(const char *t, const char *dev, const char *name, char *want,
+       size_t wantlen)
+{
+	size_t at = 0;
+
+	want[0] = '\0';
+	while (*t != '\0') {
+		const char *s = ++t; /* past the "/" */
+		size_t n = strcspn(t, "/");
+		int w;
+
+		t += n;
+		if (n == 8 && memcmp(s, "{device}", 8) == 0)
+			s = dev, n = strlen(dev);
+		else if (n == 6 && memcmp(s, "{name}", 6) == 0)
+			s = name, n = strlen(name);
+		w = snprintf(want + at, wantlen - at, "/%.*s", (int)n, s);
+		CHECK(w > 0 && (size_t)w < wantlen - at);
+		at += (size_t)w;
+	}
+}
+
+/* policy_backend_path() for r with dev and name (NULL: r has no
+ * {name}) must give exactly want, and LC_ESPACE one byte short without
+ * writing past the buffer. */
+static void
+check_backend_one(const struct policy_route *r, const char *dev,
+                  const char *name)
+{
+	char out[2048], want[2048], *tight;
+	size_t wl;
+
+	expand(r->backend, dev, name != NULL ? name : "", want, sizeof(want));
+	CHECK(policy_backend_path(r, dev, name, out, sizeof(out)) == 0);
+	CHECK(strcmp(out, want) == 0);
+	check_clean(out);
+
+	wl = strlen(want);
+	tight = malloc(wl + 1);
+	CHECK(tight != NULL);
+	CHECK(policy_backend_path(r, dev, name, tight, wl + 1) == 0);
+	CHECK(strcmp(tight, want) == 0);
+	/* Too small a buffer is an error, never a cut path. */
+	tight[wl] = 'Z';
+	CHECK(policy_backend_path(r, dev, name, tight, wl) == LC_ESPACE);
+	CHECK(tight[wl] == 'Z');
+	free(tight);
+}
+
+/* The backend paths of r for the device and name it matched with. */
+static void
+check_backend(const struct policy_route *r, const char *dev,
+              const char *name)
+{
+	static const char *const bad_names[] = { "", ".", "..", "a/b",
+		"a%2e", "a?b", "\xc3\xa9" };
+	const char *nm = r->has_name ? name : NULL;
+	char out[2048];
+
+	check_backend_one(r, dev, nm);
+	if (r->has_device) {
+		/* A device that is not an id is refused. */
+		CHECK(policy_backend_path(r, "..", nm, out, sizeof(out)) ==
+		      LC_EINVAL);
+		CHECK(policy_backend_path(r, "", nm, out, sizeof(out)) ==
+		      LC_EINVAL);
+	}
+	if (r->has_name) {
+		/* The longest name is fine, one byte more is not; nor is
+		 * no name or one that is not a segment. */
+		check_backend_one(r, dev, name_max);
+		CHECK(policy_backend_path(r, dev, name_over, out,
+		                          sizeof(out)) == LC_EINVAL);
+		CHECK(policy_backend_path(r, dev, NULL, out, sizeof(out)) ==
+		      LC_EINVAL);
+		for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]);
+		     i++)
+			CHECK(policy_backend_path(r, dev, bad_names[i], out,
+			                          sizeof(out)) == LC_EINVAL);
+	}
+}
+
+/* Whether s is a whole segment of path. */
+static int
+whole_segment(const char *path, const char *s)
+{
+	size_t sl = strlen(s);
+
+	for (const char *p = strstr(path, s); p != NULL; p = strstr(p + 1, s))
+		if (p > path && p[-1] == '/' && (p[sl] == '/' || p[sl] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Matches path and checks the answer; returns the route, fills dev and
+ * name. */
 static const struct policy_route *
 check_path(const char *face, const char *method, const char *path,
-           char dev[LC_DEVICE_MAX + 1])
+           char dev[LC_DEVICE_MAX + 1], char name[POLICY_NAME_MAX + 1])
 {
-	const struct policy_route *r, *ref, *again;
-	char rdev[LC_DEVICE_MAX + 1], dev2[LC_DEVICE_MAX + 1];
-	char out[2048], want[2048];
-	size_t dl;
+	const struct policy_route *r, *ref;
+	char rdev[LC_DEVICE_MAX + 1], rname[POLICY_NAME_MAX + 1];
+	char dev2[LC_DEVICE_MAX + 1], name2[POLICY_NAME_MAX + 1];
+	char dev3[LC_DEVICE_MAX + 1];
+	size_t plen = strlen(path);
 
 	memset(dev, 0x5a, LC_DEVICE_MAX + 1);
-	r = policy_route_match(pol, face, method, path, dev);
-	ref = reference_match(face, method, path, rdev);
+	memset(name, 0x5a, POLICY_NAME_MAX + 1);
+	r = policy_route_find(pol, face, method, path, dev, name);
+	ref = reference_match(face, method, path, rdev, rname);
 	CHECK(r == ref);
 
-	/* Deterministic: the same answer twice. */
+	/* Deterministic: the same answer twice, and the same from
+	 * policy_route_match(). */
 	memset(dev2, 0xa5, sizeof(dev2));
-	again = policy_route_match(pol, face, method, path, dev2);
-	CHECK(again == r);
+	memset(name2, 0xa5, sizeof(name2));
+	CHECK(policy_route_find(pol, face, method, path, dev2, name2) == r);
+	memset(dev3, 0x3c, sizeof(dev3));
+	CHECK(policy_route_match(pol, face, method, path, dev3) == r);
 	if (r == NULL)
 		return NULL;
-	CHECK(strcmp(dev, rdev) == 0 && strcmp(dev2, dev) == 0);
+	CHECK(strcmp(dev, rdev) == 0 && strcmp(dev2, dev) == 0 &&
+	      strcmp(dev3, dev) == 0);
+	CHECK(strcmp(name, rname) == 0 && strcmp(name2, name) == 0);
 	CHECK(strcmp(r->face->name, face) == 0 &&
 	      strcmp(r->method, method) == 0);
 	check_clean(path);
 
+	if (!r->has_device && !r->has_name)
+		CHECK(strcmp(path, r->path) == 0);
 	if (!r->has_device) {
-		CHECK(dev[0] == '\0' && strcmp(path, r->path) == 0);
+		CHECK(dev[0] == '\0');
 	} else {
-		const char *p;
-
 		CHECK(lc_valid_device(dev));
-		dl = strlen(dev);
-		/* dev is a whole segment of path. */
-		for (p = strstr(path, dev); p != NULL; p = strstr(p + 1, dev))
-			if (p[-1] == '/' && (p[dl] == '/' || p[dl] == '\0'))
-				break;
-		CHECK(p != NULL);
+		CHECK(whole_segment(path, dev));
 	}
-
-	/* The backend path: the template with the same device. */
-	CHECK(policy_backend_path(r, dev, out, sizeof(out)) == 0);
-	check_clean(out);
-	if (r->has_device) {
-		const char *at = strstr(r->backend, "{device}");
-		int w;
-
-		CHECK(at != NULL);
-		w = snprintf(want, sizeof(want), "%.*s%s%s",
-		             (int)(at - r->backend), r->backend, dev, at + 8);
-		CHECK(w > 0 && (size_t)w < sizeof(want));
-		CHECK(strcmp(out, want) == 0);
-		/* Too small a buffer is an error, never a cut path. */
-		CHECK(policy_backend_path(r, dev, out, strlen(want)) ==
-		      LC_ESPACE);
-		/* A device that is not an id is refused. */
-		CHECK(policy_backend_path(r, "..", out, sizeof(out)) ==
-		      LC_EINVAL);
-		CHECK(policy_backend_path(r, "", out, sizeof(out)) ==
-		      LC_EINVAL);
+	if (!r->has_name) {
+		CHECK(name[0] == '\0');
 	} else {
-		CHECK(strcmp(out, r->backend) == 0);
+		size_t nl = strlen(name);
+
+		/* The name is the whole last segment. */
+		CHECK(nl >= 1 && nl <= POLICY_NAME_MAX && seg_ok(name, nl));
+		CHECK(plen > nl && path[plen - nl - 1] == '/' &&
+		      strcmp(path + plen - nl, name) == 0);
+		CHECK(policy_segment_ok(name, nl));
 	}
+	check_backend(r, dev, name);
 	return r;
 }
 
-/* One path: as given and with "x" and "/" appended. */
+/* One path: as given and with "x", "/" and "/x" appended. */
 static void
 check_variants(const char *face, const char *method, const char *path)
 {
-	static char more[PATH_CAP + 2];
+	static char more[PATH_CAP + 3];
 	const struct policy_route *r, *rx;
 	char dev[LC_DEVICE_MAX + 1], devx[LC_DEVICE_MAX + 1];
+	char name[POLICY_NAME_MAX + 1], namex[POLICY_NAME_MAX + 1];
 	size_t plen = strlen(path);
 
-	r = check_path(face, method, path, dev);
+	r = check_path(face, method, path, dev, name);
 
 	memcpy(more, path, plen);
 	more[plen] = 'x';
 	more[plen + 1] = '\0';
-	rx = check_path(face, method, more, devx);
+	rx = check_path(face, method, more, devx, namex);
 	/* A longer path is another request: if the same route takes it
-	 * (a longer last segment as {device}), not with the same device. */
-	CHECK(r == NULL || rx != r || strcmp(devx, dev) != 0);
+	 * (a longer last {device} or {name}), not with the same device and
+	 * name. */
+	CHECK(r == NULL || rx != r || strcmp(devx, dev) != 0 ||
+	      strcmp(namex, name) != 0);
 
 	more[plen] = '/';
-	CHECK(check_path(face, method, more, devx) == NULL);
+	CHECK(check_path(face, method, more, devx, namex) == NULL);
+
+	/* One segment more: a {name} template may take it. */
+	more[plen + 1] = 'x';
+	more[plen + 2] = '\0';
+	rx = check_path(face, method, more, devx, namex);
+	CHECK(rx == NULL || strcmp(namex, "x") == 0 || !rx->has_name);
 }
 
 int
@@ -304,7 +519,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char buf[PATH_CAP + 1];
 	const char *face, *method;
 	const uint8_t *nul;
-	char dev[LC_DEVICE_MAX + 1];
 	char *path;
 	size_t n, slen;
 
@@ -328,14 +542,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The whole input, NULs kept: the same string to the matcher. */
 	if (nul != NULL) {
 		const struct policy_route *a, *b;
-		char dev2[LC_DEVICE_MAX + 1];
+		char dev[LC_DEVICE_MAX + 1], dev2[LC_DEVICE_MAX + 1];
+		char name[POLICY_NAME_MAX + 1], name2[POLICY_NAME_MAX + 1];
 
-		a = policy_route_match(pol, face, method, path, dev);
+		a = policy_route_find(pol, face, method, path, dev, name);
 		path = buf + sizeof(buf) - n - 1;
 		memcpy(path, data, n);
 		path[n] = '\0';
-		b = policy_route_match(pol, face, method, path, dev2);
-		CHECK(a == b && (a == NULL || strcmp(dev, dev2) == 0));
+		b = policy_route_find(pol, face, method, path, dev2, name2);
+		CHECK(a == b && (a == NULL || (strcmp(dev, dev2) == 0 &&
+		                               strcmp(name, name2) == 0)));
 	}
 	return 0;
 }

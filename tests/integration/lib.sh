@@ -267,6 +267,30 @@ EOT
 	mv "$T/policy.json.new" "$T/policy.json"
 }
 
+# tally CODE BODY CHECK...: counts one answer of an assistant's fetch in
+# $delivered, $dropped, $leaked and $other.  A 200 whose BODY fails CHECK
+# (run with BODY as its last argument) leaked; a 502 must be the "frame
+# refused" problem and hold no byte of a frame.
+tally() {
+	local code=$1 body=$2
+	shift 2
+	case $code in
+	200)	delivered=$((delivered + 1))
+		"$@" "$body" || leaked=$((leaked + 1)) ;;
+	502)	dropped=$((dropped + 1))
+		grep -q '"title":"frame refused"' "$body" || other=$((other + 1))
+		grep -aq 'lenscap-truth' "$body" && leaked=$((leaked + 1)) ;;
+	*)	other=$((other + 1)) ;;
+	esac
+}
+
+# backend_foreign DEVICE PATH: whether the backend's front serves at PATH
+# a frame that is not sealed for DEVICE (the proof that a test bites).
+backend_foreign() {
+	curl -s --cacert "$T/pki/ca.crt" -o "$T/got/direct" "https://127.0.0.1:$FRONT$2"
+	! "$L" inspect -i "$T/got/direct" 2>/dev/null | grep -q "\"device\": \"$1\""
+}
+
 # frame DEVICE [N]: a synthetic JPEG carrying its true device (and frame
 # number) in a COM segment, so that a receiver knows the ground truth.
 frame() {

@@ -318,8 +318,8 @@ test_schema(void)
 	          "\"/b/{device}\", \"backend\": \"/x\", \"media\": \"hls\" }"
 	          "]", P_ALL,
 	          "t.json:1:61: routes[0].path: more than one {device} segment\n"
-	          "t.json:1:174: routes[1].path: {device} must be a whole "
-	          "segment, and the only placeholder\n"
+	          "t.json:1:174: routes[1].path: {device} and {name} must be "
+	          "whole segments, and the only placeholders\n"
 	          "t.json:1:286: routes[2].path: segments are [A-Za-z0-9._~-], "
 	          "not \".\" or \"..\"\n"
 	          "t.json:1:384: routes[3].path: empty segment (\"//\" or a "
@@ -387,6 +387,43 @@ test_schema(void)
 	          "t.json:1:160: backend.ca: expected a string, got a number\n"
 	          "t.json:6:1: backend: duplicate key (first at line 1, column "
 	          "67)\n");
+	check_bad("{name} templates",
+	          "\"routes\": ["
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/h/{name}/x\", \"backend\": \"/x/{name}\", \"media\": "
+	          "\"hls\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/h/{device}/{name}\", \"backend\": \"/s/{device}/{name}\", "
+	          "\"media\": \"snapshot\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/h/{device}/{name}\", \"backend\": \"/s/{device}/i\", "
+	          "\"media\": \"hls\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/h/{device}/i\", \"backend\": \"/s/{device}/{name}\", "
+	          "\"media\": \"hls\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/g/{name}\", \"backend\": \"/{name}/{name}\", "
+	          "\"media\": \"hls\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/k/{device}/{name}\", \"backend\": \"/s/{device}/{name}\", "
+	          "\"media\": \"hls\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/{device}/x/{name}\", \"backend\": \"/t/{device}/{name}\", "
+	          "\"media\": \"hls\" },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/k/{device}/i\", \"backend\": \"/u/{device}\", "
+	          "\"media\": \"hls\" }"
+	          "]", P_ALL,
+	          "t.json:1:61: routes[0].path: {name} must be the last segment\n"
+	          "t.json:1:165: routes[1].path: {name} is for hls routes only\n"
+	          "t.json:1:323: routes[2].backend: must end in {name} as the "
+	          "path does\n"
+	          "t.json:1:433: routes[3].backend: holds {name} but the path "
+	          "does not\n"
+	          "t.json:1:544: routes[4].backend: {name} must be the last "
+	          "segment\n"
+	          "t.json:1:699: routes[6]: can match the same requests as the "
+	          "route GET /k/{device}/{name} on \"assistant\"\n");
 	check_good_text("literal route beside a template",
 	          "\"routes\": ["
 	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
@@ -621,16 +658,16 @@ test_decisions(void)
 			   match[i].path);
 	}
 	r = policy_route(pol, 0);
-	rc = policy_backend_path(r, "cam-1", out, sizeof(out));
+	rc = policy_backend_path(r, "cam-1", NULL, out, sizeof(out));
 	ok(rc == 0 && strcmp(out, "/frames/cam-1/latest.lcf") == 0,
 	   "backend path with the device");
-	is_int(policy_backend_path(r, "cam-1", out, 24), LC_ESPACE,
+	is_int(policy_backend_path(r, "cam-1", NULL, out, 24), LC_ESPACE,
 	       "backend path: too small");
-	is_int(policy_backend_path(r, "cam-1", out, 25), 0,
+	is_int(policy_backend_path(r, "cam-1", NULL, out, 25), 0,
 	       "backend path: exactly enough");
-	is_int(policy_backend_path(r, "../x", out, sizeof(out)), LC_EINVAL,
+	is_int(policy_backend_path(r, "../x", NULL, out, sizeof(out)), LC_EINVAL,
 	       "backend path: invalid device");
-	is_int(policy_backend_path(r, NULL, out, sizeof(out)), LC_EINVAL,
+	is_int(policy_backend_path(r, NULL, NULL, out, sizeof(out)), LC_EINVAL,
 	       "backend path: no device");
 	ok(r->ncontent_types == 1 && strcmp(r->content_types[0],
 	                                    "image/jpeg") == 0,
@@ -672,6 +709,62 @@ test_decisions(void)
 	policy_free(NULL);
 }
 
+/* {name} routes of test_defaults' policy: 3 is /hls/{device}/{name},
+ * 0 is /hls/{device}/a.ts, 4 is /pub/{name}. */
+static void
+test_names(const struct lc_policy *pol)
+{
+	char dev[LC_DEVICE_MAX + 1], name[POLICY_NAME_MAX + 1], out[64];
+	char path[256], n128[POLICY_NAME_MAX + 2];
+	const struct policy_route *r;
+
+	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/seg-1.ts", dev, name);
+	ok(r != NULL && r->index == 3 && strcmp(dev, "cam") == 0 &&
+	   strcmp(name, "seg-1.ts") == 0, "{name}: device and name");
+	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/a.ts", dev, name);
+	ok(r != NULL && r->index == 0 && strcmp(dev, "cam") == 0 && name[0] == '\0',
+	   "{name}: a template without {name} wins");
+	r = policy_route_find(pol, "assistant", "GET", "/pub/x.m3u8", dev, name);
+	ok(r != NULL && r->index == 4 && dev[0] == '\0' &&
+	   strcmp(name, "x.m3u8") == 0, "{name} without {device}");
+	memset(n128, 'n', POLICY_NAME_MAX);
+	n128[POLICY_NAME_MAX] = '\0';
+	(void)snprintf(path, sizeof(path), "/hls/cam/%s", n128);
+	r = policy_route_find(pol, "assistant", "GET", path, dev, name);
+	ok(r != NULL && r->index == 3 && strcmp(name, n128) == 0,
+	   "{name} of 128 bytes");
+	strcat(path, "n");
+	r = policy_route_find(pol, "assistant", "GET", path, dev, name);
+	ok(r == NULL && dev[0] == '\0' && name[0] == '\0', "{name} of 129 bytes: no route");
+	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/seg.ts/x", dev, name);
+	ok(r == NULL, "{name} is one segment");
+	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/..", dev, name);
+	ok(r == NULL && name[0] == '\0', "{name} is not \"..\"");
+	r = policy_route_find(pol, "assistant", "GET", "/hls/c%41m/x.ts", dev, name);
+	ok(r == NULL, "{name} route: the device must be valid");
+	r = policy_route(pol, 3);
+	ok(policy_backend_path(r, "cam", "seg-1.ts", out, sizeof(out)) == 0 &&
+	   strcmp(out, "/s/cam/h/seg-1.ts") == 0, "backend path with device and name");
+	is_int(policy_backend_path(r, "cam", "seg-1.ts", out, 18), 0,
+	       "backend path with a name: exactly enough");
+	is_int(policy_backend_path(r, "cam", "seg-1.ts", out, 17), LC_ESPACE,
+	       "backend path with a name: one short");
+	is_int(policy_backend_path(r, "cam", NULL, out, sizeof(out)), LC_EINVAL,
+	       "backend path: no name");
+	is_int(policy_backend_path(r, "cam", "..", out, sizeof(out)), LC_EINVAL,
+	       "backend path: \"..\" is no name");
+	is_int(policy_backend_path(r, "cam", "a/b", out, sizeof(out)), LC_EINVAL,
+	       "backend path: a name is one segment");
+	is_int(policy_backend_path(r, "cam", n128, out, sizeof(out)), LC_ESPACE,
+	       "backend path: a long name, a small buffer");
+	strcat(n128, "n");
+	is_int(policy_backend_path(r, "cam", n128, path, sizeof(path)), LC_EINVAL,
+	       "backend path: a name of 129 bytes");
+	r = policy_route(pol, 4);
+	ok(policy_backend_path(r, NULL, "i.m3u8", out, sizeof(out)) == 0 &&
+	   strcmp(out, "/p/i.m3u8") == 0, "backend path with a name alone");
+}
+
 static void
 test_defaults(void)
 {
@@ -684,7 +777,11 @@ test_defaults(void)
 		"\"GET\", \"path\": \"/a/{device}\", \"backend\": \"/{device}\", "
 		"\"media\": \"snapshot\" }, { \"face\": \"assistant\", \"method\": "
 		"\"GET\", \"path\": \"/a/all\", \"backend\": \"/all\", \"media\": "
-		"\"snapshot\" } ] }";
+		"\"snapshot\" }, { \"face\": \"assistant\", \"method\": \"GET\", "
+		"\"path\": \"/hls/{device}/{name}\", \"backend\": "
+		"\"/s/{device}/h/{name}\", \"media\": \"hls\" }, { \"face\": "
+		"\"assistant\", \"method\": \"GET\", \"path\": \"/pub/{name}\", "
+		"\"backend\": \"/p/{name}\", \"media\": \"hls\" } ] }";
 	const struct policy_limits *lim;
 	const struct policy_route *r;
 	struct lc_policy *pol = NULL;
@@ -707,15 +804,17 @@ test_defaults(void)
 	ok(policy_ingest_key(pol) == NULL, "no ingest key");
 	is_int(lc_keyring_size(policy_keyring(pol)), 0, "empty keyring");
 	r = policy_route(pol, 0);
-	ok(r->ncontent_types == 1 && strcmp(r->content_types[0],
-	                                    "video/mp2t") == 0,
-	   "hls default content type");
+	ok(r->ncontent_types == 2 && strcmp(r->content_types[0],
+	                                    "video/mp2t") == 0 &&
+	   strcmp(r->content_types[1], "application/vnd.apple.mpegurl") == 0,
+	   "hls default content types: segments and playlists");
 	r = policy_route_match(pol, "assistant", "GET", "/a/all", dev);
 	ok(r != NULL && r->index == 2 && dev[0] == '\0',
 	   "a literal route wins over a template");
 	r = policy_route_match(pol, "assistant", "GET", "/a/cam", dev);
 	ok(r != NULL && r->index == 1 && strcmp(dev, "cam") == 0,
 	   "the template still matches the rest");
+	test_names(pol);
 	policy_free(pol);
 }
 
