@@ -1134,6 +1134,8 @@ template_check(const char *t, int *has_device, int *has_name, size_t *nseg)
 		(*nseg)++;
 		i++;
 	}
+	if (*has_name && !*has_device)
+		return "{name} needs a {device} segment before it";
 	return NULL;
 }
 
@@ -1185,6 +1187,23 @@ default_ctypes(int media, size_t *n)
 	return jpeg;
 }
 
+/* A route's content type.  Playlists (any "mpegurl" type) go only on
+ * hls routes and under the one name lenscapd checks them by, so that
+ * none is served unchecked under another. */
+static const char *
+ctype_check(const char *ct, int media)
+{
+	if (!lc_valid_content_type(ct))
+		return "not a valid content type (lower-case \"type/subtype\")";
+	if (strstr(ct, "mpegurl") == NULL)
+		return NULL;
+	if (media != LC_KIND_HLS)
+		return "a playlist type is for hls routes only";
+	if (strcmp(ct, "application/vnd.apple.mpegurl") != 0)
+		return "playlists go as \"application/vnd.apple.mpegurl\"";
+	return NULL;
+}
+
 static void
 load_ctypes(struct lctx *c, const struct jnode *r, struct policy_route *rt)
 {
@@ -1209,9 +1228,10 @@ load_ctypes(struct lctx *c, const struct jnode *r, struct policy_route *rt)
 		size_t o2 = jpath_index(&c->path, i);
 
 		if (want_type(c, e, J_STRING)) {
-			if (!lc_valid_content_type(e->str))
-				err_at(c, e->pos, "not a valid content type "
-				       "(lower-case \"type/subtype\")");
+			const char *why = ctype_check(e->str, rt->media);
+
+			if (why != NULL)
+				err_at(c, e->pos, "%s", why);
 			v[i] = dup_str(c, e->str);
 		}
 		jpath_pop(&c->path, o2);
@@ -1247,9 +1267,11 @@ is_any_placeholder(const char *t, size_t n)
 	       is_placeholder(t, n, POLICY_NAME_SEGMENT);
 }
 
-/* Two template routes of one kind (with or without {name}) that could
- * both match one request are an error: the match must not depend on
- * order.  Across kinds, the one without {name} wins (documented). */
+/* Whether two templates could match one request.  Two templates that
+ * could are an error, so that the match does not depend on order; so is
+ * a {name} route and any route it could share a request with, so that
+ * every name in an hls directory reaches the hls route.  A literal route
+ * beside a {device} template wins (documented). */
 static int
 templates_overlap(const char *a, const char *b)
 {
@@ -1296,10 +1318,10 @@ index_route(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 		       "route");
 		return;
 	}
-	for (size_t i = 0; (rt->has_device || rt->has_name) && i < pol->nroutes; i++) {
+	for (size_t i = 0; i < pol->nroutes; i++) {
 		const struct policy_route *o = pol->routes[i];
 
-		if ((o->has_device || o->has_name) && o->has_name == rt->has_name &&
+		if (((o->has_device && rt->has_device) || o->has_name || rt->has_name) &&
 		    o->face == rt->face &&
 		    strcmp(o->method, rt->method) == 0 &&
 		    templates_overlap(o->path, rt->path)) {

@@ -352,8 +352,8 @@ valid_name(const char *s)
 	return policy_segment_ok(s, strlen(s));
 }
 
-/* The template routes of one kind (name or not): one lookup per
- * segment that may be {device}, and one with none. */
+/* The template routes of one kind (with {name} or not): one lookup per
+ * segment that may be {device} (a {name} route always has one). */
 static const struct policy_route *
 match_templates(struct rpath *rp, const struct lc_policy *pol, int name,
                 char device[LC_DEVICE_MAX + 1], char *name_out)
@@ -364,9 +364,6 @@ match_templates(struct rpath *rp, const struct lc_policy *pol, int name,
 	if (name && !take_segment(rp, rp->nseg - 1, name_out, POLICY_NAME_MAX,
 	                          valid_name))
 		return NULL;
-	if (name && (r = route_lookup(rp, pol, SIZE_MAX, 1)) != NULL &&
-	    !r->has_device)
-		return r;
 	for (size_t i = 0; i < ndev; i++) {
 		r = route_lookup(rp, pol, i, name);
 		if (r != NULL && take_segment(rp, i, device, LC_DEVICE_MAX,
@@ -412,8 +409,8 @@ policy_route_find(const struct lc_policy *pol, const char *face,
 	rp.pre = policy_route_key(rp.key, sizeof(rp.key), face, method, "", 0);
 	if (rp.pre == 0)
 		return NULL;
-	/* A literal route wins over a template, and a template without
-	 * {name} over one with it (documented). */
+	/* A literal route wins over a {device} template (documented); a
+	 * {name} route overlaps no other (the loader refuses). */
 	r = route_lookup(&rp, pol, SIZE_MAX, 0);
 	if (r != NULL && !r->has_device && !r->has_name)
 		return r;
@@ -434,15 +431,20 @@ policy_route_match(const struct lc_policy *pol, const char *face,
 	return policy_route_find(pol, face, method, path, device, name);
 }
 
-/* Appends t[0, n) to out at *at; 0, or LC_ESPACE. */
-static int
-put(char *out, size_t outlen, size_t *at, const char *t, size_t n)
+/* Appends t[0, n) to out at *at, unless an earlier append failed (*rc);
+ * on failure *rc is LC_ESPACE and out an empty string. */
+static void
+put(char *out, size_t outlen, size_t *at, const char *t, size_t n, int *rc)
 {
-	if (n > outlen - *at)
-		return LC_ESPACE;
+	if (*rc != 0)
+		return;
+	if (n > outlen - *at) {
+		out[0] = '\0';
+		*rc = LC_ESPACE;
+		return;
+	}
 	memcpy(out + *at, t, n);
 	*at += n;
-	return 0;
 }
 
 /* The backend path of a route for a device and a name. */
@@ -472,15 +474,15 @@ policy_backend_path(const struct policy_route *route, const char *device,
 			return LC_EINVAL;
 	}
 	if (dev_at != NULL) {
-		rc |= put(out, outlen, &at, t, (size_t)(dev_at - t));
-		rc |= put(out, outlen, &at, device, strlen(device));
+		put(out, outlen, &at, t, (size_t)(dev_at - t), &rc);
+		put(out, outlen, &at, device, strlen(device), &rc);
 		t = dev_at + sizeof(POLICY_DEVICE_SEGMENT) - 1;
 	}
-	rc |= put(out, outlen, &at, t, (size_t)((name_at ? name_at : end) - t));
+	put(out, outlen, &at, t, (size_t)((name_at ? name_at : end) - t), &rc);
 	if (name_at != NULL)
-		rc |= put(out, outlen, &at, name, strlen(name));
-	rc |= put(out, outlen, &at, "", 1);
-	return rc == 0 ? 0 : LC_ESPACE;
+		put(out, outlen, &at, name, strlen(name), &rc);
+	put(out, outlen, &at, "", 1, &rc);
+	return rc;
 }
 
 /* Number of routes. */

@@ -150,8 +150,8 @@ int policy_segment_ok(const char *s, size_t n);
  * segment, or "").  NULL if no route matches: unknown face or method, a
  * different shape, empty or dot segments, percent-encodings or any byte
  * outside [A-Za-z0-9._~-] in a segment, a trailing slash.  A literal
- * route wins over a template, and a template without {name} over one
- * with it.
+ * route wins over a {device} template; a {name} route overlaps no other
+ * (the loader refuses).
  */
 const struct policy_route *policy_route_find(const struct lc_policy *pol,
                                              const char *face,

@@ -117,12 +117,14 @@ finish_snapshot(struct areq *r)
 	why = r->buf == NULL ? LC_DROP_MALFORMED
 	                     : gate_frame(now, &req, r->buf, r->len, &env, NULL, lcd_now_ms());
 	policy_free(now);
-	/* A playlist must also name only segments beside it (m3u8.h), so
-	 * that it cannot send the client anywhere but to more frames of the
-	 * same device through this route; a self-sealing camera's playlist
-	 * never passed the camera face's check. */
-	if (why == LC_DROP_NONE &&
-	    !m3u8_may_go(env.content_type, env.body, env.body_len, detail, sizeof(detail)))
+	/* On an hls route a playlist must also name only segments beside
+	 * it, and a segment must not pass for a playlist (m3u8.h), so that
+	 * the client is sent nowhere but to more frames of the same device
+	 * through this route; a self-sealing camera's frames never passed
+	 * the camera face's check. */
+	if (why == LC_DROP_NONE && r->q.route->media == LC_KIND_HLS &&
+	    !m3u8_hls_may_go(env.content_type, env.body, env.body_len, detail,
+	                     sizeof(detail)))
 		why = LC_DROP_MALFORMED;
 	if (why != LC_DROP_NONE) {
 		d->metrics.frames_dropped[why]++;

@@ -190,11 +190,12 @@ seal_and_store(struct creq *r)
 	char detail[96];
 
 	/* A playlist is sealed only if it names nothing but segments
-	 * beside it (m3u8.h). */
-	if (!m3u8_may_go(r->ctype, r->body, r->len, detail, sizeof(detail))) {
+	 * beside it, and a segment only if no player could take it for a
+	 * playlist (m3u8.h). */
+	if (p.kind == LC_KIND_HLS &&
+	    !m3u8_hls_may_go(r->ctype, r->body, r->len, detail, sizeof(detail))) {
 		audit_camera(r, "deny", detail);
-		return camera_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT,
-		                      "playlist names more than segments beside it");
+		return camera_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "playlist refused");
 	}
 	if (!lcd_has_ingest(d))
 		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");

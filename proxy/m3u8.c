@@ -13,6 +13,8 @@
 
 /* A name in a playlist must be one a {name} route takes. */
 _Static_assert(M3U8_NAME_MAX == POLICY_NAME_MAX, "playlist and route names differ");
+/* The fault strings below spell the limits out. */
+_Static_assert(M3U8_NAME_MAX == 128 && M3U8_LINE_MAX == 1024, "fault strings");
 
 /* What the scan remembers between lines. */
 struct m3u8_scan {
@@ -76,7 +78,7 @@ split_line(const uint8_t *p, size_t n, size_t off, size_t *len, size_t *next)
 		end--;
 	*len = end - off;
 	if (*len > M3U8_LINE_MAX)
-		return "line longer than M3U8_LINE_MAX bytes";
+		return "line longer than 1024 bytes";
 	return bytes_fault(p + off, *len);
 }
 
@@ -116,7 +118,7 @@ static const char *
 name_fault(const uint8_t *l, size_t n)
 {
 	if (n > M3U8_NAME_MAX)
-		return "segment name longer than M3U8_NAME_MAX bytes";
+		return "segment name longer than 128 bytes";
 	if (memchr(l, ':', n) != NULL)
 		return "segment URI has a scheme";
 	if (memchr(l, '/', n) != NULL)
@@ -204,17 +206,37 @@ m3u8_check(const uint8_t *p, size_t n, const char **why, size_t *line)
 	return 0;
 }
 
+/* Whether a body a player could take for a playlist whatever its label:
+ * after a UTF-8 byte order mark and white space, it starts with '#'.
+ * A segment (TS starts 0x47, fMP4 with a box size) never does. */
+static int
+looks_like_playlist(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i < n && p[i] == '#';
+}
+
 int
-m3u8_may_go(const char *content_type, const uint8_t *p, size_t n,
-            char *detail, size_t len)
+m3u8_hls_may_go(const char *content_type, const uint8_t *p, size_t n,
+                char *detail, size_t len)
 {
 	const char *why;
 	size_t line;
 
-	if (content_type == NULL || strcmp(content_type, M3U8_CONTENT_TYPE) != 0 ||
-	    m3u8_check(p, n, &why, &line) == 0)
+	if (content_type == NULL || strcmp(content_type, M3U8_CONTENT_TYPE) != 0) {
+		if (!looks_like_playlist(p, n))
+			return 1;
+		(void)snprintf(detail, len, "playlist refused: labelled %s",
+		               content_type ? content_type : "(none)");
+		return 0;
+	}
+	if (m3u8_check(p, n, &why, &line) == 0)
 		return 1;
-	if (detail != NULL && len > 0)
-		(void)snprintf(detail, len, "playlist refused: line %zu: %s", line, why);
+	(void)snprintf(detail, len, "playlist refused: line %zu: %s", line, why);
 	return 0;
 }

@@ -20,7 +20,7 @@
  * The rules, all of which must hold:
  *   - n > 0; every byte is printable ASCII (0x20..0x7e), TAB or a line end;
  *   - a line ends in LF or CRLF; a CR anywhere else is refused;
- *   - the last line may lack its line end; the empty input is one line;
+ *   - the last line may lack its line end;
  *   - no line is longer than M3U8_LINE_MAX bytes, its line end not counted;
  *   - the first line is exactly "#EXTM3U";
  *   - a line starting "#EXT", in any letter case, is a tag, named by what
@@ -55,11 +55,14 @@
 int m3u8_check(const uint8_t *p, size_t n, const char **why, size_t *line) LC_WUR;
 
 /*
- * What both faces ask of a frame's body: 1 if it may go on (it is not a
- * playlist, or it is one m3u8_check() passes); else 0, with
- * "playlist refused: line N: why" in detail for the audit trail.
+ * What both faces ask of the body of a frame on an hls route: a playlist
+ * (by its content type) must pass m3u8_check(); anything else must not
+ * look like a playlist to a player that sniffs (its first byte, after a
+ * UTF-8 byte order mark and white space, is not '#').  1 if it may go
+ * on; else 0, with "playlist refused: ..." in detail (len > 0 bytes) for
+ * the audit trail.
  */
-int m3u8_may_go(const char *content_type, const uint8_t *p, size_t n,
-                char *detail, size_t len) LC_WUR;
+int m3u8_hls_may_go(const char *content_type, const uint8_t *p, size_t n,
+                    char *detail, size_t len) LC_WUR;
 
 #endif

@@ -150,6 +150,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct verdict v, w;
+	char detail[96];
 	uint8_t *copy;
 	size_t n;
 
@@ -162,6 +163,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(size > 0);
 		rescan(data, size);
 	}
+
+	/* Both faces' question: as a playlist the same verdict; as a
+	 * segment, an accepted playlist never passes. */
+	CHECK(m3u8_hls_may_go(M3U8_CONTENT_TYPE, data, size, detail,
+	                      sizeof(detail)) == (v.rc == 0));
+	CHECK(v.rc != 0 || !m3u8_hls_may_go("video/mp2t", data, size, detail,
+	                                    sizeof(detail)));
 
 	/* An exact-size heap copy: ASan sees any read past the end. */
 	copy = malloc(size ? size : 1);

@@ -1,7 +1,7 @@
 /*
  * Fuzz target for route matching: policy_route_find() reads the request
  * path straight from the network.  A fixed policy (loaded once, from
- * memory) has literal, {device}, {device}+{name} and {name} routes on an
+ * memory) has literal, {device} and {device}+{name} routes on an
  * assistant and a camera face.  Input: byte 0 picks the face, byte 1 the
  * method, the rest is the path (NULs kept: the matcher sees the string up
  * to the first one).
@@ -11,11 +11,13 @@
  * means same face and method, the template's shape segment by segment,
  * a valid device id in the {device} segment and a valid segment of at
  * most POLICY_NAME_MAX bytes as the last, {name}, segment; a literal
- * route wins over a template and a template without {name} over one
- * with it.  A matched path has no empty, dot, percent-encoded or query
- * bytes and no trailing slash; the backend path substitutes the same
- * device and name; the answer is the same twice, and a path with "/"
- * appended never matches.
+ * route wins over a {device} template, and a {name} route shares no
+ * request with any other route of its face and method (the loader
+ * refuses the policy otherwise), so it is the only match.  A matched
+ * path has no empty, dot, percent-encoded or query bytes and no
+ * trailing slash; the backend path substitutes the same device and
+ * name; the answer is the same twice, and a path with "/" appended
+ * never matches.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -74,11 +76,18 @@ static const char policy_json[] =
 	"    { \"face\": \"camera\", \"method\": \"POST\",\n"
 	"      \"path\": \"/{device}/stream\",\n"
 	"      \"backend\": \"/streams/{device}/live.mjpeg\", \"media\": \"mjpeg\" },\n"
-	/* hls with {name}: "/hls/<id>/index.m3u8" is the literal route for
-	 * lobby, else the {device} template, and only then the {name} one. */
+	/* hls.  A {name} route may share no request with any other route
+	 * on its face and method, so its neighbours differ from it in the
+	 * number of segments (/hls/{device}, /v1/cameras/{device}/snapshot)
+	 * or in a literal segment (/v1/cameras/{device}/snapshot beside
+	 * /v1/segments/{device}/{name}); a literal route beside a {device}
+	 * template still wins (/hls/lobby). */
 	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
-	"      \"path\": \"/hls/{device}/index.m3u8\",\n"
+	"      \"path\": \"/hls/{device}\",\n"
 	"      \"backend\": \"/hls/{device}/index.m3u8\", \"media\": \"hls\" },\n"
+	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
+	"      \"path\": \"/hls/lobby\",\n"
+	"      \"backend\": \"/hls/lobby/index.m3u8\", \"media\": \"hls\" },\n"
 	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
 	"      \"path\": \"/hls/{device}/{name}\",\n"
 	"      \"backend\": \"/hls/{device}/{name}\", \"media\": \"hls\" },\n"
@@ -86,13 +95,8 @@ static const char policy_json[] =
 	"      \"path\": \"/hls/{device}/{name}\",\n"
 	"      \"backend\": \"/hls/{device}/{name}\", \"media\": \"hls\" },\n"
 	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
-	"      \"path\": \"/hls/lobby/index.m3u8\",\n"
-	"      \"backend\": \"/hls/lobby/index.m3u8\", \"media\": \"hls\" },\n"
-	/* Beside /v1/live/lobby and /v1/live/{device}: takes what is a
-	 * segment but not a device id ("~x", "_x", 65 bytes and more). */
-	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
-	"      \"path\": \"/v1/live/{name}\",\n"
-	"      \"backend\": \"/hls/public/{name}\", \"media\": \"hls\" },\n"
+	"      \"path\": \"/v1/segments/{device}/{name}\",\n"
+	"      \"backend\": \"/hls/public/{device}/{name}\", \"media\": \"hls\" },\n"
 	/* {device} not next to {name}, and placed elsewhere in the backend. */
 	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
 	"      \"path\": \"/v1/cameras/{device}/hls/{name}\",\n"
@@ -158,6 +162,8 @@ load_policy(void)
 		                      strcmp(r->path + pl - 7, "/{name}") == 0));
 		CHECK(r->has_name == (bl > 7 &&
 		                      strcmp(r->backend + bl - 7, "/{name}") == 0));
+		/* {name} needs a {device} before it. */
+		CHECK(!r->has_name || r->has_device);
 	}
 	memset(name_max, 'n', POLICY_NAME_MAX);
 	memset(name_over, 'n', POLICY_NAME_MAX + 1);
@@ -286,43 +292,48 @@ no:
 	return 0;
 }
 
-/* A route's rank: literal routes first, then templates without {name},
- * then those with it. */
-static int
-route_rank(const struct policy_route *r)
-{
-	if (has_segment(r->path, "{name}"))
-		return 2;
-	return has_segment(r->path, "{device}") ? 1 : 0;
-}
-
-/* The reference: every route in turn, by rank. */
+/* The reference: every route in turn.  At most one literal route (no
+ * two routes share face, method and path) and at most one template (no
+ * two templates may overlap) take a request; the literal one wins.  A
+ * {name} route may overlap no route at all, so when one matches it is
+ * the only match. */
 static const struct policy_route *
 reference_match(const char *face, const char *method, const char *path,
                 char dev[LC_DEVICE_MAX + 1], char name[POLICY_NAME_MAX + 1])
 {
-	const struct policy_route *found = NULL;
+	const struct policy_route *literal = NULL, *tmpl = NULL;
 	char d[LC_DEVICE_MAX + 1], nm[POLICY_NAME_MAX + 1];
+	size_t nmatch = 0;
+	int named = 0;
 
 	dev[0] = name[0] = '\0';
-	for (int rank = 0; rank < 3 && found == NULL; rank++) {
-		for (size_t i = 0; i < policy_route_count(pol); i++) {
-			const struct policy_route *r = policy_route(pol, i);
+	for (size_t i = 0; i < policy_route_count(pol); i++) {
+		const struct policy_route *r = policy_route(pol, i);
 
-			if (route_rank(r) != rank ||
-			    strcmp(r->face->name, face) != 0 ||
-			    strcmp(r->method, method) != 0 ||
-			    !shape_matches(r->path, path, d, nm))
-				continue;
-			/* The loader forbids two routes of one rank for one
-			 * request. */
-			CHECK(found == NULL);
-			found = r;
+		if (strcmp(r->face->name, face) != 0 ||
+		    strcmp(r->method, method) != 0 ||
+		    !shape_matches(r->path, path, d, nm))
+			continue;
+		nmatch++;
+		if (has_segment(r->path, "{name}"))
+			named = 1;
+		if (!has_segment(r->path, "{device}") &&
+		    !has_segment(r->path, "{name}")) {
+			CHECK(literal == NULL);
+			literal = r;
+		} else {
+			CHECK(tmpl == NULL);
+			tmpl = r;
 			memcpy(dev, d, sizeof(d));
 			memcpy(name, nm, sizeof(nm));
 		}
 	}
-	return found;
+	CHECK(!named || nmatch == 1);
+	if (literal != NULL) {
+		dev[0] = name[0] = '\0';
+		return literal;
+	}
+	return tmpl;
 }
 
 /* Backend template t with its {device} and {name} segments replaced,

@@ -69,7 +69,7 @@ bad_playlist() { # the line that makes it bad
 is "a playlist naming an absolute URL: 422" \
 	"$(bad_playlist '#EXTINF:2.000,
 https://elsewhere.example/seg.ts')" 422
-ok "the 422 is a problem that says why" grep -q '"title":"playlist names more than segments beside it"' "$T/got/upload"
+ok "the 422 is a problem" grep -q '"title":"playlist refused"' "$T/got/upload"
 is "a playlist naming another camera's segment: 422" \
 	"$(bad_playlist '#EXTINF:2.000,
 ../../cam-3/hls/seg-0.ts')" 422
@@ -80,6 +80,11 @@ is "the refusals are audited with their line" \
 	"$(grep -c '"event":"deny".*"detail":"playlist refused: line [0-9]*: ' "$T/audit.log")" 4
 "$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/index.m3u8" -o "$T/got/stored" 2>/dev/null
 ok "cam-1's stored playlist is still its good one" cmp -s "$T/got/stored" "$T/frames/cam-1.m3u8"
+is "a playlist labelled as a segment: 422" \
+	"$(bad_playlist '#EXTINF:2.000,
+https://elsewhere.example/seg.ts' >/dev/null; upload cam-1 cam-1 seg-0.ts $TS "$T/frames/bad.m3u8")" 422
+ok "audited as a playlist under another label" \
+	grep -q '"event":"deny".*"detail":"playlist refused: labelled video/mp2t"' "$T/audit.log"
 is "a segment as image/jpeg: 415" "$(upload cam-1 cam-1 seg-9.ts image/jpeg "$T/frames/cam-1-seg-0.ts")" 415
 is "cam-2 uploading for cam-1: 403" "$(upload cam-2 cam-1 seg-9.ts $TS "$T/frames/cam-2-seg-0.ts")" 403
 is "a name that is not one segment: 404" \
@@ -152,6 +157,13 @@ printf '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\nseg-0.ts\n' |
 	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K snapshot -c $M3U8 -o "$T/got/kind.lcf" || bail seal
 curl -s -o /dev/null -X PUT --data-binary @"$T/got/kind.lcf" \
 	"http://127.0.0.1:$STORE/frames/hls/cam-2/kind.m3u8" || bail "store"
+printf '\357\273\277 #EXTM3U\n#EXTINF:2,\nhttps://elsewhere.example/x.ts\n' |
+	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -c $TS -o "$T/got/label.lcf" || bail seal
+curl -s -o /dev/null -X PUT --data-binary @"$T/got/label.lcf" \
+	"http://127.0.0.1:$STORE/frames/hls/cam-2/label.ts" || bail "store"
+is "a sealed playlist labelled video/mp2t: 502" "$(fetch token-of-account-1 cam-2 label.ts "$T/got/x")" 502
+ok "audited as a playlist under another label" \
+	grep -q '"event":"drop".*"reason":"malformed".*"detail":"playlist refused: labelled video/mp2t"' "$T/audit.log"
 is "a frame sealed as a snapshot on an hls route: 502" "$(fetch token-of-account-1 cam-2 kind.m3u8 "$T/got/x")" 502
 ok "audited as kind_mismatch" grep -q '"event":"drop".*"reason":"kind_mismatch"' "$T/audit.log"
 ok "metrics count the playlist drop" \

@@ -254,6 +254,40 @@ test_outputs(void)
 	       0, "bytes past n are not read");
 }
 
+/* m3u8_hls_may_go: a playlist by its label, and no playlist under
+ * another label. */
+static void
+test_hls_may_go(void)
+{
+	static const char good[] = HEAD SEG, bad[] = HEAD "#EXTINF:1,\n../x.ts\n";
+	static const uint8_t ts[] = { 0x47, 0x40, 0x11, 0x10, '#' };
+	static const char *const sniffed[] = { "#EXTM3U\n", " \r\n\t#x",
+		"\357\273\277#EXTM3U\n", "\357\273\277\n#" };
+	char detail[96];
+
+	ok(m3u8_hls_may_go(M3U8_CONTENT_TYPE, (const uint8_t *)good, strlen(good),
+	                   detail, sizeof(detail)), "a good playlist may go");
+	ok(!m3u8_hls_may_go(M3U8_CONTENT_TYPE, (const uint8_t *)bad, strlen(bad),
+	                    detail, sizeof(detail)) &&
+	   strcmp(detail, "playlist refused: line 4: segment URI has a path") == 0,
+	   "a bad playlist may not, and the detail says why: %s", detail);
+	ok(m3u8_hls_may_go("video/mp2t", ts, sizeof(ts), detail, sizeof(detail)),
+	   "a TS segment may go");
+	ok(m3u8_hls_may_go("video/mp2t", (const uint8_t *)"", 0, detail, sizeof(detail)),
+	   "an empty segment is no playlist");
+	for (size_t i = 0; i < sizeof(sniffed) / sizeof(sniffed[0]); i++)
+		ok(!m3u8_hls_may_go("video/mp2t", (const uint8_t *)sniffed[i],
+		                    strlen(sniffed[i]), detail, sizeof(detail)) &&
+		   strcmp(detail, "playlist refused: labelled video/mp2t") == 0,
+		   "a segment that a player could take for a playlist (%zu)", i);
+	ok(!m3u8_hls_may_go(NULL, (const uint8_t *)good, strlen(good), detail,
+	                    sizeof(detail)) &&
+	   strcmp(detail, "playlist refused: labelled (none)") == 0,
+	   "no label: judged by its bytes");
+	ok(m3u8_hls_may_go("video/mp2t", (const uint8_t *)"\357\273\277 G", 5,
+	                   detail, sizeof(detail)), "a BOM, then not '#': may go");
+}
+
 int
 main(void)
 {
@@ -265,5 +299,6 @@ main(void)
 	test_counts();
 	test_names();
 	test_outputs();
+	test_hls_may_go();
 	return tap_done();
 }

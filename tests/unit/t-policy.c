@@ -415,15 +415,36 @@ test_schema(void)
 	          "\"media\": \"hls\" }"
 	          "]", P_ALL,
 	          "t.json:1:61: routes[0].path: {name} must be the last segment\n"
+	          "t.json:1:87: routes[0].backend: {name} needs a {device} "
+	          "segment before it\n"
 	          "t.json:1:165: routes[1].path: {name} is for hls routes only\n"
 	          "t.json:1:323: routes[2].backend: must end in {name} as the "
 	          "path does\n"
 	          "t.json:1:433: routes[3].backend: holds {name} but the path "
 	          "does not\n"
+	          "t.json:1:520: routes[4].path: {name} needs a {device} segment "
+	          "before it\n"
 	          "t.json:1:544: routes[4].backend: {name} must be the last "
 	          "segment\n"
 	          "t.json:1:699: routes[6]: can match the same requests as the "
+	          "route GET /k/{device}/{name} on \"assistant\"\n"
+	          "t.json:1:819: routes[7]: can match the same requests as the "
 	          "route GET /k/{device}/{name} on \"assistant\"\n");
+	check_bad("playlist content types",
+	          "\"routes\": ["
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/a/{device}\", \"backend\": \"/x/{device}\", \"media\": "
+	          "\"snapshot\", \"content_types\": "
+	          "[\"application/vnd.apple.mpegurl\"] },"
+	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
+	          "\"/h/{device}/{name}\", \"backend\": \"/s/{device}/{name}\", "
+	          "\"media\": \"hls\", \"content_types\": "
+	          "[\"video/mp2t\", \"application/x-mpegurl\"] }"
+	          "]", P_ALL,
+	          "t.json:1:141: routes[0].content_types[0]: a playlist type is "
+	          "for hls routes only\n"
+	          "t.json:1:327: routes[1].content_types[1]: playlists go as "
+	          "\"application/vnd.apple.mpegurl\"\n");
 	check_good_text("literal route beside a template",
 	          "\"routes\": ["
 	          "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": "
@@ -709,8 +730,7 @@ test_decisions(void)
 	policy_free(NULL);
 }
 
-/* {name} routes of test_defaults' policy: 3 is /hls/{device}/{name},
- * 0 is /hls/{device}/a.ts, 4 is /pub/{name}. */
+/* The {name} route of test_defaults' policy, 3: /v/{device}/hls/{name}. */
 static void
 test_names(const struct lc_policy *pol)
 {
@@ -718,29 +738,27 @@ test_names(const struct lc_policy *pol)
 	char path[256], n128[POLICY_NAME_MAX + 2];
 	const struct policy_route *r;
 
-	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/seg-1.ts", dev, name);
+	r = policy_route_find(pol, "assistant", "GET", "/v/cam/hls/seg-1.ts", dev, name);
 	ok(r != NULL && r->index == 3 && strcmp(dev, "cam") == 0 &&
 	   strcmp(name, "seg-1.ts") == 0, "{name}: device and name");
+	strcpy(name, "junk");
 	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/a.ts", dev, name);
 	ok(r != NULL && r->index == 0 && strcmp(dev, "cam") == 0 && name[0] == '\0',
-	   "{name}: a template without {name} wins");
-	r = policy_route_find(pol, "assistant", "GET", "/pub/x.m3u8", dev, name);
-	ok(r != NULL && r->index == 4 && dev[0] == '\0' &&
-	   strcmp(name, "x.m3u8") == 0, "{name} without {device}");
+	   "a route without {name}: the name is empty");
 	memset(n128, 'n', POLICY_NAME_MAX);
 	n128[POLICY_NAME_MAX] = '\0';
-	(void)snprintf(path, sizeof(path), "/hls/cam/%s", n128);
+	(void)snprintf(path, sizeof(path), "/v/cam/hls/%s", n128);
 	r = policy_route_find(pol, "assistant", "GET", path, dev, name);
 	ok(r != NULL && r->index == 3 && strcmp(name, n128) == 0,
 	   "{name} of 128 bytes");
 	strcat(path, "n");
 	r = policy_route_find(pol, "assistant", "GET", path, dev, name);
 	ok(r == NULL && dev[0] == '\0' && name[0] == '\0', "{name} of 129 bytes: no route");
-	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/seg.ts/x", dev, name);
+	r = policy_route_find(pol, "assistant", "GET", "/v/cam/hls/seg.ts/x", dev, name);
 	ok(r == NULL, "{name} is one segment");
-	r = policy_route_find(pol, "assistant", "GET", "/hls/cam/..", dev, name);
+	r = policy_route_find(pol, "assistant", "GET", "/v/cam/hls/..", dev, name);
 	ok(r == NULL && name[0] == '\0', "{name} is not \"..\"");
-	r = policy_route_find(pol, "assistant", "GET", "/hls/c%41m/x.ts", dev, name);
+	r = policy_route_find(pol, "assistant", "GET", "/v/c%41m/hls/x.ts", dev, name);
 	ok(r == NULL, "{name} route: the device must be valid");
 	r = policy_route(pol, 3);
 	ok(policy_backend_path(r, "cam", "seg-1.ts", out, sizeof(out)) == 0 &&
@@ -749,6 +767,7 @@ test_names(const struct lc_policy *pol)
 	       "backend path with a name: exactly enough");
 	is_int(policy_backend_path(r, "cam", "seg-1.ts", out, 17), LC_ESPACE,
 	       "backend path with a name: one short");
+	ok(out[0] == '\0', "backend path: an empty string when it does not fit");
 	is_int(policy_backend_path(r, "cam", NULL, out, sizeof(out)), LC_EINVAL,
 	       "backend path: no name");
 	is_int(policy_backend_path(r, "cam", "..", out, sizeof(out)), LC_EINVAL,
@@ -760,9 +779,6 @@ test_names(const struct lc_policy *pol)
 	strcat(n128, "n");
 	is_int(policy_backend_path(r, "cam", n128, path, sizeof(path)), LC_EINVAL,
 	       "backend path: a name of 129 bytes");
-	r = policy_route(pol, 4);
-	ok(policy_backend_path(r, NULL, "i.m3u8", out, sizeof(out)) == 0 &&
-	   strcmp(out, "/p/i.m3u8") == 0, "backend path with a name alone");
 }
 
 static void
@@ -778,10 +794,8 @@ test_defaults(void)
 		"\"media\": \"snapshot\" }, { \"face\": \"assistant\", \"method\": "
 		"\"GET\", \"path\": \"/a/all\", \"backend\": \"/all\", \"media\": "
 		"\"snapshot\" }, { \"face\": \"assistant\", \"method\": \"GET\", "
-		"\"path\": \"/hls/{device}/{name}\", \"backend\": "
-		"\"/s/{device}/h/{name}\", \"media\": \"hls\" }, { \"face\": "
-		"\"assistant\", \"method\": \"GET\", \"path\": \"/pub/{name}\", "
-		"\"backend\": \"/p/{name}\", \"media\": \"hls\" } ] }";
+		"\"path\": \"/v/{device}/hls/{name}\", \"backend\": "
+		"\"/s/{device}/h/{name}\", \"media\": \"hls\" } ] }";
 	const struct policy_limits *lim;
 	const struct policy_route *r;
 	struct lc_policy *pol = NULL;
