@@ -330,8 +330,9 @@ route_lookup(struct rpath *rp, const struct lc_policy *pol, size_t dev,
 		            sizeof(POLICY_NAME_SEGMENT) - 1);
 	return strtab_get(pol->route_by_key, rp->key, n);
 }
+
 /* Copies the segment i of the request path into out (max bytes and a
- * NUL); whether it fits and is valid by ok(). */
+ * NUL); whether it fits and, if ok is not NULL, passes ok(). */
 static int
 take_segment(const struct rpath *rp, size_t i, char *out, size_t max,
              int (*ok)(const char *))
@@ -340,7 +341,7 @@ take_segment(const struct rpath *rp, size_t i, char *out, size_t max,
 		return 0;
 	memcpy(out, rp->path + rp->off[i], rp->len[i]);
 	out[rp->len[i]] = '\0';
-	if (ok(out))
+	if (ok == NULL || ok(out))
 		return 1;
 	out[0] = '\0';
 	return 0;
@@ -361,8 +362,8 @@ match_templates(struct rpath *rp, const struct lc_policy *pol, int name,
 	const struct policy_route *r;
 	size_t ndev = name ? rp->nseg - 1 : rp->nseg;
 
-	if (name && !take_segment(rp, rp->nseg - 1, name_out, POLICY_NAME_MAX,
-	                          valid_name))
+	/* split_path() checked every segment; a name needs only its bound. */
+	if (name && !take_segment(rp, rp->nseg - 1, name_out, POLICY_NAME_MAX, NULL))
 		return NULL;
 	for (size_t i = 0; i < ndev; i++) {
 		r = route_lookup(rp, pol, i, name);
