@@ -486,12 +486,10 @@ start_daemon(struct face *f, const struct policy_listener *l,
 }
 
 int
-face_start(const struct policy_listener *l, const struct policy_limits *lim,
-           int listen_fd, const struct face_ops *ops, struct face **out)
+face_prepare(const struct policy_listener *l, const struct policy_limits *lim,
+             const struct face_ops *ops, struct face **out)
 {
-	struct acceptor_ops aops = { admit, room, NULL };
 	struct face *f = calloc(1, sizeof(*f));
-	int fd = listen_fd;
 
 	if (f == NULL || (f->name = strdup(l->name)) == NULL)
 		goto fail;
@@ -500,29 +498,25 @@ face_start(const struct policy_listener *l, const struct policy_limits *lim,
 		goto fail;
 	if ((f->mhd = start_daemon(f, l, lim)) == NULL)
 		goto fail;
-	if (fd < 0 && (fd = acceptor_listen(l)) < 0)
-		goto fail;
-	aops.cls = f;
-	if (acceptor_start(fd, l->name, &aops, &f->acc) != 0)
-		goto fail;
-	f->lfd = fd;
 	*out = f;
 	return 0;
 fail:
-	/* A socket passed in stays the caller's. */
-	if (fd >= 0 && listen_fd < 0)
-		(void)close(fd);
-	if (f != NULL && f->mhd != NULL)
-		MHD_stop_daemon(f->mhd);
 	if (f != NULL)
 		face_release(f);
 	return LC_EIO;
 }
 
-/* Stops f's acceptor and hands over its listening socket (-1 if it has
- * none any more). */
-static int
-stop_accepting(struct face *f)
+int
+face_listen(struct face *f, int fd)
+{
+	struct acceptor_ops aops = { admit, room, f };
+
+	f->lfd = fd;
+	return acceptor_start(fd, f->name, &aops, &f->acc) == 0 ? 0 : LC_EIO;
+}
+
+int
+face_stop_accepting(struct face *f)
 {
 	int fd = f->lfd;
 
@@ -537,7 +531,7 @@ face_quiesce(struct face *f)
 {
 	int fd;
 
-	if (f != NULL && (fd = stop_accepting(f)) >= 0)
+	if (f != NULL && (fd = face_stop_accepting(f)) >= 0)
 		(void)close(fd);
 }
 
@@ -590,30 +584,6 @@ out:
 	return ok;
 }
 
-int
-face_renew(struct face *old, const struct policy_listener *l,
-           const struct policy_listener *old_l, const struct policy_limits *lim,
-           const struct face_ops *ops, struct face **out)
-{
-	int fd;
-
-	*out = NULL;
-	if (face_check_tls(l) != 0)
-		return LC_EFORMAT;
-	/* old stops accepting first: its socket passes to the new daemon. */
-	if ((fd = stop_accepting(old)) < 0)
-		return LC_EIO;
-	if (face_start(l, lim, fd, ops, out) == 0)
-		return 0;
-	/* Keep serving with what worked before, on the same socket. */
-	log_warnx("listener %s: renewal failed; keeping the old TLS material", l->name);
-	if (face_start(old_l, lim, fd, ops, out) == 0)
-		return LC_EIO;
-	(void)close(fd);
-	*out = NULL;
-	return LC_EIO;
-}
-
 unsigned int
 face_connections(const struct face *f)
 {
@@ -621,6 +591,12 @@ face_connections(const struct face *f)
 		MHD_get_daemon_info(f->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 
 	return i != NULL ? i->num_connections : 0;
+}
+
+int
+face_socket(const struct face *f)
+{
+	return f->lfd;
 }
 
 uint16_t

@@ -27,15 +27,24 @@ struct face_ops {
 };
 
 /*
- * Starts a listener as the policy says (address, TLS, client CA) with
- * the policy's limits.  listen_fd >= 0 is a socket to use (socket
- * activation).  0, or LC_EIO / LC_ENOMEM after logging why.
+ * Makes a listener's face as the policy says (TLS, client CA, limits):
+ * its daemon runs, but nothing is accepted until face_listen().  0, or
+ * LC_EIO after logging why.
  */
-int face_start(const struct policy_listener *l, const struct policy_limits *lim,
-               int listen_fd, const struct face_ops *ops, struct face **out);
+int face_prepare(const struct policy_listener *l, const struct policy_limits *lim,
+                 const struct face_ops *ops, struct face **out);
 
-/* Stops accepting, then stops the daemon (every suspended connection
- * must have been resumed).  NULL is fine. */
+/* Accepts on the listening socket fd, which f owns from the call on
+ * (face_stop_accepting() hands it back).  0, or LC_EIO after logging
+ * why: f then holds fd but does not accept. */
+int face_listen(struct face *f, int fd);
+
+/* Stops accepting and hands back the listening socket (-1 if f has
+ * none); f keeps serving the connections it has. */
+int face_stop_accepting(struct face *f);
+
+/* Stops accepting (closing the listening socket), then stops the daemon
+ * (every suspended connection must have been resumed).  NULL is fine. */
 void face_quiesce(struct face *f);
 void face_stop(struct face *f);
 
@@ -43,22 +52,11 @@ void face_stop(struct face *f);
  * after logging why. */
 int face_check_tls(const struct policy_listener *l);
 
-/*
- * Starts a replacement for old on old's listening socket with l's TLS
- * files read anew, and stops old from accepting; old keeps serving the
- * connections it has (stop it with face_stop() once face_connections()
- * is 0).  0; LC_EFORMAT if l's material is bad (nothing changed); LC_EIO
- * if the new daemon failed, in which case *out serves with old_l's
- * material, or is NULL if even that failed (or if old had stopped
- * accepting already); old keeps its connections either way.
- */
-int face_renew(struct face *old, const struct policy_listener *l,
-               const struct policy_listener *old_l, const struct policy_limits *lim,
-               const struct face_ops *ops, struct face **out);
-
 /* Connections the face holds now. */
 unsigned int face_connections(const struct face *f);
 
+/* The listening socket, -1 if none. */
+int face_socket(const struct face *f);
 uint16_t face_port(const struct face *f);
 const char *face_name(const struct face *f);
 

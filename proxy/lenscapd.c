@@ -3,8 +3,6 @@
  * and waits for signals: SIGHUP reloads the policy atomically, SIGUSR1
  * reopens the audit trail, SIGTERM and SIGINT stop.  See lenscapd(8).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +21,7 @@
 #include <malloc.h>
 #endif
 #include "daemon.h"
+#include "listeners.h"
 #include "log.h"
 #include "notify.h"
 #include "relay_mjpeg.h"
@@ -100,19 +99,6 @@ parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Writes "name port" lines for every listener, atomically. */
-static int
-write_ports(struct lcd *d, const char *path)
-{
-	char text[1024];
-	size_t n = 0;
-
-	for (size_t i = 0; i < d->nfaces; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %u\n",
-		                      face_name(d->faces[i]), face_port(d->faces[i]));
-	return cli_write_all(path, text, n);
-}
-
 static int
 write_pid(const char *path)
 {
@@ -120,130 +106,6 @@ write_pid(const char *path)
 	int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 
 	return cli_write_all(path, text, (size_t)n);
-}
-
-static struct face_ctx ctxs[LCD_FACES_MAX];
-
-/* Sockets systemd passed (socket activation), by name. */
-#define ACTIVATED_MAX LCD_FACES_MAX
-static struct {
-	char name[64];
-	int fd;
-	int used;
-} activated[ACTIVATED_MAX];
-static size_t nactivated;
-
-/*
- * Takes the sockets of $LISTEN_FDS (from fd 3) when $LISTEN_PID is this
- * process, named by $LISTEN_FDNAMES (colon-separated, as systemd's
- * FileDescriptorName= sets them).  The variables are then removed, so
- * that no child takes them for its own.  0, or -1 after logging why.
- */
-static int
-take_activated(void)
-{
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	const char *names = getenv("LISTEN_FDNAMES");
-	uint64_t p, n;
-
-	if (pid == NULL || fds == NULL || cli_parse_u64(pid, &p) != 0 ||
-	    p != (uint64_t)getpid())
-		return 0;
-	if (cli_parse_u64(fds, &n) != 0 || n > ACTIVATED_MAX) {
-		log_warnx("LISTEN_FDS: at most %d sockets", ACTIVATED_MAX);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char *end = names ? strchr(names, ':') : NULL;
-		size_t len = names ? (end ? (size_t)(end - names) : strlen(names)) : 0;
-
-		if (len == 0 || len >= sizeof(activated[i].name)) {
-			log_warnx("LISTEN_FDNAMES: socket %zu has no usable name", i);
-			return -1;
-		}
-		memcpy(activated[i].name, names, len);
-		activated[i].name[len] = '\0';
-		activated[i].fd = 3 + (int)i;
-		if (fcntl(activated[i].fd, F_SETFD, FD_CLOEXEC) == -1) {
-			log_warn("socket %s (fd %d)", activated[i].name, activated[i].fd);
-			return -1;
-		}
-		names = end ? end + 1 : NULL;
-		nactivated++;
-	}
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	return 0;
-}
-
-/* The passed socket for a listener of this name, or -1. */
-static int
-activated_fd(const char *name)
-{
-	for (size_t i = 0; i < nactivated; i++) {
-		if (strcmp(activated[i].name, name) == 0) {
-			activated[i].used = 1;
-			return activated[i].fd;
-		}
-	}
-	return -1;
-}
-
-/* The handlers for a face of this role. */
-static struct face_ops
-ops_for(struct face_ctx *fc)
-{
-	struct metrics *m = &fc->d->metrics;
-	enum metrics_face mf = lcd_metrics_face(fc->role);
-	struct face_ops ops = { admin_access, admin_completed, fc,
-	                        &m->conns_refused[mf], &m->heads_late[mf] };
-
-	if (fc->role == POLICY_ROLE_ASSISTANT) {
-		ops.access = assistant_access;
-		ops.completed = assistant_completed;
-	} else if (fc->role == POLICY_ROLE_CAMERA) {
-		ops.access = camera_access;
-		ops.completed = camera_completed;
-	}
-	return ops;
-}
-
-/* Starts one face per listener of the policy. */
-static int
-start_faces(struct lcd *d, const struct lc_policy *pol)
-{
-	size_t n = policy_listener_count(pol);
-
-	if (n > LCD_FACES_MAX) {
-		log_warnx("at most %d listeners", LCD_FACES_MAX);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct policy_listener *l = policy_listener(pol, i);
-		struct face_ops ops;
-		int fd;
-
-		ctxs[i] = (struct face_ctx){ .d = d, .role = l->role };
-		if ((size_t)snprintf(ctxs[i].name, sizeof(ctxs[i].name), "%s", l->name) >=
-		    sizeof(ctxs[i].name)) {
-			log_warnx("listener name too long: %s", l->name);
-			return -1;
-		}
-		ops = ops_for(&ctxs[i]);
-		fd = activated_fd(l->name);
-		if (face_start(l, policy_limits(pol), fd, &ops, &d->faces[d->nfaces]) != 0)
-			return -1;
-		d->nfaces++;
-		log_info("listening: %s on %s%s", l->name,
-		         fd >= 0 ? "the socket systemd passed" : l->listen,
-		         l->plain ? " (plain HTTP)" : "");
-	}
-	for (size_t i = 0; i < nactivated; i++)
-		if (!activated[i].used)
-			log_warnx("socket %s passed by systemd: no listener of that name",
-			          activated[i].name);
-	return 0;
 }
 
 /* Loads the policy's ingest key, if it names one (else *out = NULL),
@@ -267,68 +129,6 @@ load_ingest(const struct lc_policy *pol, struct lcd_ingest **out)
 	return NULL;
 }
 
-/* Whether two policies have the same listeners (names, roles, addresses,
- * TLS or not): those are bound at start and need a restart to change. */
-static int
-same_listeners(const struct lc_policy *a, const struct lc_policy *b)
-{
-	size_t n = policy_listener_count(a);
-
-	if (n != policy_listener_count(b))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct policy_listener *x = policy_listener(a, i), *y = policy_listener(b, i);
-
-		if (strcmp(x->name, y->name) != 0 || x->role != y->role ||
-		    strcmp(x->listen, y->listen) != 0 || x->plain != y->plain ||
-		    (x->client_ca == NULL) != (y->client_ca == NULL))
-			return 0;
-	}
-	return 1;
-}
-
-/* Gives every TLS face the new policy's certificate, key and client CA.
- * The old daemons keep their connections until these end. */
-static void
-renew_faces(struct lcd *d, const struct lc_policy *old, const struct lc_policy *pol)
-{
-	for (size_t i = 0; i < d->nfaces; i++) {
-		const struct policy_listener *l = policy_listener(pol, i);
-		struct face_ops ops = ops_for(&ctxs[i]);
-		struct face *nf = NULL;
-
-		if (l->plain || d->nretired == sizeof(d->retired) / sizeof(*d->retired))
-			continue;
-		if (face_renew(d->faces[i], l, policy_listener(old, i), policy_limits(pol),
-		               &ops, &nf) == LC_EFORMAT)
-			continue;
-		if (nf == NULL) {
-			/* It keeps its connections and stays in d->faces, to be
-			 * stopped at shutdown: retired too, it would be stopped
-			 * once idle and leave d->faces pointing at freed memory. */
-			log_warnx("listener %s is no longer accepting", l->name);
-			continue;
-		}
-		d->retired[d->nretired++] = d->faces[i];
-		d->faces[i] = nf;
-	}
-}
-
-/* Stops renewed daemons whose last connection has ended (all, if all). */
-static void
-reap_retired(struct lcd *d, int all)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0; i < d->nretired; i++) {
-		if (all || face_connections(d->retired[i]) == 0)
-			face_stop(d->retired[i]);
-		else
-			d->retired[keep++] = d->retired[i];
-	}
-	d->nretired = keep;
-}
-
 /* Checks every TLS listener's files of pol; 0 or -1. */
 static int
 check_tls(const struct lc_policy *pol)
@@ -340,54 +140,59 @@ check_tls(const struct lc_policy *pol)
 	return bad ? -1 : 0;
 }
 
-/* Checks pol against the one in force and reads what it names; NULL
- * when it may take effect, else why not (logged). */
+/* Checks pol against the one in force, reads what it names and makes
+ * its listeners' faces; NULL when it may take effect, else why not
+ * (logged; nothing has changed). */
 static const char *
 reload_refusal(struct lcd *d, const char *path, const struct lc_policy *old,
-               const struct lc_policy *pol, struct lcd_ingest **ingest)
+               const struct lc_policy *pol, struct lcd_ingest **ingest,
+               struct listeners_plan *plan)
 {
 	const char *why = NULL;
 
-	if (!same_listeners(old, pol))
-		why = "listeners changed, which needs a restart";
-	else if (check_tls(pol) != 0)
+	if (check_tls(pol) != 0)
 		why = "TLS material unusable";
 	else if ((why = load_ingest(pol, ingest)) == NULL &&
-	         upstream_configure(d->up, policy_backend(pol)) != 0)
-		why = "out of memory"; /* nothing has changed yet */
+	         (why = listeners_prepare(d, old, pol, plan)) == NULL &&
+	         upstream_configure(d->up, policy_backend(pol)) != 0) {
+		listeners_abandon(plan);
+		why = "out of memory";
+	}
 	if (why != NULL)
 		log_warnx("reload of %s refused: %s", path, why);
 	return why;
 }
 
-/* SIGHUP: a new policy, and the TLS material, ingest key and backend
- * settings it names, take effect whole, or not at all. */
+/* SIGHUP: a new policy, and the listeners, TLS material, ingest key and
+ * backend settings it names, take effect whole, or not at all. */
 static void
-reload(struct lcd *d, const char *path)
+reload(struct lcd *d, const struct options *o)
 {
 	struct audit_event ev = { .event = "reload" };
 	struct lc_policy *pol = NULL, *old = lcd_policy(d);
 	struct lcd_ingest *ingest = NULL;
-	char why[96];
+	struct listeners_plan plan;
+	char why[192];
 	const char *no;
 	int taken = 0;
 
 	(void)notify_reloading();
 	ev.detail = "refused: the old policy stays in force";
-	if (policy_load(path, &pol, stderr) != 0) {
-		log_warnx("reload of %s refused; the old policy stays in force", path);
-	} else if ((no = reload_refusal(d, path, old, pol, &ingest)) != NULL) {
+	if (policy_load(o->policy, &pol, stderr) != 0) {
+		log_warnx("reload of %s refused; the old policy stays in force", o->policy);
+	} else if ((no = reload_refusal(d, o->policy, old, pol, &ingest, &plan)) != NULL) {
 		(void)snprintf(why, sizeof(why), "refused: %s", no);
 		ev.detail = why;
 		lcd_ingest_put(ingest);
 	} else {
-		renew_faces(d, old, pol);
 		lcd_set_ingest(d, ingest);
-		lcd_set_policy(d, pol);
-		pol = NULL;
+		lcd_set_policy(d, policy_ref(pol));
+		listeners_commit(d, pol, &plan);
+		if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
+			log_warnx("%s: the listeners' ports could not be written", o->portfile);
 		taken = 1;
 		ev.detail = "policy in force";
-		log_info("reloaded %s", path);
+		log_info("reloaded %s", o->policy);
 	}
 	if (taken)
 		d->metrics.reloads++;
@@ -407,17 +212,13 @@ shut_down(struct lcd *d, unsigned grace_s)
 {
 	d->stopping = 1;
 	(void)notify_send("STOPPING=1");
-	for (size_t i = 0; i < d->nfaces; i++)
-		face_quiesce(d->faces[i]);
+	listeners_quiesce(d);
 	for (unsigned t = 0; t < grace_s * 10 && d->metrics.active_streams > 0; t++)
 		usleep(100000);
 	mjpeg_watchdog_stop(); /* ends every stream and resumes it */
 	upstream_free(d->up);
 	d->up = NULL;
-	reap_retired(d, 1);
-	for (size_t i = 0; i < d->nfaces; i++)
-		face_stop(d->faces[i]);
-	d->nfaces = 0;
+	listeners_stop(d);
 }
 
 static int
@@ -438,11 +239,11 @@ serve(struct lcd *d, const struct options *o)
 
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (d->nretired > 0)
-			reap_retired(d, 0);
+			listeners_reap(d, 0);
 		if (sig == -1)
 			continue; /* the tick, or EINTR */
 		if (sig == SIGHUP)
-			reload(d, o->policy);
+			reload(d, o);
 		else if (sig == SIGUSR1)
 			(void)audit_reopen(d->audit);
 		else
@@ -486,9 +287,9 @@ start(struct lcd *d, const struct options *o)
 {
 	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != NULL ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
-	    mjpeg_watchdog_start(d) != 0 || start_faces(d, d->pol) != 0)
+	    mjpeg_watchdog_start(d) != 0 || listeners_start(d, d->pol) != 0)
 		return -1;
-	if (o->portfile != NULL && write_ports(d, o->portfile) != 0)
+	if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
 		return -1;
 	if (o->pidfile != NULL && write_pid(o->pidfile) != 0)
 		return -1;
@@ -546,7 +347,7 @@ main(int argc, char **argv)
 	 * ingest key, live there). */
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot be initialised");
-	if (take_activated() != 0)
+	if (listeners_take_activated() != 0)
 		return 1;
 	if (policy_load(o.policy, &pol, stderr) != 0) {
 		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);

@@ -212,11 +212,24 @@ EOT
 	wait_port "$STORE" && wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
 }
 
+# listeners [ASSISTANT CAMERA ADMIN]: the scenario's three listeners, on
+# these addresses (default 127.0.0.1:0 each).
+listeners() {
+	cat <<EOT
+    "assistant": { "listen": "${1:-127.0.0.1:0}",
+                   "tls": { "cert": "pki/server.crt", "key": "pki/server.key" } },
+    "camera": { "listen": "${2:-127.0.0.1:0}",
+                "tls": { "cert": "pki/server.crt", "key": "pki/server.key",
+                         "client_ca": "pki/ca.crt" } },
+    "admin": { "listen": "${3:-127.0.0.1:0}", "plain": true }
+EOT
+}
+
 # write_policy ACCT1_DEVICES [LIMITS]: the scenario's policy in $T/policy.json.
 # $POLICY_BACKEND, $POLICY_KEYS and $POLICY_ROUTES, when set, add keys to
 # "backend", trusted keys to "keys" and routes to "routes" (each starting
 # with a comma); $POLICY_TRUST replaces the first trusted key (pki/ingest.pub
-# for every device).
+# for every device); $POLICY_LISTENERS replaces the listeners' entries.
 write_policy() {
 	devices=""; sessions=""
 	trust=${POLICY_TRUST:-'{ "public_file": "pki/ingest.pub", "devices": ["*"] }'}
@@ -228,14 +241,7 @@ write_policy() {
 	done
 	cat > "$T/policy.json.new" <<EOT
 {
-  "listeners": {
-    "assistant": { "listen": "127.0.0.1:0",
-                   "tls": { "cert": "pki/server.crt", "key": "pki/server.key" } },
-    "camera": { "listen": "127.0.0.1:0",
-                "tls": { "cert": "pki/server.crt", "key": "pki/server.key",
-                         "client_ca": "pki/ca.crt" } },
-    "admin": { "listen": "127.0.0.1:0", "plain": true }
-  },
+  "listeners": { ${POLICY_LISTENERS:-$(listeners)} },
   "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" ${POLICY_BACKEND:-} },
   "ingest_key": "pki/ingest.sec",
   "keys": [ $trust ${POLICY_KEYS:-} ],
@@ -298,3 +304,18 @@ frame() {
 	head -c "${FRAME_BYTES:-20000}" /dev/urandom
 	printf '\377\331'
 }
+
+# part KEY DEVICE N [corrupt]: one frame sealed with pki/KEY.sec at $NOW,
+# as a part of a vendor's multipart stream.
+part() {
+	frame "$2" "$3" > "$T/raw"
+	"$L" seal -k "$T/pki/$1.sec" -d "$2" -K mjpeg -s live -n "$3" -t "${NOW:?}" \
+		-i "$T/raw" -o "$T/sealed" || bail seal
+	[ "${4:-}" = corrupt ] && printf 'X' | dd of="$T/sealed" bs=1 seek=300 conv=notrunc 2>/dev/null
+	printf -- '--vendor-boundary\r\nContent-Type: application/vnd.lenscap.sealed\r\nContent-Length: %d\r\n\r\n' \
+		"$(wc -c < "$T/sealed")"
+	cat "$T/sealed"
+	printf '\r\n'
+}
+# stream_file DEVICE: the file from which the backend serves DEVICE's stream.
+stream_file() { mkdir -p "$T/store/streams/$1"; echo "$T/store/streams/$1/live.mjpeg"; }

@@ -11,19 +11,6 @@ FRAME_BYTES=4000
 "$L" keygen -o "$T/pki/rogue-key" >/dev/null || bail keygen
 NOW=$(( $(date +%s) * 1000 ))
 
-# part KEY DEVICE N [corrupt]: one sealed frame as a vendor multipart part.
-part() {
-	frame "$2" "$3" > "$T/raw"
-	"$L" seal -k "$T/pki/$1.sec" -d "$2" -K mjpeg -s live -n "$3" -t "$NOW" \
-		-i "$T/raw" -o "$T/sealed" || bail seal
-	[ "${4:-}" = corrupt ] && printf 'X' | dd of="$T/sealed" bs=1 seek=300 conv=notrunc 2>/dev/null
-	printf -- '--vendor-boundary\r\nContent-Type: application/vnd.lenscap.sealed\r\nContent-Length: %d\r\n\r\n' \
-		"$(wc -c < "$T/sealed")"
-	cat "$T/sealed"
-	printf '\r\n'
-}
-stream_file() { mkdir -p "$T/store/streams/$1"; echo "$T/store/streams/$1/live.mjpeg"; }
-
 # cam-1: twenty good frames with four faults among them.
 {
 	for k in $(seq 1 20); do

@@ -1,0 +1,135 @@
+#!/bin/bash
+# Listeners change on SIGHUP, without a restart: a listener moves to a new
+# address, two trade sockets, TLS goes off and on, one is added and
+# removed.  A stream opened before a move runs to its end on the replaced
+# face; a listener that cannot bind refuses the reload whole.
+. "$top_srcdir/tests/integration/lib.sh"
+setup_pki
+setup_nginx "" "limit_rate 100k;"
+FRAME_BYTES=4000
+NOW=$(( $(date +%s) * 1000 ))
+# cam-2: 120 frames, about 5 s at the backend's pace; cam-1: 400, 16 s.
+{ for k in $(seq 1 120); do part ingest cam-2 "$k"; done; printf -- '--vendor-boundary--\r\n'; } \
+	> "$(stream_file cam-2)"
+{ for k in $(seq 1 400); do part ingest cam-1 "$k"; done; printf -- '--vendor-boundary--\r\n'; } \
+	> "$(stream_file cam-1)"
+
+# Three distinct free ports.
+set -- $(free_port)
+while [ $# -lt 3 ]; do p=$(free_port); case " $* " in *" $p "*) ;; *) set -- "$@" "$p" ;; esac; done
+PM=$1 PN=$2 PX=$3
+
+# ask PORT [SCHEME]: the status of a request with an unknown token; 000 when
+# nothing answers.
+ask() {
+	curl -s -o /dev/null -w '%{http_code}' -m 3 --cacert "$T/pki/ca.crt" \
+		-H 'Authorization: Bearer nobody' "${2:-https}://127.0.0.1:$1/v1/cameras/cam-1/snapshot"
+}
+health() { curl -s -m 3 "http://127.0.0.1:$1/healthz"; }
+# policy ASSISTANT CAMERA ADMIN [EXTRA]: the scenario's policy with its
+# listeners on these ports (0: any); EXTRA is more listener entries, or "plain" to
+# serve the assistant face over plain HTTP.
+policy() {
+	POLICY_LISTENERS=$(listeners "127.0.0.1:$1" "127.0.0.1:$2" "127.0.0.1:$3")
+	if [ "${4:-}" = plain ]; then
+		POLICY_LISTENERS=$(printf '%s' "$POLICY_LISTENERS" |
+			sed 's/"tls": { "cert": "pki\/server.crt", "key": "pki\/server.key" }/"plain": true/')
+	elif [ -n "${4:-}" ]; then
+		POLICY_LISTENERS="$POLICY_LISTENERS, $4"
+	fi
+	POLICY_LISTENERS=$POLICY_LISTENERS write_policy '"cam-1", "cam-2"'
+}
+
+# The assistant and the camera start on port 0, the admin on PM.
+policy 0 0 "$PM"
+start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
+M=$PM PA=$(port_of assistant) PC=$(port_of camera)
+is "the admin listens where the policy says" "$(port_of admin)" "$PM"
+is "the assistant answers an unknown token with 401" "$(ask "$PA")" 401
+
+# A stream opened before the listeners change.
+curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-1" \
+	-o "$T/got/stream" "https://127.0.0.1:$PA/v1/cameras/cam-2/live" &
+STREAM=$!
+for _ in $(seq 50); do [ -s "$T/got/stream" ] && break; sleep 0.1; done
+ok "the stream has started" test -s "$T/got/stream"
+
+# --- the same listeners: every socket is kept ---------------------------------
+cp "$T/ports" "$T/ports.before"
+is "a reload with the same listeners is taken" "$(hup)" "policy in force"
+ok "every listener kept its port" cmp "$T/ports" "$T/ports.before"
+
+# --- the assistant moves -------------------------------------------------------
+policy "$PN" 0 "$PM"
+is "moving the assistant listener is taken" "$(hup)" "policy in force"
+is "the port file follows it" "$(port_of assistant)" "$PN"
+is "the new address serves the assistant face" "$(ask "$PN")" 401
+is "the old address is closed" "$(ask "$PA")" 000
+is "the camera, on port 0 too, kept its port" "$(port_of camera)" "$PC"
+is "the admin listener still answers" "$(health "$PM")" ok
+wait "$STREAM"; rc=$?
+is "the stream opened before the move ended well" "$rc" 0
+is "and delivered all its frames, on the replaced face" \
+	"$(grep -ac 'lenscap-truth device=cam-2' "$T/got/stream")" 120
+
+# --- two listeners trade addresses: their sockets go with the addresses ------
+policy "$PM" 0 "$PN"
+is "trading the assistant's and the admin's addresses is taken" "$(hup)" "policy in force"
+M=$PN
+is "the admin face, plain, on the assistant's old socket" "$(health "$PN")" ok
+is "the assistant face, over TLS, on the admin's old socket" "$(ask "$PM")" 401
+is "the port file says so" "$(port_of admin) $(port_of assistant)" "$PN $PM"
+
+# --- TLS off and on again, on the same socket ----------------------------------
+policy "$PM" 0 "$PN" plain
+is "turning the assistant's TLS off is taken" "$(hup)" "policy in force"
+is "it answers plain HTTP" "$(ask "$PM" http)" 401
+is "and no TLS" "$(ask "$PM")" 000
+policy "$PM" 0 "$PN"
+is "turning it back on is taken" "$(hup)" "policy in force"
+is "it answers over TLS again" "$(ask "$PM")" 401
+
+# --- a listener added, then removed --------------------------------------------
+policy "$PM" 0 "$PN" "\"spare\": { \"role\": \"assistant\", \"listen\": \"127.0.0.1:$PX\", \"plain\": true }"
+is "adding a listener is taken" "$(hup)" "policy in force"
+is "the new listener serves (it has no route: 404)" "$(ask "$PX" http)" 404
+is "and is in the port file" "$(port_of spare)" "$PX"
+policy "$PM" 0 "$PN"
+is "removing it is taken" "$(hup)" "policy in force"
+is "its address is closed" "$(ask "$PX" http)" 000
+is "and it left the port file" "$(port_of spare)" ""
+
+# --- a listener that cannot bind: nothing changes ------------------------------
+policy "$STORE" 0 "$PN"
+is "a listener on an address in use: the reload is refused" "$(hup)" \
+	"refused: listener assistant cannot listen on 127.0.0.1:$STORE"
+ok "the cause is logged" grep -q "listener assistant: cannot listen on 127.0.0.1:$STORE" "$T/lenscapd.stderr"
+is "the assistant still serves where it was" "$(ask "$PM")" 401
+is "and the port file is unchanged" "$(port_of assistant)" "$PM"
+
+is "lenscap_reloads_total counts the seven taken" "$(metric lenscap_reloads_total)" 7
+is "lenscap_reload_failures_total the one refused" "$(metric lenscap_reload_failures_total)" 1
+
+# --- replaced faces that cannot drain: a stream on each -----------------------
+# Each reload replaces the three faces; one holding a stream drains until
+# the stream ends.  Past the room for draining faces (32), a reload with
+# the same listeners still takes effect but keeps the faces; one that
+# changes them is refused.
+policy "$PM" 0 "$PN"
+for i in $(seq 30); do
+	curl -s -N -m 60 --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-1" \
+		-o /dev/null "https://127.0.0.1:$PM/v1/cameras/cam-1/live" &
+	for _ in $(seq 50); do [ "$(metric lenscap_active_streams)" = "$i" ] && break; sleep 0.1; done
+	[ "$(hup)" = "policy in force" ] || break
+done
+is "30 streams, each on a face replaced since" "$(metric lenscap_active_streams)" 30
+is "a reload with the same listeners is still taken" "$(hup)" "policy in force"
+ok "and says that it kept the faces" grep -q "30 replaced listeners still drain: the listeners are kept" "$T/lenscapd.stderr"
+policy "$PX" 0 "$PN"
+is "one that moves a listener is refused" "$(hup)" \
+	"refused: listeners changed while 30 replaced ones still drain"
+is "the assistant still serves where it was" "$(ask "$PM")" 401
+kill -TERM "$LENSCAPD_PID"; wait "$LENSCAPD_PID"; rc=$?
+is "lenscapd stops cleanly, streams and all" "$rc" 0
+ok "no listener was left without accepting" sh -c "! grep -q 'is not accepting\|cannot start' '$T/lenscapd.stderr'"
+done_testing
