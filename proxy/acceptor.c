@@ -1,6 +1,8 @@
 /*
- * A listening socket and the thread that accepts on it.  The thread
- * sleeps in poll() on the socket and on an eventfd that stops it; it
+ * A listening socket and the thread that accepts on it.  The thread is
+ * made first and waits for its socket, so that handing one over cannot
+ * fail.  It then sleeps in poll() on the socket and on an eventfd that
+ * stops it; it
  * takes what the kernel has queued, a bounded burst at a time, and
  * stops taking while the face is full or the process is out of file
  * descriptors.
@@ -8,7 +10,6 @@
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -27,10 +28,13 @@
 #define ACCEPTOR_BACKOFF_MS 100 /* pause while full or out of descriptors */
 
 struct acceptor {
-	int fd, evfd;
+	int fd, evfd;               /* fd: -1 until acceptor_go() */
 	char *name;
 	struct acceptor_ops ops;
 	pthread_t thread;
+	pthread_mutex_t lock;       /* fd and stop, while parked */
+	pthread_cond_t cond;
+	int stop, have_sync;
 	uint64_t warned_ms; /* last "cannot accept" message */
 };
 
@@ -126,12 +130,28 @@ accept_some(struct acceptor *a)
 	return 0;
 }
 
+/* Until acceptor_go() gives a socket (1) or acceptor_stop() says stop (0). */
+static int
+wait_for_socket(struct acceptor *a)
+{
+	int go;
+
+	pthread_mutex_lock(&a->lock);
+	while (a->fd < 0 && !a->stop)
+		pthread_cond_wait(&a->cond, &a->lock);
+	go = !a->stop;
+	pthread_mutex_unlock(&a->lock);
+	return go;
+}
+
 static void *
 run(void *arg)
 {
 	struct acceptor *a = arg;
 	int pause = 0;
 
+	if (!wait_for_socket(a))
+		return NULL;
 	for (;;) {
 		struct pollfd p[2] = { { a->evfd, POLLIN, 0 }, { a->fd, POLLIN, 0 } };
 		int n = poll(p, pause ? 1 : 2, pause ? ACCEPTOR_BACKOFF_MS : -1);
@@ -148,33 +168,56 @@ run(void *arg)
 	return NULL;
 }
 
+static void
+acceptor_free(struct acceptor *a)
+{
+	if (a->evfd >= 0)
+		(void)close(a->evfd);
+	if (a->have_sync) {
+		pthread_cond_destroy(&a->cond);
+		pthread_mutex_destroy(&a->lock);
+	}
+	free(a->name);
+	free(a);
+}
+
 int
-acceptor_start(int fd, const char *name, const struct acceptor_ops *ops,
-               struct acceptor **out)
+acceptor_new(const char *name, const struct acceptor_ops *ops, struct acceptor **out)
 {
 	struct acceptor *a = calloc(1, sizeof(*a));
-	int fl = fcntl(fd, F_GETFL);
 
-	/* A socket systemd passed may block; accept() must not. */
-	if (a == NULL || fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
-	    (a->name = strdup(name)) == NULL)
+	if (a == NULL)
 		goto fail;
-	a->fd = fd;
+	a->fd = a->evfd = -1;
 	a->ops = *ops;
-	if ((a->evfd = eventfd(0, EFD_CLOEXEC)) == -1)
+	if ((a->name = strdup(name)) == NULL ||
+	    (a->evfd = eventfd(0, EFD_CLOEXEC)) == -1)
 		goto fail;
-	if (pthread_create(&a->thread, NULL, run, a) != 0) {
-		(void)close(a->evfd);
+	if (pthread_mutex_init(&a->lock, NULL) != 0)
+		goto fail;
+	if (pthread_cond_init(&a->cond, NULL) != 0) {
+		pthread_mutex_destroy(&a->lock);
 		goto fail;
 	}
+	a->have_sync = 1;
+	if (pthread_create(&a->thread, NULL, run, a) != 0)
+		goto fail;
 	*out = a;
 	return 0;
 fail:
-	log_warn("listener %s: cannot start accepting", name);
+	log_warn("listener %s: cannot make its acceptor", name);
 	if (a != NULL)
-		free(a->name);
-	free(a);
+		acceptor_free(a);
 	return -1;
+}
+
+void
+acceptor_go(struct acceptor *a, int fd)
+{
+	pthread_mutex_lock(&a->lock);
+	a->fd = fd;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
 }
 
 void
@@ -184,10 +227,12 @@ acceptor_stop(struct acceptor *a)
 
 	if (a == NULL)
 		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = 1;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
 	while (write(a->evfd, &one, sizeof(one)) == -1 && errno == EINTR)
 		;
 	(void)pthread_join(a->thread, NULL);
-	(void)close(a->evfd);
-	free(a->name);
-	free(a);
+	acceptor_free(a);
 }

@@ -26,10 +26,14 @@ struct acceptor_ops {
 /* A listening socket on l's address; -1 after logging why. */
 int acceptor_listen(const struct policy_listener *l);
 
-/* Starts accepting on fd (which stays the caller's).  0, or -1 after
+/* An acceptor whose thread waits for acceptor_go().  0, or -1 after
  * logging why. */
-int acceptor_start(int fd, const char *name, const struct acceptor_ops *ops,
-                   struct acceptor **out);
+int acceptor_new(const char *name, const struct acceptor_ops *ops,
+                 struct acceptor **out);
+
+/* Starts accepting on the non-blocking listening socket fd, which stays
+ * the caller's.  It cannot fail. */
+void acceptor_go(struct acceptor *a, int fd);
 
 /* Stops accepting: when it returns, no connection is accepted any more
  * and admit is not running.  NULL is fine. */

@@ -30,7 +30,7 @@ struct lcd {
 	struct lcd_ingest *ingest;  /* guarded by lock; NULL without a key */
 	struct face *faces[LCD_FACES_MAX];
 	size_t nfaces;
-	struct face *retired[LCD_FACES_MAX * 4]; /* renewed, draining */
+	struct face *retired[LCD_FACES_MAX * 4]; /* replaced, draining */
 	size_t nretired;
 	atomic_uint_fast64_t next_request;
 	atomic_uint_fast64_t last_seq;
@@ -40,7 +40,7 @@ struct lcd {
 /* What a face's handlers get as their closure. */
 struct face_ctx {
 	struct lcd *d;
-	char name[64];    /* the listener's name, as routes name it; a copy:
+	char name[LC_DEVICE_MAX + 1]; /* the listener's name, as routes name it; a copy:
 	                     the policy it came from goes on reload */
 	int role;         /* enum policy_role */
 };

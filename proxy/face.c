@@ -57,6 +57,7 @@ struct face_conn {
 	int in_request;                /* its head is in: MHD's idle timeout rules */
 	int over;                      /* accepted past a limit: answered 503 */
 	int cut;                       /* shut down by the watchdog already */
+	int drained;                   /* for the face's draining, not lateness */
 };
 
 struct face {
@@ -73,6 +74,7 @@ struct face {
 	struct face_conn *conns;
 	uint32_t nconns;
 	int stop, have_lock, have_watch;
+	int draining;          /* replaced: connections close once idle */
 	pthread_t watch;
 };
 
@@ -230,7 +232,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		pthread_mutex_lock(&f->lock);
 		/* Cut by the watchdog, or closed by libmicrohttpd's own timeout
 		 * (a TLS handshake that never progresses) at about that time. */
-		if (fc->cut || head_late(fc, lcd_mono_ms() + FACE_WATCH_MS)) {
+		if (!fc->drained && (fc->cut || head_late(fc, lcd_mono_ms() + FACE_WATCH_MS))) {
 			log_info("%s: request head not complete within %u ms: "
 			         "connection closed", f->name, f->head_ms);
 			(*f->ops.late)++;
@@ -278,8 +280,24 @@ conn_of(struct MHD_Connection *c)
 	return i != NULL ? i->socket_context : NULL;
 }
 
-/* Watchdog thread: shuts down connections whose request head is late.
- * The socket stays MHD's; it sees the shutdown and closes it itself. */
+/* Under f->lock: shuts p down if its request head is late, or if the
+ * face drains and p has no request in flight.  The socket stays MHD's;
+ * it sees the shutdown and closes it itself. */
+static void
+maybe_cut(struct face *f, struct face_conn *p, uint64_t now)
+{
+	int late = head_late(p, now);
+
+	if (p->cut || p->fd == MHD_INVALID_SOCKET || !(late || (f->draining && !p->in_request)))
+		return;
+	p->cut = 1;
+	p->drained = !late;
+	if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
+		log_warn("%s: shutdown of a connection", f->name);
+}
+
+/* Watchdog thread: cuts connections whose request head is late, and
+ * those of a replaced face between requests. */
 static void *
 watch(void *arg)
 {
@@ -290,13 +308,8 @@ watch(void *arg)
 	while (!f->stop) {
 		uint64_t now = lcd_mono_ms();
 
-		for (struct face_conn *p = f->conns; p != NULL; p = p->next) {
-			if (p->cut || !head_late(p, now) || p->fd == MHD_INVALID_SOCKET)
-				continue;
-			p->cut = 1;
-			if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
-				log_warn("%s: shutdown of a slow client", f->name);
-		}
+		for (struct face_conn *p = f->conns; p != NULL; p = p->next)
+			maybe_cut(f, p, now);
 		(void)clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += FACE_WATCH_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -489,6 +502,7 @@ int
 face_prepare(const struct policy_listener *l, const struct policy_limits *lim,
              const struct face_ops *ops, struct face **out)
 {
+	struct acceptor_ops aops = { admit, room, NULL };
 	struct face *f = calloc(1, sizeof(*f));
 
 	if (f == NULL || (f->name = strdup(l->name)) == NULL)
@@ -498,21 +512,33 @@ face_prepare(const struct policy_listener *l, const struct policy_limits *lim,
 		goto fail;
 	if ((f->mhd = start_daemon(f, l, lim)) == NULL)
 		goto fail;
+	aops.cls = f;
+	if (acceptor_new(f->name, &aops, &f->acc) != 0)
+		goto fail;
 	*out = f;
 	return 0;
 fail:
+	if (f != NULL && f->mhd != NULL)
+		MHD_stop_daemon(f->mhd);
 	if (f != NULL)
 		face_release(f);
 	return LC_EIO;
 }
 
-int
+void
 face_listen(struct face *f, int fd)
 {
-	struct acceptor_ops aops = { admit, room, f };
-
 	f->lfd = fd;
-	return acceptor_start(fd, f->name, &aops, &f->acc) == 0 ? 0 : LC_EIO;
+	acceptor_go(f->acc, fd);
+}
+
+void
+face_retire(struct face *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->draining = 1;
+	pthread_cond_signal(&f->wake);
+	pthread_mutex_unlock(&f->lock);
 }
 
 int

@@ -35,13 +35,16 @@ int face_prepare(const struct policy_listener *l, const struct policy_limits *li
                  const struct face_ops *ops, struct face **out);
 
 /* Accepts on the listening socket fd, which f owns from the call on
- * (face_stop_accepting() hands it back).  0, or LC_EIO after logging
- * why: f then holds fd but does not accept. */
-int face_listen(struct face *f, int fd);
+ * (face_stop_accepting() hands it back).  It cannot fail. */
+void face_listen(struct face *f, int fd);
 
-/* Stops accepting and hands back the listening socket (-1 if f has
- * none); f keeps serving the connections it has. */
+/* Stops accepting for good and hands back the listening socket (-1 if f
+ * has none); f keeps serving the connections it has. */
 int face_stop_accepting(struct face *f);
+
+/* For a face that a reload replaced: each of its connections is closed
+ * once no request is in flight on it, so that it drains. */
+void face_retire(struct face *f);
 
 /* Stops accepting (closing the listening socket), then stops the daemon
  * (every suspended connection must have been resumed).  NULL is fine. */

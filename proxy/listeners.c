@@ -18,9 +18,10 @@
 
 /* Replaced faces draining at once, at most: each holds its threads. */
 #define RETIRED_MAX (sizeof(((struct lcd *)0)->retired) / sizeof(struct face *))
-/* Handler closures: one per listener name and role ever served.  Never
- * freed while lenscapd runs, because a stream's last reference may come
- * from the backend thread after its face has stopped. */
+/* Handler closures: one per listener name and role that ever served.
+ * Never freed while lenscapd runs, because a stream's last reference may
+ * come from the backend thread after its face has stopped; hence a cap,
+ * documented in lenscapd(8). */
 #define CTXS_MAX 64
 
 static struct face_ctx *ctxs[CTXS_MAX];
@@ -28,7 +29,7 @@ static size_t nctxs;
 
 /* Sockets systemd passed (socket activation), by name. */
 static struct {
-	char name[64];
+	char name[LC_DEVICE_MAX + 1]; /* a listener name */
 	int fd;
 } activated[LCD_FACES_MAX];
 static size_t nactivated;
@@ -58,7 +59,9 @@ listeners_take_activated(void)
 		memcpy(activated[i].name, names, len);
 		activated[i].name[len] = '\0';
 		activated[i].fd = 3 + (int)i;
-		if (fcntl(activated[i].fd, F_SETFD, FD_CLOEXEC) == -1) {
+		/* Not blocking: the acceptor must never wait in accept(). */
+		if (fcntl(activated[i].fd, F_SETFD, FD_CLOEXEC) == -1 ||
+		    fcntl(activated[i].fd, F_SETFL, O_NONBLOCK | fcntl(activated[i].fd, F_GETFL)) == -1) {
 			log_warn("socket %s (fd %d)", activated[i].name, activated[i].fd);
 			return -1;
 		}
@@ -106,22 +109,29 @@ warn_unused(const struct lcd *d)
 	}
 }
 
-/* The closure for a face of this name and role; NULL if there are too
- * many. */
+/* The closure for a face of this name and role; NULL after logging why
+ * not. */
 static struct face_ctx *
 ctx_for(struct lcd *d, const struct policy_listener *l)
 {
+	size_t len = strlen(l->name);
 	struct face_ctx *c;
 
 	for (size_t i = 0; i < nctxs; i++)
 		if (ctxs[i]->role == (int)l->role && strcmp(ctxs[i]->name, l->name) == 0)
 			return ctxs[i];
-	if (nctxs == CTXS_MAX || strlen(l->name) >= sizeof(c->name) ||
-	    (c = calloc(1, sizeof(*c))) == NULL)
+	if (nctxs == CTXS_MAX) {
+		log_warnx("listener %s: more than %d listener names and roles since the "
+		          "start; restart lenscapd", l->name, CTXS_MAX);
 		return NULL;
+	}
+	if (len >= sizeof(c->name) || (c = calloc(1, sizeof(*c))) == NULL) {
+		log_warnx("listener %s: out of memory", l->name);
+		return NULL;
+	}
 	c->d = d;
 	c->role = (int)l->role;
-	memcpy(c->name, l->name, strlen(l->name) + 1);
+	memcpy(c->name, l->name, len + 1);
 	return ctxs[nctxs++] = c;
 }
 
@@ -152,11 +162,8 @@ prepare_one(struct lcd *d, const struct lc_policy *pol, const struct policy_list
 	struct face_ctx *fc = ctx_for(d, l);
 	struct face_ops ops;
 
-	if (fc == NULL) {
-		log_warnx("listener %s: too many listener names since the start (%d); "
-		          "restart lenscapd", l->name, CTXS_MAX);
+	if (fc == NULL)
 		return -1;
-	}
 	ops = ops_for(fc);
 	return face_prepare(l, policy_limits(pol), &ops, out) == 0 ? 0 : -1;
 }
@@ -190,16 +197,30 @@ listeners_start(struct lcd *d, const struct lc_policy *pol)
 		d->faces[d->nfaces++] = f;
 		if (fd < 0 && (fd = acceptor_listen(l)) < 0)
 			return -1;
-		if (face_listen(f, fd) != 0)
-			return -1;
+		face_listen(f, fd);
 		log_listening(l, fd);
 	}
 	warn_unused(d);
 	return 0;
 }
 
-/* Whether two policies have the same listeners (names, roles, addresses,
- * TLS or not, client CA or not). */
+/* Whether b has a listener like x: name, role, address, TLS or not,
+ * client CA or not. */
+static int
+has_listener(const struct lc_policy *b, const struct policy_listener *x)
+{
+	for (size_t i = 0; i < policy_listener_count(b); i++) {
+		const struct policy_listener *y = policy_listener(b, i);
+
+		if (strcmp(x->name, y->name) == 0)
+			return x->role == y->role && strcmp(x->listen, y->listen) == 0 &&
+			       x->plain == y->plain &&
+			       (x->client_ca == NULL) == (y->client_ca == NULL);
+	}
+	return 0;
+}
+
+/* Whether two policies have the same listeners, in any order. */
 static int
 same_listeners(const struct lc_policy *a, const struct lc_policy *b)
 {
@@ -207,14 +228,9 @@ same_listeners(const struct lc_policy *a, const struct lc_policy *b)
 
 	if (n != policy_listener_count(b))
 		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct policy_listener *x = policy_listener(a, i), *y = policy_listener(b, i);
-
-		if (strcmp(x->name, y->name) != 0 || x->role != y->role ||
-		    strcmp(x->listen, y->listen) != 0 || x->plain != y->plain ||
-		    (x->client_ca == NULL) != (y->client_ca == NULL))
+	for (size_t i = 0; i < n; i++)
+		if (!has_listener(b, policy_listener(a, i)))
 			return 0;
-	}
 	return 1;
 }
 
@@ -297,6 +313,7 @@ listeners_prepare(struct lcd *d, const struct lc_policy *old, const struct lc_po
 	size_t n = policy_listener_count(pol);
 
 	memset(p, 0, sizeof(*p));
+	p->nctxs = nctxs;
 	for (size_t i = 0; i < LCD_FACES_MAX; i++)
 		p->fd[i] = -1;
 	if (n > LCD_FACES_MAX) {
@@ -340,6 +357,9 @@ listeners_abandon(struct listeners_plan *p)
 		p->bound[i] = 0;
 	}
 	p->n = 0;
+	/* Closures made for these faces, which never accepted a connection. */
+	while (nctxs > p->nctxs)
+		free(ctxs[--nctxs]);
 }
 
 void
@@ -356,16 +376,13 @@ listeners_commit(struct lcd *d, const struct lc_policy *pol, struct listeners_pl
 		/* Systemd's sockets stay open for a reload that names them. */
 		if (fd >= 0 && !p->taken[j] && activated_name(fd) == NULL)
 			(void)close(fd);
+		face_retire(d->faces[j]);
 		d->retired[d->nretired++] = d->faces[j];
 	}
 	for (size_t i = 0; i < p->n; i++) {
-		const struct policy_listener *l = policy_listener(pol, i);
-
 		d->faces[i] = p->faces[i];
-		if (face_listen(p->faces[i], p->fd[i]) != 0)
-			log_warnx("listener %s is not accepting", face_name(p->faces[i]));
-		else if (p->bound[i])
-			log_listening(l, p->fd[i]);
+		face_listen(p->faces[i], p->fd[i]);
+		log_listening(policy_listener(pol, i), p->fd[i]);
 	}
 	d->nfaces = p->n;
 	p->n = 0;

@@ -17,6 +17,7 @@ struct listeners_plan {
 	int fd[LCD_FACES_MAX];             /* the socket each will accept on */
 	int bound[LCD_FACES_MAX];          /* fd was bound for this plan */
 	int taken[LCD_FACES_MAX];          /* by old face index: its socket goes on */
+	size_t nctxs;                      /* handler closures before this plan */
 	char why[128];                     /* a refusal, for the audit trail */
 };
 

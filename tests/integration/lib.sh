@@ -305,13 +305,19 @@ frame() {
 	printf '\377\331'
 }
 
+# flip_byte FILE OFFSET: changes the byte at OFFSET (to another value, always).
+flip_byte() {
+	local b; b=$(od -An -tu1 -j "$2" -N1 "$1") || return 1
+	printf "\\$(printf %03o $(( (b + 1) % 256 )))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # part KEY DEVICE N [corrupt]: one frame sealed with pki/KEY.sec at $NOW,
 # as a part of a vendor's multipart stream.
 part() {
 	frame "$2" "$3" > "$T/raw"
 	"$L" seal -k "$T/pki/$1.sec" -d "$2" -K mjpeg -s live -n "$3" -t "${NOW:?}" \
 		-i "$T/raw" -o "$T/sealed" || bail seal
-	[ "${4:-}" = corrupt ] && printf 'X' | dd of="$T/sealed" bs=1 seek=300 conv=notrunc 2>/dev/null
+	[ "${4:-}" = corrupt ] && flip_byte "$T/sealed" 300
 	printf -- '--vendor-boundary\r\nContent-Type: application/vnd.lenscap.sealed\r\nContent-Length: %d\r\n\r\n' \
 		"$(wc -c < "$T/sealed")"
 	cat "$T/sealed"

@@ -5,11 +5,11 @@
 # face; a listener that cannot bind refuses the reload whole.
 . "$top_srcdir/tests/integration/lib.sh"
 setup_pki
-setup_nginx "" "limit_rate 100k;"
+setup_nginx "" "limit_rate 50k;"
 FRAME_BYTES=4000
 NOW=$(( $(date +%s) * 1000 ))
-# cam-2: 120 frames, about 5 s at the backend's pace; cam-1: 400, 16 s.
-{ for k in $(seq 1 120); do part ingest cam-2 "$k"; done; printf -- '--vendor-boundary--\r\n'; } \
+# cam-2: 60 frames, about 5 s at the backend's pace; cam-1: 400, 35 s.
+{ for k in $(seq 1 60); do part ingest cam-2 "$k"; done; printf -- '--vendor-boundary--\r\n'; } \
 	> "$(stream_file cam-2)"
 { for k in $(seq 1 400); do part ingest cam-1 "$k"; done; printf -- '--vendor-boundary--\r\n'; } \
 	> "$(stream_file cam-1)"
@@ -26,6 +26,12 @@ ask() {
 		-H 'Authorization: Bearer nobody' "${2:-https}://127.0.0.1:$1/v1/cameras/cam-1/snapshot"
 }
 health() { curl -s -m 3 "http://127.0.0.1:$1/healthz"; }
+# fds: lenscapd's descriptors other than connections (epoll sets,
+# eventfds, pipes, files), then its listening sockets.
+fds() {
+	echo "$(find "/proc/$LENSCAPD_PID/fd" -mindepth 1 -printf '%l\n' | grep -vc '^socket:')" \
+		"$(ss -Hltnp | grep -c "pid=$LENSCAPD_PID,")"
+}
 # policy ASSISTANT CAMERA ADMIN [EXTRA]: the scenario's policy with its
 # listeners on these ports (0: any); EXTRA is more listener entries, or "plain" to
 # serve the assistant face over plain HTTP.
@@ -44,6 +50,7 @@ policy() {
 policy 0 0 "$PM"
 start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
 M=$PM PA=$(port_of assistant) PC=$(port_of camera)
+FDS=$(fds)
 is "the admin listens where the policy says" "$(port_of admin)" "$PM"
 is "the assistant answers an unknown token with 401" "$(ask "$PA")" 401
 
@@ -54,10 +61,17 @@ STREAM=$!
 for _ in $(seq 50); do [ -s "$T/got/stream" ] && break; sleep 0.1; done
 ok "the stream has started" test -s "$T/got/stream"
 
-# --- the same listeners: every socket is kept ---------------------------------
+# --- the same listeners: every socket is kept, idle connections close --------
 cp "$T/ports" "$T/ports.before"
+exec 5<>"/dev/tcp/127.0.0.1/$PM"
+printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >&5
+IFS= read -r -t 3 status <&5
+is "a kept-alive connection to the admin listener is served" "${status%$'\r'}" "HTTP/1.1 200 OK"
 is "a reload with the same listeners is taken" "$(hup)" "policy in force"
 ok "every listener kept its port" cmp "$T/ports" "$T/ports.before"
+timeout 5 cat <&5 >/dev/null; rc=$?
+exec 5<&-
+is "the replaced admin face closes that connection once idle" "$rc" 0
 
 # --- the assistant moves -------------------------------------------------------
 policy "$PN" 0 "$PM"
@@ -70,7 +84,7 @@ is "the admin listener still answers" "$(health "$PM")" ok
 wait "$STREAM"; rc=$?
 is "the stream opened before the move ended well" "$rc" 0
 is "and delivered all its frames, on the replaced face" \
-	"$(grep -ac 'lenscap-truth device=cam-2' "$T/got/stream")" 120
+	"$(grep -ac 'lenscap-truth device=cam-2' "$T/got/stream")" 60
 
 # --- two listeners trade addresses: their sockets go with the addresses ------
 policy "$PM" 0 "$PN"
@@ -89,15 +103,20 @@ policy "$PM" 0 "$PN"
 is "turning it back on is taken" "$(hup)" "policy in force"
 is "it answers over TLS again" "$(ask "$PM")" 401
 
-# --- a listener added, then removed --------------------------------------------
-policy "$PM" 0 "$PN" "\"spare\": { \"role\": \"assistant\", \"listen\": \"127.0.0.1:$PX\", \"plain\": true }"
+# --- a listener added, renamed with a new role, removed -----------------------
+policy "$PM" 0 "$PN" '"spare": { "role": "assistant", "listen": "127.0.0.1:0", "plain": true }'
 is "adding a listener is taken" "$(hup)" "policy in force"
-is "the new listener serves (it has no route: 404)" "$(ask "$PX" http)" 404
-is "and is in the port file" "$(port_of spare)" "$PX"
+PS=$(port_of spare)
+is "the new listener serves (it has no route: 404)" "$(ask "$PS" http)" 404
+is "the camera, on port 0 too, still has its port" "$(port_of camera)" "$PC"
+policy "$PM" 0 "$PN" '"ops": { "role": "admin", "listen": "127.0.0.1:0", "plain": true }'
+is "renaming it, as an admin listener, is taken" "$(hup)" "policy in force"
+is "it kept its port" "$(port_of ops)" "$PS"
+is "and serves as an admin listener" "$(health "$PS")" ok
 policy "$PM" 0 "$PN"
 is "removing it is taken" "$(hup)" "policy in force"
-is "its address is closed" "$(ask "$PX" http)" 000
-is "and it left the port file" "$(port_of spare)" ""
+is "its address is closed" "$(ask "$PS" http)" 000
+is "and it left the port file" "$(port_of ops)" ""
 
 # --- a listener that cannot bind: nothing changes ------------------------------
 policy "$STORE" 0 "$PN"
@@ -106,9 +125,16 @@ is "a listener on an address in use: the reload is refused" "$(hup)" \
 ok "the cause is logged" grep -q "listener assistant: cannot listen on 127.0.0.1:$STORE" "$T/lenscapd.stderr"
 is "the assistant still serves where it was" "$(ask "$PM")" 401
 is "and the port file is unchanged" "$(port_of assistant)" "$PM"
+policy "$PX" "$STORE" "$PN"
+is "one listener bound, the next in use: the reload is refused" "$(hup)" \
+	"refused: listener camera cannot listen on 127.0.0.1:$STORE"
+is "the socket bound for it is closed again" "$(ask "$PX")" 000
+is "the camera still serves where it was" "$(port_of camera)" "$PC"
+sleep 1.5 # the replaced faces are reaped once a second
+is "no descriptor left behind: others, listening sockets" "$(fds)" "$FDS"
 
-is "lenscap_reloads_total counts the seven taken" "$(metric lenscap_reloads_total)" 7
-is "lenscap_reload_failures_total the one refused" "$(metric lenscap_reload_failures_total)" 1
+is "lenscap_reloads_total counts the eight taken" "$(metric lenscap_reloads_total)" 8
+is "lenscap_reload_failures_total the two refused" "$(metric lenscap_reload_failures_total)" 2
 
 # --- replaced faces that cannot drain: a stream on each -----------------------
 # Each reload replaces the three faces; one holding a stream drains until
