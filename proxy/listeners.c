@@ -181,26 +181,15 @@ log_listening(const struct policy_listener *l, int fd)
 int
 listeners_start(struct lcd *d, const struct lc_policy *pol)
 {
-	size_t n = policy_listener_count(pol);
+	struct listeners_plan plan;
+	/* With no faces yet, there is no old listener to look at. */
+	const char *why = listeners_prepare(d, NULL, pol, &plan);
 
-	if (n > LCD_FACES_MAX) {
-		log_warnx("at most %d listeners", LCD_FACES_MAX);
+	if (why != NULL) {
+		log_warnx("%s", why);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct policy_listener *l = policy_listener(pol, i);
-		struct face *f;
-		int fd = activated_fd(l->name);
-
-		if (prepare_one(d, pol, l, &f) != 0)
-			return -1;
-		d->faces[d->nfaces++] = f;
-		if (fd < 0 && (fd = acceptor_listen(l)) < 0)
-			return -1;
-		face_listen(f, fd);
-		log_listening(l, fd);
-	}
-	warn_unused(d);
+	listeners_commit(d, pol, &plan);
 	return 0;
 }
 

@@ -26,16 +26,17 @@ struct listeners_plan {
  * logging why. */
 int listeners_take_activated(void);
 
-/* Starts a face per listener of pol, accepting at once.  0, or -1 after
- * logging why. */
+/* Starts a face per listener of pol, accepting at once: a reload from
+ * no listeners.  0, or -1 after logging why. */
 int listeners_start(struct lcd *d, const struct lc_policy *pol);
 
 /*
  * Prepares the faces of pol to replace those of old, the policy in
- * force: each listener keeps the socket of the one before it on the same
- * address (so port 0 keeps its port) or of systemd's socket of its
- * name, else a new socket is bound now.  NULL, or why not (logged; then
- * nothing has changed and p holds nothing).
+ * force (NULL when d has no faces yet): each listener keeps the socket of
+ * the one before it on the same address (so port 0 keeps its port) or of
+ * systemd's socket of its name, else a new socket is bound now.  NULL, or
+ * why not for the caller to log (a cause found below is logged too); then
+ * nothing has changed and p holds nothing.
  */
 const char *listeners_prepare(struct lcd *d, const struct lc_policy *old,
                               const struct lc_policy *pol, struct listeners_plan *p);
