@@ -7,7 +7,7 @@
  * stops taking while the face is full or the process is out of file
  * descriptors.
  */
-#define _GNU_SOURCE /* accept4 */
+#define _GNU_SOURCE /* accept4, pthread_setname_np */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -150,6 +150,7 @@ run(void *arg)
 	struct acceptor *a = arg;
 	int pause = 0;
 
+	(void)pthread_setname_np(pthread_self(), "lc-accept");
 	if (!wait_for_socket(a))
 		return NULL;
 	for (;;) {

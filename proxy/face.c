@@ -8,6 +8,7 @@
  * no socket of its own: the face's acceptor adds each connection, which
  * spreads them evenly over the pool (acceptor.h).
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -304,6 +305,7 @@ watch(void *arg)
 	struct face *f = arg;
 	struct timespec until;
 
+	(void)pthread_setname_np(pthread_self(), "lc-face-watch");
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop) {
 		uint64_t now = lcd_mono_ms();

@@ -7,6 +7,7 @@
  * transfer, which makes libcurl close that connection: a late reply can
  * never reach another request through the pool (the redis-py incident).
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -308,6 +309,7 @@ loop(void *arg)
 	struct epoll_event ev[UPSTREAM_EVENTS];
 	int running, stopping = 0;
 
+	(void)pthread_setname_np(pthread_self(), "lc-backend");
 	while (!stopping) {
 		int n = epoll_wait(up->epfd, ev, UPSTREAM_EVENTS, wait_ms(up));
 
