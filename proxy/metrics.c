@@ -151,6 +151,9 @@ metrics_render(const struct metrics *m, char *buf, size_t outlen, size_t *writte
 	render_requests(&o, m);
 	counter(&o, "frames_relayed_total", "Frames released to assistants.",
 	        m->frames_relayed);
+	counter(&o, "frames_skipped_total",
+	        "Verified stream frames not sent, for a client that lagged a frame behind.",
+	        m->frames_skipped);
 	counter(&o, "frames_sealed_total", "Frames sealed on the camera face.",
 	        m->frames_sealed);
 	render_drops(&o, m);

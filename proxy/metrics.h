@@ -19,6 +19,9 @@ enum metrics_face { METRICS_ASSISTANT, METRICS_CAMERA, METRICS_ADMIN, METRICS_FA
 struct metrics {
 	atomic_uint_fast64_t requests[METRICS_FACES][6]; /* by status class: 1xx..5xx, other */
 	atomic_uint_fast64_t frames_relayed;
+	/* verified stream frames not sent: the client had not taken the
+	 * frames before them */
+	atomic_uint_fast64_t frames_skipped;
 	atomic_uint_fast64_t frames_sealed;
 	atomic_uint_fast64_t frames_dropped[LC_DROP_COUNT_];
 	atomic_uint_fast64_t backend_errors;

@@ -1,13 +1,15 @@
 /*
  * The MJPEG relay.  Bytes from the backend (upstream thread) go through
- * the multipart parser; every part is a sealed frame that must pass the
- * gate under the policy in force at that moment, so a reload that revokes
- * the device ends the stream at once.  Verified frames wait in a small
- * buffer until libmicrohttpd's reader takes them; the reader suspends the
+ * the multipart parser; every part is a sealed frame, kept as it came
+ * until the client can take it.  The reader (the face's worker, as for a
+ * snapshot) runs the gate on each frame just before it goes out, under
+ * the policy in force at that moment, so a reload that revokes the
+ * device ends the stream at once; the workers share the cryptography,
+ * and the upstream thread only reads.  The reader suspends the
  * connection when there is nothing to send and the producer resumes it.
  * A watchdog notices clients that left while suspended (PITFALLS).
  */
-#define _GNU_SOURCE /* POLLRDHUP */
+#define _GNU_SOURCE /* POLLRDHUP, pthread_setname_np */
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -16,7 +18,6 @@
 
 #include <sodium.h>
 
-#include "bufq.h"
 #include "gate.h"
 #include "log.h"
 #include "multipart.h"
@@ -26,7 +27,24 @@
  * one TLS record.  8 KiB instead of 16: streams are many. */
 #define OUT_BLOCK 8192
 #define STOP_DROPS 2 /* a part callback's code: stop the stream */
-#define WAITING_MAX 8 /* frames tracked for the delay metric */
+
+/* A frame as the backend sent it, not yet through the gate. */
+struct sealed {
+	struct sealed *next;
+	size_t len;
+	uint64_t in_us; /* when its last byte came in from the backend */
+	uint8_t p[];
+};
+
+/* The part going out now: head, body, CRLF, each possibly empty. */
+struct outgoing {
+	struct sealed *f;    /* owns the bytes the body points into */
+	const uint8_t *body;
+	size_t body_len;
+	char head[256];
+	size_t hlen, tail, off; /* off: bytes of the part already taken */
+	int busy;
+};
 
 struct mjpeg {
 	struct face_ctx *fc;
@@ -35,19 +53,18 @@ struct mjpeg {
 	struct MHD_Connection *conn; /* NULL once MHD completed the request */
 	int suspended;
 	int upstream_live;
-	int ended;                  /* 0 running, 1 ended well, -1 cut */
+	int backend_end;            /* 0 streaming, 1 closed well, -1 broke off */
+	int ended;                  /* 0 running, 1 close delimiter out, -1 cut */
 	struct upstream_req up;
-	struct mp_parser *mp;
-	struct gate_stream gs;
+	struct mp_parser *mp;       /* the upstream thread's */
+	struct gate_stream gs;      /* the reader's, as are drops_row... */
 	unsigned drops_row, drops_max;
-	struct bufq out;            /* verified frames, ready to send */
-	/* For the delay metric: where waiting frames end in the byte stream,
-	 * when the first of them came in from the backend, and how many there
-	 * are (more than one once the ring is full: then the entry's delay,
-	 * that of its oldest frame, is an upper bound for all of them). */
-	uint64_t queued_total, taken_total;
-	struct { uint64_t end, in_us; unsigned frames; } waiting[WAITING_MAX];
-	unsigned wait_head, wait_n;
+	/* Frames waiting, oldest first.  With the one going out they hold
+	 * at most two frames' worth of bytes; more means the client lags,
+	 * and newer frames are skipped. */
+	struct sealed *wait_head, **wait_tail;
+	size_t held, held_max;
+	struct outgoing cur;
 	struct lc_policy *pol;
 	const struct policy_route *route;
 	const char *account;
@@ -66,6 +83,20 @@ static struct {
 	int running;
 	struct lcd *d;
 } wd = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Under m->lock (or with m no longer shared): frees the waiting frames. */
+static void
+discard_waiting(struct mjpeg *m)
+{
+	struct sealed *f;
+
+	while ((f = m->wait_head) != NULL) {
+		m->wait_head = f->next;
+		m->held -= sizeof(*f) + f->len;
+		free(f);
+	}
+	m->wait_tail = &m->wait_head;
+}
 
 static void
 mjpeg_unref(struct mjpeg *m)
@@ -88,7 +119,8 @@ mjpeg_unref(struct mjpeg *m)
 	m->fc->d->metrics.active_streams--;
 	mp_parser_free(m->mp);
 	policy_free(m->pol);
-	bufq_free(&m->out);
+	discard_waiting(m);
+	free(m->cur.f);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -101,6 +133,17 @@ wake(struct mjpeg *m)
 		m->suspended = 0;
 		MHD_resume_connection(m->conn);
 	}
+}
+
+/* Under m->lock: lenscapd ends the stream; the client sees it cut. */
+static void
+cut(struct mjpeg *m)
+{
+	m->ended = -1;
+	discard_waiting(m);
+	if (m->upstream_live)
+		upstream_cancel(m->fc->d->up, &m->up);
+	wake(m);
 }
 
 static void
@@ -125,81 +168,38 @@ audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
 	audit_stream(m, "drop", why, env, detail);
 }
 
-/* Under m->lock: one more frame waits, ending at queued_total. */
-static void
-note_queued(struct mjpeg *m, uint64_t in_us)
-{
-	unsigned i;
-
-	if (m->wait_n < WAITING_MAX) {
-		i = (m->wait_head + m->wait_n++) % WAITING_MAX;
-		m->waiting[i].in_us = in_us;
-		m->waiting[i].frames = 0;
-	} else {
-		i = (m->wait_head + WAITING_MAX - 1) % WAITING_MAX;
-	}
-	m->waiting[i].end = m->queued_total;
-	m->waiting[i].frames++;
-}
-
-/* Appends one verified frame as a part, unless the client lags so far
- * that a whole frame is waiting already (then this one is skipped). */
-static void
-queue_frame(struct mjpeg *m, const char *ctype, const uint8_t *body, size_t len,
-            uint64_t in_us)
-{
-	char head[256];
-	uint8_t *dst;
-	size_t hlen;
-
-	if (mp_write_part_header(head, sizeof(head), m->boundary, ctype, len, &hlen) != 0)
-		return;
-	pthread_mutex_lock(&m->lock);
-	if ((dst = bufq_reserve(&m->out, hlen + len + 2)) != NULL) {
-		memcpy(dst, head, hlen);
-		memcpy(dst + hlen, body, len);
-		memcpy(dst + hlen + len, "\r\n", 2);
-		bufq_commit(&m->out, hlen + len + 2);
-		m->queued_total += hlen + len + 2;
-		note_queued(m, in_us);
-		m->fc->d->metrics.frames_relayed++;
-	}
-	wake(m);
-	pthread_mutex_unlock(&m->lock);
-}
-
-/* Upstream thread: one sealed frame from the backend's stream. */
+/* Upstream thread: one sealed frame from the backend's stream waits for
+ * the client, unless the client lags so far that a whole frame is
+ * waiting already (then this one is skipped). */
 static int
 on_part(void *arg, const struct mp_part *part)
 {
 	struct mjpeg *m = arg;
-	struct gate_request req = { .account = m->account, .device = m->device,
-	                            .route = m->route };
-	struct lc_envelope env;
-	struct lc_policy *now = lcd_policy(m->fc->d);
-	uint64_t in_us = lcd_mono_us();
-	enum lc_drop why;
+	struct sealed *f = malloc(sizeof(*f) + part->body_len);
+	size_t size = sizeof(*f) + part->body_len;
+	int stop;
 
-	memset(&env, 0, sizeof(env));
-	why = gate_frame(now, &req, part->body, part->body_len, &env, &m->gs,
-	                 lcd_now_ms());
-	policy_free(now);
-	if (why != LC_DROP_NONE) {
-		audit_drop(m, why, &env, NULL);
-		/* A revoked grant ends the stream now; backend faults after
-		 * drops_in_a_row of them. */
-		if (why == LC_DROP_NOT_GRANTED || ++m->drops_row >= m->drops_max)
-			return STOP_DROPS;
-		return 0;
-	}
-	m->drops_row = 0;
 	m->last_frame_us = lcd_mono_us();
-	if (m->route->pass_sealed)
-		queue_frame(m, "application/vnd.lenscap.sealed", part->body,
-		            part->body_len, in_us);
-	else
-		queue_frame(m, env.content_type, env.body, env.body_len, in_us);
-	return 0;
+	if (f != NULL) {
+		f->next = NULL;
+		f->len = part->body_len;
+		f->in_us = m->last_frame_us;
+		memcpy(f->p, part->body, f->len);
+	}
+	pthread_mutex_lock(&m->lock);
+	stop = m->ended != 0;
+	if (!stop && f != NULL && size <= m->held_max - m->held) {
+		*m->wait_tail = f;
+		m->wait_tail = &f->next;
+		m->held += size;
+		f = NULL;
+		wake(m);
+	} else if (!stop) {
+		m->fc->d->metrics.frames_skipped++;
+	}
+	pthread_mutex_unlock(&m->lock);
+	free(f);
+	return stop ? STOP_DROPS : 0;
 }
 
 /* Upstream thread: the first bytes say whether this is a stream at all. */
@@ -241,10 +241,7 @@ static void
 on_done(void *arg, int result, long status)
 {
 	struct mjpeg *m = arg;
-	static const char end_fmt[] = "--%s--\r\n";
-	char end[64], why[64];
-	int n;
-
+	char why[64];
 	int closed = result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED;
 
 	/* Whatever ends a stream on the backend's side is audited; what
@@ -258,37 +255,133 @@ on_done(void *arg, int result, long status)
 		audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
 		             m->mp == NULL ? "backend sent no stream"
 		                           : "backend stream ended without its close delimiter");
+	/* The frames that came in whole still go out, through the gate. */
 	pthread_mutex_lock(&m->lock);
 	m->upstream_live = 0;
-	if (closed) {
-		/* The backend closed its stream properly: so do we. */
-		n = snprintf(end, sizeof(end), end_fmt, m->boundary);
-		m->ended = bufq_put(&m->out, end, (size_t)n) == 0 ? 1 : -1;
-		if (m->ended > 0)
-			m->queued_total += (size_t)n;
-	} else {
-		m->ended = -1;
-	}
+	m->backend_end = closed ? 1 : -1;
 	wake(m);
 	pthread_mutex_unlock(&m->lock);
 	mjpeg_unref(m);
 }
 
-/* Under m->lock: n more bytes went to the client; frames whose last
- * byte is among them are counted in the delay histogram. */
-static void
-note_sent(struct mjpeg *m, size_t n)
+/* Reader, without m->lock: whether f passes the gate now; it fills the
+ * part to send.  A drop is audited; 1 more means the stream must end. */
+static int
+verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 {
-	uint64_t now = lcd_mono_us();
+	struct gate_request req = { .account = m->account, .device = m->device,
+	                            .route = m->route };
+	struct lc_envelope env;
+	struct lc_policy *now = lcd_policy(m->fc->d);
+	enum lc_drop why;
+	const char *ctype = "application/vnd.lenscap.sealed";
 
-	m->taken_total += n;
-	while (m->wait_n > 0 && m->waiting[m->wait_head].end <= m->taken_total) {
-		for (unsigned k = 0; k < m->waiting[m->wait_head].frames; k++)
-			metrics_frame_delay(&m->fc->d->metrics,
-			                    now - m->waiting[m->wait_head].in_us);
-		m->wait_head = (m->wait_head + 1) % WAITING_MAX;
-		m->wait_n--;
+	memset(&env, 0, sizeof(env));
+	why = gate_frame(now, &req, f->p, f->len, &env, &m->gs, lcd_now_ms());
+	policy_free(now);
+	if (why != LC_DROP_NONE) {
+		audit_drop(m, why, &env, NULL);
+		/* A revoked grant ends the stream now; backend faults after
+		 * drops_in_a_row of them. */
+		return why == LC_DROP_NOT_GRANTED || ++m->drops_row >= m->drops_max ? 1 : -1;
 	}
+	m->drops_row = 0;
+	o->body = f->p;
+	o->body_len = f->len;
+	if (!m->route->pass_sealed) {
+		o->body = env.body;
+		o->body_len = env.body_len;
+		ctype = env.content_type;
+	}
+	if (mp_write_part_header(o->head, sizeof(o->head), m->boundary, ctype,
+	                         o->body_len, &o->hlen) != 0)
+		return -1;
+	o->f = f;
+	o->tail = 2;
+	o->off = 0;
+	o->busy = 1;
+	return 0;
+}
+
+/* Reader, under m->lock: the oldest waiting frame through the gate; if
+ * it passes, it is the part going out.  The lock is let go meanwhile,
+ * so that the upstream thread is not held up by the cryptography. */
+static void
+next_part(struct mjpeg *m)
+{
+	struct sealed *f = m->wait_head;
+	struct outgoing o = { .busy = 0 };
+	int rc;
+
+	if ((m->wait_head = f->next) == NULL)
+		m->wait_tail = &m->wait_head;
+	pthread_mutex_unlock(&m->lock);
+	rc = verify(m, f, &o);
+	pthread_mutex_lock(&m->lock);
+	if (rc == 0 && m->ended == 0) {
+		m->cur = o; /* its bytes stay held until they are out */
+		m->fc->d->metrics.frames_relayed++;
+		return;
+	}
+	m->held -= sizeof(*f) + f->len;
+	free(f);
+	if (rc > 0 && m->ended == 0)
+		cut(m);
+}
+
+/* Reader, under m->lock: once every frame is out, how the stream ends. */
+static void
+end_stream(struct mjpeg *m)
+{
+	static const char end_fmt[] = "--%s--\r\n";
+	int n;
+
+	if (m->backend_end < 0) {
+		m->ended = -1;
+		return;
+	}
+	/* The backend closed its stream properly: so do we. */
+	n = snprintf(m->cur.head, sizeof(m->cur.head), end_fmt, m->boundary);
+	m->cur.hlen = (size_t)n;
+	m->cur.body_len = m->cur.tail = m->cur.off = 0;
+	m->cur.busy = 1;
+	m->ended = 1;
+}
+
+/* Reader, under m->lock: up to max bytes of the part going out.  A frame
+ * whose last byte is among them is counted in the delay histogram. */
+static size_t
+take(struct mjpeg *m, char *buf, size_t max)
+{
+	struct outgoing *o = &m->cur;
+	size_t total = o->hlen + o->body_len + o->tail, n = 0, k;
+
+	while (n < max && o->off < total) {
+		if (o->off < o->hlen) {
+			k = o->hlen - o->off;
+			k = k < max - n ? k : max - n;
+			memcpy(buf + n, o->head + o->off, k);
+		} else if (o->off < o->hlen + o->body_len) {
+			k = o->hlen + o->body_len - o->off;
+			k = k < max - n ? k : max - n;
+			memcpy(buf + n, o->body + (o->off - o->hlen), k);
+		} else {
+			k = total - o->off;
+			k = k < max - n ? k : max - n;
+			memcpy(buf + n, "\r\n" + (o->off - o->hlen - o->body_len), k);
+		}
+		n += k;
+		o->off += k;
+	}
+	if (o->off == total) {
+		if (o->f != NULL) {
+			metrics_frame_delay(&m->fc->d->metrics, lcd_mono_us() - o->f->in_us);
+			m->held -= sizeof(*o->f) + o->f->len;
+			free(o->f);
+		}
+		memset(o, 0, sizeof(*o));
+	}
+	return n;
 }
 
 /* MHD thread: the next bytes of the response. */
@@ -298,10 +391,14 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 	struct mjpeg *m = cls;
 	ssize_t ret;
 
+	(void)pos;
 	pthread_mutex_lock(&m->lock);
-	if (bufq_pending(&m->out) > 0) {
-		ret = (ssize_t)bufq_take(&m->out, buf, max);
-		note_sent(m, (size_t)ret);
+	while (!m->cur.busy && m->ended == 0 && m->wait_head != NULL)
+		next_part(m);
+	if (!m->cur.busy && m->ended == 0 && m->backend_end != 0)
+		end_stream(m);
+	if (m->cur.busy) {
+		ret = (ssize_t)take(m, buf, max);
 	} else if (m->ended != 0) {
 		/* Cut short: no final chunk, so the client sees the truncation. */
 		ret = m->ended > 0 ? MHD_CONTENT_READER_END_OF_STREAM
@@ -330,9 +427,8 @@ mjpeg_new(const struct mjpeg_start *s)
 
 	if (m == NULL)
 		return NULL;
-	/* Room for two frames: one going out, one waiting; more means the
-	 * client lags, and newer frames are skipped. */
-	bufq_init(&m->out, 2 * (lim->max_frame_bytes + 512));
+	m->wait_tail = &m->wait_head;
+	m->held_max = 2 * (sizeof(struct sealed) + LC_HEADER_MAX + lim->max_frame_bytes);
 	pthread_mutex_init(&m->lock, NULL);
 	m->fc = s->fc;
 	m->conn = s->conn;
@@ -469,10 +565,7 @@ check_stream(struct mjpeg *m, uint64_t now_us, int all)
 		if (idle && !all)
 			audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
 			             "backend stream idle");
-		m->ended = -1;
-		if (m->upstream_live)
-			upstream_cancel(m->fc->d->up, &m->up);
-		wake(m);
+		cut(m);
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -480,6 +573,7 @@ check_stream(struct mjpeg *m, uint64_t now_us, int all)
 static void *
 watchdog(void *arg)
 {
+	(void)pthread_setname_np(pthread_self(), "lc-stream-watch");
 	for (;;) {
 		uint64_t now = lcd_mono_us();
 		int running;

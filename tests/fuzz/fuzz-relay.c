@@ -2,8 +2,9 @@
  * Fuzz target for the backend response framing lenscapd does itself on
  * the assistant face: the boundary from the backend's Content-Type, the
  * multipart parser fed in the chunks the input says, and every part
- * through gate_frame() with a stream state, as proxy/relay_mjpeg.c does
- * (on_part, open_parser, on_data, on_done); or, with the snapshot flag,
+ * through gate_frame() with a stream state, in order, as
+ * proxy/relay_mjpeg.c does (open_parser, on_data and on_part on the
+ * upstream thread, verify() in the reader); or, with the snapshot flag,
  * the body collected bounded and gated once, as proxy/assistant.c does.
  * The input layout is in relay.h.
  *

@@ -267,7 +267,7 @@ write_policy() {
       "backend": "/streams/pushed/{device}/live.mjpeg", "media": "mjpeg",
       "content_types": ["image/jpeg"] } ${POLICY_ROUTES:-}
   ],
-  "limits": { "max_frame_bytes": 1048576 ${2:+, $2} }
+  "limits": { "max_frame_bytes": ${MAX_FRAME_BYTES:-1048576} ${2:+, $2} }
 }
 EOT
 	mv "$T/policy.json.new" "$T/policy.json"

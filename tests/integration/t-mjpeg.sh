@@ -3,7 +3,8 @@
 # (slowly, limit_rate); lenscapd relays them as plain MJPEG.  Faults inside
 # a stream are skipped, a stream of foreign frames is cut after
 # drops_in_a_row, a reload that revokes the device ends the stream with no
-# later frame delivered, and a client that hangs up frees its stream.
+# later frame delivered, a client that hangs up frees its stream, and one
+# that lags has the newer frames skipped.
 . "$top_srcdir/tests/integration/lib.sh"
 setup_pki
 setup_nginx "" "limit_rate 200k;"
@@ -126,6 +127,28 @@ rc=$(curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-acco
 is "acct-3 watches it: a clean end" "$rc" 0
 is "the twelve frames, in order" "$(truths "$T/got/cam-5.mjpeg" | tr '\n' ' ')" \
 	"$(for k in $(seq 1 12); do printf 'device=cam-5 frame=%s ' "$k"; done)"
+
+# --- a client that lags two frames behind has newer frames skipped ------------
+# Frames wait for the client up to twice the largest frame allowed: make
+# that small, and read cam-3's stream at a trickle.
+reloads=$(metric lenscap_reloads_total)
+MAX_FRAME_BYTES=6000 write_policy '"cam-1"' '"drops_in_a_row": 3'
+kill -HUP "$LENSCAPD_PID"
+for _ in $(seq 50); do [ "$(metric lenscap_reloads_total)" -gt "$reloads" ] && break; sleep 0.1; done
+relayed=$(metric lenscap_frames_relayed_total)
+rc=$(live 2 cam-3 "$T/got/slow.mjpeg" --limit-rate 20k --max-time 4)
+is "the slow client stopped after four seconds (curl 28)" "$rc" 28
+for _ in $(seq 40); do [ "$(metric lenscap_active_streams)" = 0 ] && break; sleep 0.1; done
+got=$(truths "$T/got/slow.mjpeg" | grep -c 'device=cam-3 ')
+last=$(truths "$T/got/slow.mjpeg" | tail -n 1 | grep -o 'frame=[0-9]*' | cut -d= -f2)
+skipped=$(metric lenscap_frames_skipped_total)
+echo "# slow client: $got frames, the last frame=$last, $skipped skipped"
+ok "frames were skipped, and counted" test "${skipped:-0}" -gt 0
+truths "$T/got/slow.mjpeg" | grep -o 'frame=[0-9]*' | cut -d= -f2 > "$T/slow.seq"
+ok "the client's frames are in order" sort -n -u -c "$T/slow.seq"
+ok "with the skipped ones missing" test "${last:-0}" -gt "$got"
+ok "every frame relayed was one the client could take" \
+	test "$(( $(metric lenscap_frames_relayed_total) - relayed ))" -ge "$got"
 
 kill -TERM "$LENSCAPD_PID"
 wait "$LENSCAPD_PID"
