@@ -169,14 +169,14 @@ audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
 }
 
 /* Upstream thread: one sealed frame from the backend's stream waits for
- * the client, unless the client lags so far that a whole frame is
- * waiting already (then this one is skipped). */
+ * the client, unless the frames held for it already fill the bound
+ * (then the client lags, and this one is skipped). */
 static int
 on_part(void *arg, const struct mp_part *part)
 {
 	struct mjpeg *m = arg;
-	struct sealed *f = malloc(sizeof(*f) + part->body_len);
-	size_t size = sizeof(*f) + part->body_len;
+	size_t size = sizeof(struct sealed) + part->body_len;
+	struct sealed *f = malloc(size);
 	int stop;
 
 	m->last_frame_us = lcd_mono_us();
@@ -264,8 +264,9 @@ on_done(void *arg, int result, long status)
 	mjpeg_unref(m);
 }
 
-/* Reader, without m->lock: whether f passes the gate now; it fills the
- * part to send.  A drop is audited; 1 more means the stream must end. */
+/* Reader, without m->lock: f through the gate, now.  0 if it passes (o
+ * is then the part to send), -1 if it is dropped, 1 if it is dropped and
+ * the stream must end.  Drops are audited. */
 static int
 verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 {
