@@ -1,6 +1,6 @@
 /*
- * The bounded byte queue behind the MJPEG relay and the pushed-stream
- * ingest.  Callers lock; the queue does not.
+ * The bounded byte queue behind the pushed-stream ingest.  Callers lock;
+ * the queue does not.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -36,14 +36,21 @@ struct sealed {
 	uint8_t p[];
 };
 
-/* The part going out now: head, body, CRLF, each possibly empty. */
+/* What a stream holds for one frame. */
+static size_t
+held_by(size_t len)
+{
+	return sizeof(struct sealed) + len;
+}
+
+/* The part going out now: its head, then the body and a CRLF (neither
+ * for the close delimiter).  All zero, hlen included, when none is. */
 struct outgoing {
 	struct sealed *f;    /* owns the bytes the body points into */
 	const uint8_t *body;
 	size_t body_len;
 	char head[256];
 	size_t hlen, tail, off; /* off: bytes of the part already taken */
-	int busy;
 };
 
 struct mjpeg {
@@ -92,7 +99,7 @@ discard_waiting(struct mjpeg *m)
 
 	while ((f = m->wait_head) != NULL) {
 		m->wait_head = f->next;
-		m->held -= sizeof(*f) + f->len;
+		m->held -= held_by(f->len);
 		free(f);
 	}
 	m->wait_tail = &m->wait_head;
@@ -175,15 +182,16 @@ static int
 on_part(void *arg, const struct mp_part *part)
 {
 	struct mjpeg *m = arg;
-	size_t size = sizeof(struct sealed) + part->body_len;
+	size_t size = held_by(part->body_len);
 	struct sealed *f = malloc(size);
+	uint64_t now = lcd_mono_us();
 	int stop;
 
-	m->last_frame_us = lcd_mono_us();
+	m->last_frame_us = now;
 	if (f != NULL) {
 		f->next = NULL;
 		f->len = part->body_len;
-		f->in_us = m->last_frame_us;
+		f->in_us = now;
 		memcpy(f->p, part->body, f->len);
 	}
 	pthread_mutex_lock(&m->lock);
@@ -300,7 +308,6 @@ verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 	o->f = f;
 	o->tail = 2;
 	o->off = 0;
-	o->busy = 1;
 	return 0;
 }
 
@@ -311,7 +318,7 @@ static void
 next_part(struct mjpeg *m)
 {
 	struct sealed *f = m->wait_head;
-	struct outgoing o = { .busy = 0 };
+	struct outgoing o = { .f = NULL };
 	int rc;
 
 	if ((m->wait_head = f->next) == NULL)
@@ -324,7 +331,7 @@ next_part(struct mjpeg *m)
 		m->fc->d->metrics.frames_relayed++;
 		return;
 	}
-	m->held -= sizeof(*f) + f->len;
+	m->held -= held_by(f->len);
 	free(f);
 	if (rc > 0 && m->ended == 0)
 		cut(m);
@@ -345,7 +352,6 @@ end_stream(struct mjpeg *m)
 	n = snprintf(m->cur.head, sizeof(m->cur.head), end_fmt, m->boundary);
 	m->cur.hlen = (size_t)n;
 	m->cur.body_len = m->cur.tail = m->cur.off = 0;
-	m->cur.busy = 1;
 	m->ended = 1;
 }
 
@@ -355,29 +361,23 @@ static size_t
 take(struct mjpeg *m, char *buf, size_t max)
 {
 	struct outgoing *o = &m->cur;
-	size_t total = o->hlen + o->body_len + o->tail, n = 0, k;
+	const void *seg[3] = { o->head, o->body, "\r\n" };
+	size_t len[3] = { o->hlen, o->body_len, o->tail };
+	size_t n = 0, start = 0, k;
 
-	while (n < max && o->off < total) {
-		if (o->off < o->hlen) {
-			k = o->hlen - o->off;
-			k = k < max - n ? k : max - n;
-			memcpy(buf + n, o->head + o->off, k);
-		} else if (o->off < o->hlen + o->body_len) {
-			k = o->hlen + o->body_len - o->off;
-			k = k < max - n ? k : max - n;
-			memcpy(buf + n, o->body + (o->off - o->hlen), k);
-		} else {
-			k = total - o->off;
-			k = k < max - n ? k : max - n;
-			memcpy(buf + n, "\r\n" + (o->off - o->hlen - o->body_len), k);
-		}
+	for (int i = 0; i < 3; start += len[i++]) {
+		if (o->off >= start + len[i] || n == max)
+			continue;
+		k = start + len[i] - o->off;
+		k = k < max - n ? k : max - n;
+		memcpy(buf + n, (const char *)seg[i] + (o->off - start), k);
 		n += k;
 		o->off += k;
 	}
-	if (o->off == total) {
+	if (o->off == start) { /* all of it: start is now the part's length */
 		if (o->f != NULL) {
 			metrics_frame_delay(&m->fc->d->metrics, lcd_mono_us() - o->f->in_us);
-			m->held -= sizeof(*o->f) + o->f->len;
+			m->held -= held_by(o->f->len);
 			free(o->f);
 		}
 		memset(o, 0, sizeof(*o));
@@ -394,11 +394,11 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	pthread_mutex_lock(&m->lock);
-	while (!m->cur.busy && m->ended == 0 && m->wait_head != NULL)
+	while (m->cur.hlen == 0 && m->ended == 0 && m->wait_head != NULL)
 		next_part(m);
-	if (!m->cur.busy && m->ended == 0 && m->backend_end != 0)
+	if (m->cur.hlen == 0 && m->ended == 0 && m->backend_end != 0)
 		end_stream(m);
-	if (m->cur.busy) {
+	if (m->cur.hlen > 0) {
 		ret = (ssize_t)take(m, buf, max);
 	} else if (m->ended != 0) {
 		/* Cut short: no final chunk, so the client sees the truncation. */
