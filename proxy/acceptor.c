@@ -2,10 +2,9 @@
  * A listening socket and the thread that accepts on it.  The thread is
  * made first and waits for its socket, so that handing one over cannot
  * fail.  It then sleeps in poll() on the socket and on an eventfd that
- * stops it; it
- * takes what the kernel has queued, a bounded burst at a time, and
- * stops taking while the face is full or the process is out of file
- * descriptors.
+ * stops it; it takes what the kernel has queued, a bounded burst at a
+ * time, and stops taking while the face is full or the process is out of
+ * file descriptors.
  */
 #define _GNU_SOURCE /* accept4, pthread_setname_np */
 #include <arpa/inet.h>

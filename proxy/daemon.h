@@ -40,8 +40,8 @@ struct lcd {
 /* What a face's handlers get as their closure. */
 struct face_ctx {
 	struct lcd *d;
-	/* The listener's name, as routes name it; a copy: the policy it
-	 * came from goes on reload. */
+	/* The listener's name, as routes name it (listener names follow the
+	 * device-name rule); a copy: the policy it came from goes on reload. */
 	char name[LC_DEVICE_MAX + 1];
 	int role;         /* enum policy_role */
 };

@@ -413,7 +413,8 @@ listeners_stop(struct lcd *d)
 int
 listeners_write_ports(struct lcd *d, const char *path)
 {
-	char text[1024];
+	/* Room for every line: names are at most LC_DEVICE_MAX bytes. */
+	char text[LCD_FACES_MAX * (LC_DEVICE_MAX + sizeof(" 65535\n"))];
 	size_t n = 0;
 
 	for (size_t i = 0; i < d->nfaces; i++)

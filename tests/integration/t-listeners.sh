@@ -130,11 +130,18 @@ is "one listener bound, the next in use: the reload is refused" "$(hup)" \
 	"refused: listener camera cannot listen on 127.0.0.1:$STORE"
 is "the socket bound for it is closed again" "$(ask "$PX")" 000
 is "the camera still serves where it was" "$(port_of camera)" "$PC"
+extra=""
+for k in 1 2 3 4 5 6; do
+	extra="$extra${extra:+, }\"ops$k\": { \"role\": \"admin\", \"listen\": \"127.0.0.1:0\", \"plain\": true }"
+done
+policy "$PM" 0 "$PN" "$extra"
+is "nine listeners: the reload is refused" "$(hup)" "refused: more than 8 listeners"
+is "the assistant still serves where it was" "$(ask "$PM")" 401
 sleep 1.5 # the replaced faces are reaped once a second
 is "no descriptor left behind: others, listening sockets" "$(fds)" "$FDS"
 
 is "lenscap_reloads_total counts the eight taken" "$(metric lenscap_reloads_total)" 8
-is "lenscap_reload_failures_total the two refused" "$(metric lenscap_reload_failures_total)" 2
+is "lenscap_reload_failures_total the three refused" "$(metric lenscap_reload_failures_total)" 3
 
 # --- replaced faces that cannot drain: a stream on each -----------------------
 # Each reload replaces the three faces; one holding a stream drains until
