@@ -512,6 +512,10 @@ load_listener(struct lctx *c, const struct jnode *m)
 		load_tls(c, tls, l);
 	else if (!l->plain)
 		err_at(c, m->pos, "no \"tls\": plain HTTP needs \"plain\": true");
+	if (pol->nlisteners == POLICY_LISTENERS_MAX) {
+		err_at(c, m->kpos, "more than %d listeners", POLICY_LISTENERS_MAX);
+		return;
+	}
 	rc = strtab_put(pol->listener_by_name, l->name, strlen(l->name), l,
 	                (void **)&prev);
 	if (rc == LC_EEXIST) {

@@ -182,6 +182,10 @@ const struct policy_route *policy_route(const struct lc_policy *pol, size_t i);
 
 /* --- the rest ---------------------------------------------------------- */
 
+/* A policy declares at most this many listeners (lenscapd runs a server
+ * for each). */
+#define POLICY_LISTENERS_MAX 8
+
 size_t policy_listener_count(const struct lc_policy *pol);
 const struct policy_listener *policy_listener(const struct lc_policy *pol,
                                               size_t i);

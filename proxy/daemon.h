@@ -18,7 +18,7 @@
 #include "policy.h"
 #include "upstream.h"
 
-#define LCD_FACES_MAX 8
+#define LCD_FACES_MAX POLICY_LISTENERS_MAX
 #define LCD_REQUEST_ID_BYTES 24
 
 struct lcd {

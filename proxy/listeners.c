@@ -305,7 +305,7 @@ listeners_prepare(struct lcd *d, const struct lc_policy *old, const struct lc_po
 	p->nctxs = nctxs;
 	for (size_t i = 0; i < LCD_FACES_MAX; i++)
 		p->fd[i] = -1;
-	if (n > LCD_FACES_MAX) {
+	if (n > LCD_FACES_MAX) { /* the loader refuses it; the arrays rely on it */
 		(void)snprintf(p->why, sizeof(p->why), "more than %d listeners", LCD_FACES_MAX);
 		return p->why;
 	}

@@ -135,7 +135,10 @@ for k in 1 2 3 4 5 6; do
 	extra="$extra${extra:+, }\"ops$k\": { \"role\": \"admin\", \"listen\": \"127.0.0.1:0\", \"plain\": true }"
 done
 policy "$PM" 0 "$PN" "$extra"
-is "nine listeners: the reload is refused" "$(hup)" "refused: more than 8 listeners"
+is "nine listeners: the reload is refused" "$(hup)" "refused: the old policy stays in force"
+ok "as the policy says too many" grep -q "listeners.ops6: more than 8 listeners" "$T/lenscapd.stderr"
+ok "lenscapd -t refuses it as well" sh -c "! '$LENSCAPD' -t -c '$T/policy.json' 2>'$T/t.err' &&
+	grep -q 'listeners.ops6: more than 8 listeners' '$T/t.err'"
 is "the assistant still serves where it was" "$(ask "$PM")" 401
 sleep 1.5 # the replaced faces are reaped once a second
 is "no descriptor left behind: others, listening sockets" "$(fds)" "$FDS"

@@ -202,6 +202,27 @@ test_json_traps(void)
 	free(big);
 }
 
+/* POLICY_LISTENERS_MAX + 1 listeners: the one too many is refused. */
+static void
+test_listener_cap(void)
+{
+	char line1[2048], want[128], key[16];
+	size_t n = (size_t)snprintf(line1, sizeof(line1), "\"listeners\": { ");
+	const char *last;
+
+	for (int i = 1; i <= POLICY_LISTENERS_MAX + 1; i++)
+		n += (size_t)snprintf(line1 + n, sizeof(line1) - n, "%s\"a%d\": { "
+		                      "\"listen\": \"[::1]:0\", \"plain\": true, "
+		                      "\"role\": \"admin\" }", i > 1 ? ", " : "", i);
+	snprintf(line1 + n, sizeof(line1) - n, " }");
+	snprintf(key, sizeof(key), "\"a%d\"", POLICY_LISTENERS_MAX + 1);
+	last = strstr(line1, key);
+	snprintf(want, sizeof(want), "t.json:1:%d: listeners.a%d: more than %d "
+	         "listeners\n", 2 + (int)(last - line1), POLICY_LISTENERS_MAX + 1,
+	         POLICY_LISTENERS_MAX);
+	check_bad("one listener too many", line1, P_INGEST | P_DEVICES, want);
+}
+
 static void
 test_schema(void)
 {
@@ -897,6 +918,7 @@ main(void)
 		srcdir = "..";
 	test_json_traps();
 	test_schema();
+	test_listener_cap();
 	test_files();
 	test_decisions();
 	test_defaults();
