@@ -40,6 +40,9 @@ policy() {
 	if [ "${4:-}" = plain ]; then
 		POLICY_LISTENERS=$(printf '%s' "$POLICY_LISTENERS" |
 			sed 's/"tls": { "cert": "pki\/server.crt", "key": "pki\/server.key" }/"plain": true/')
+	elif [ "${4:-}" = no-client-ca ]; then
+		POLICY_LISTENERS=$(printf '%s' "$POLICY_LISTENERS" |
+			sed 's/"key": "pki\/server.key",$/"key": "pki\/server.key"/; s/"client_ca": "pki\/ca.crt" //')
 	elif [ -n "${4:-}" ]; then
 		POLICY_LISTENERS="$POLICY_LISTENERS, $4"
 	fi
@@ -103,6 +106,24 @@ policy "$PM" 0 "$PN"
 is "turning it back on is taken" "$(hup)" "policy in force"
 is "it answers over TLS again" "$(ask "$PM")" 401
 
+# --- the camera face loses its client CA, and gets it back --------------------
+# Without one it asks for no certificate, so cam-1's cannot name it.
+frame cam-1 > "$T/frames/cam-1.jpg"
+push() {
+	curl -s -o /dev/null -w '%{http_code}' -m 5 --cacert "$T/pki/ca.crt" \
+		--cert "$T/pki/cam-1.crt" --key "$T/pki/cam-1.key" -X PUT \
+		-H 'Content-Type: image/jpeg' --data-binary @"$T/frames/cam-1.jpg" \
+		"https://127.0.0.1:$PC/v1/cameras/cam-1/snapshot"
+}
+is "cam-1 pushes a still with its certificate" "$(push)" 201
+policy "$PM" 0 "$PN" no-client-ca
+is "dropping the camera face's client_ca is taken" "$(hup)" "policy in force"
+is "it kept its port" "$(port_of camera)" "$PC"
+is "cam-1's certificate is no longer asked for: 401" "$(push)" 401
+policy "$PM" 0 "$PN"
+is "giving it back is taken" "$(hup)" "policy in force"
+is "cam-1 pushes again" "$(push)" 201
+
 # --- a listener added, renamed with a new role, removed -----------------------
 policy "$PM" 0 "$PN" '"spare": { "role": "assistant", "listen": "127.0.0.1:0", "plain": true }'
 is "adding a listener is taken" "$(hup)" "policy in force"
@@ -143,7 +164,7 @@ is "the assistant still serves where it was" "$(ask "$PM")" 401
 sleep 1.5 # the replaced faces are reaped once a second
 is "no descriptor left behind: others, listening sockets" "$(fds)" "$FDS"
 
-is "lenscap_reloads_total counts the eight taken" "$(metric lenscap_reloads_total)" 8
+is "lenscap_reloads_total counts the ten taken" "$(metric lenscap_reloads_total)" 10
 is "lenscap_reload_failures_total the three refused" "$(metric lenscap_reload_failures_total)" 3
 
 # --- replaced faces that cannot drain: a stream on each -----------------------
