@@ -8,7 +8,8 @@ if [ ! -e "$so" ]; then
 	exit 0
 fi
 # Every lc_ name it defines, functions or not: lenscap.h declares functions only.
-exported=$(nm -D --defined-only "$so" | awk '$3 ~ /^lc_/ { print $3 }' | sort -u)
+# $NM is the one configure found (libtool's), for cross builds.
+exported=$(${NM:-nm} -D --defined-only "$so" | awk '$3 ~ /^lc_/ { print $3 }' | sort -u)
 declared=$(sed -n 's/^[a-z].*[ *]\(lc_[a-z0-9_]*\)(.*/\1/p' "$top_srcdir/lib/lenscap.h" | sort -u)
 ok "nm lists the exported functions" test "$(echo "$exported" | wc -l)" -ge 20
 is "the library exports exactly the functions lenscap.h declares" \
