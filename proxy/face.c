@@ -57,8 +57,7 @@ struct face_conn {
 	uint64_t due_ms;               /* when the head of the next request is late */
 	int in_request;                /* its head is in: MHD's idle timeout rules */
 	int over;                      /* accepted past a limit: answered 503 */
-	int cut;                       /* shut down by the watchdog already */
-	int drained;                   /* for the face's draining, not lateness */
+	enum { NOT_CUT, CUT_LATE, CUT_DRAINED } cut; /* shut down by the watchdog, why */
 };
 
 struct face {
@@ -233,7 +232,8 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 		pthread_mutex_lock(&f->lock);
 		/* Cut by the watchdog, or closed by libmicrohttpd's own timeout
 		 * (a TLS handshake that never progresses) at about that time. */
-		if (!fc->drained && (fc->cut || head_late(fc, lcd_mono_ms() + FACE_WATCH_MS))) {
+		if (fc->cut == CUT_LATE ||
+		    (fc->cut == NOT_CUT && head_late(fc, lcd_mono_ms() + FACE_WATCH_MS))) {
 			log_info("%s: request head not complete within %u ms: "
 			         "connection closed", f->name, f->head_ms);
 			(*f->ops.late)++;
@@ -289,10 +289,10 @@ maybe_cut(struct face *f, struct face_conn *p, uint64_t now)
 {
 	int late = head_late(p, now);
 
-	if (p->cut || p->fd == MHD_INVALID_SOCKET || !(late || (f->draining && !p->in_request)))
+	if (p->cut != NOT_CUT || p->fd == MHD_INVALID_SOCKET ||
+	    !(late || (f->draining && !p->in_request)))
 		return;
-	p->cut = 1;
-	p->drained = !late;
+	p->cut = late ? CUT_LATE : CUT_DRAINED;
 	if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
 		log_warn("%s: shutdown of a connection", f->name);
 }
