@@ -30,12 +30,16 @@
 #include "face.h"
 #include "log.h"
 
-/* Pool threads per listener: four per CPU.  A thread that is verifying
- * a frame holds up the other connections it serves; with more threads
- * the kernel interleaves them (contrib/bench, with connections spread
- * evenly: 6,760 requests/s with one per CPU, 6,740 with two, 7,240 -
- * 7,300 with four). */
-#define FACE_THREADS_PER_CPU 4
+/* Pool threads per listener: eight per CPU, at most sixteen.  A thread
+ * that is verifying a frame holds up the other connections it serves;
+ * with more threads the kernel interleaves them.  Snapshots gain up to
+ * four per CPU (contrib/bench/run: 6,760 requests/s with one, 6,740
+ * with two, 7,240 - 7,300 with four; 7,100 - 7,200 with eight).  Streams
+ * need eight: at 1,000 streams x 10 fps on two CPUs (contrib/bench/streams,
+ * 60 s), four per CPU left 379 and 931 frames over 100 ms in two runs
+ * (mean 4.3 ms), eight none in two (mean 1.4 ms, p99 <= 10 ms), one or
+ * two per CPU a third of all frames. */
+#define FACE_THREADS_PER_CPU 8
 #define FACE_THREADS_MAX 16
 #define FACE_PEM_MAX (1u << 20)
 /* Per connection: the request head and libmicrohttpd's buffers.  16 KiB,
