@@ -22,6 +22,7 @@ enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
 struct areq {
 	struct freq q;               /* first: the shared lifecycle */
 	const char *account;         /* in q.pol */
+	uint8_t session[LC_DIGEST_BYTES]; /* the bearer token's SHA-256 */
 	uint8_t *buf;                /* the sealed frame as it arrives */
 	size_t len, cap, max;
 	struct mjpeg *stream;        /* an MJPEG route's relay */
@@ -91,8 +92,8 @@ static enum MHD_Result
 finish_snapshot(struct areq *r)
 {
 	struct lcd *d = r->q.fc->d;
-	struct gate_request req = { .account = r->account, .device = r->q.device,
-	                            .route = r->q.route };
+	struct gate_request req = { .session = r->session, .account = r->account,
+	                            .device = r->q.device, .route = r->q.route };
 	struct lc_envelope env;
 	struct lc_policy *now;
 	enum lc_drop why;
@@ -158,8 +159,11 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
+	/* The token's digest is kept: the gate looks the session up again
+	 * for every frame. */
 	token = face_bearer(r->q.conn);
-	acct = token ? policy_session_account(r->q.pol, token, strlen(token)) : NULL;
+	acct = token != NULL && lc_digest(token, strlen(token), r->session) == 0
+	       ? policy_session_account_digest(r->q.pol, r->session) : NULL;
 	if (acct == NULL) {
 		d->metrics.auth_failures++;
 		audit_request(r, "auth_failure", LC_DROP_NONE, NULL,
@@ -187,7 +191,7 @@ start(struct areq *r, const char *url, const char *method)
 	if (r->q.route->media == LC_KIND_MJPEG) {
 		struct mjpeg_start ms = { .fc = r->q.fc, .conn = r->q.conn,
 			.pol = policy_ref(r->q.pol), .route = r->q.route,
-			.account = r->account, .device = r->q.device, .rid = r->q.rid };
+			.session = r->session, .account = r->account, .device = r->q.device, .rid = r->q.rid };
 		r->q.state = A_DONE;
 		return mjpeg_start(&ms, &r->stream);
 	}

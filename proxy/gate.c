@@ -10,7 +10,9 @@
 #include "gate.h"
 
 /* Rule 4: the frame is of the device asked for, granted to the session
- * under the policy in force now. */
+ * under the policy in force now.  The session is looked up again, not
+ * only its account (Eufy, 2021): a token a reload took away, or gave to
+ * another account, sees nothing more. */
 static enum lc_drop
 check_grant(const struct lc_policy *pol, const struct gate_request *req,
             const struct lc_envelope *env)
@@ -19,8 +21,9 @@ check_grant(const struct lc_policy *pol, const struct gate_request *req,
 
 	if (strcmp(env->device, req->device) != 0)
 		return LC_DROP_DEVICE_MISMATCH;
-	acct = policy_account_by_name(pol, req->account);
-	if (acct == NULL || !policy_may_see(pol, acct, req->device))
+	acct = policy_session_account_digest(pol, req->session);
+	if (acct == NULL || strcmp(policy_account_name(acct), req->account) != 0 ||
+	    !policy_may_see(pol, acct, req->device))
 		return LC_DROP_NOT_GRANTED;
 	return LC_DROP_NONE;
 }
@@ -74,7 +77,7 @@ gate_header(const struct lc_policy *pol, const struct gate_request *req,
 {
 	enum lc_drop why = LC_DROP_INTERNAL;
 
-	if (pol == NULL || req == NULL || req->route == NULL ||
+	if (pol == NULL || req == NULL || req->route == NULL || req->session == NULL ||
 	    req->account == NULL || req->device == NULL || env == NULL)
 		return LC_DROP_INTERNAL;
 	/* Rules 2 and 3: signature, and the key's right to the device. */

@@ -11,9 +11,10 @@
 #include "lenscap.h"
 #include "policy.h"
 
-/* Who asked, for what, through which route.  Strings are borrowed. */
+/* Who asked, for what, through which route.  All borrowed. */
 struct gate_request {
-	const char *account;               /* the session's account name */
+	const uint8_t *session;            /* the session token's SHA-256 */
+	const char *account;               /* its account when it asked */
 	const char *device;                /* the device asked for */
 	const struct policy_route *route;  /* kind, freshness, content types */
 };
@@ -31,7 +32,9 @@ struct gate_stream {
 
 /*
  * Checks a parsed envelope header against pol (the policy in force now,
- * so that a reload revokes mid-stream), the request and the stream (NULL
+ * so that a reload that revokes the grant, or the session token, or gives
+ * the token to another account, stops the very next frame), the request
+ * and the stream (NULL
  * for a snapshot).  Rules 1-4 and 6-8 of the gate; the body (rule 5) is
  * gate_body()'s.  Updates st only when the frame passes.  now_ms is the
  * wall clock.  Any internal failure is a drop.

@@ -75,6 +75,7 @@ struct mjpeg {
 	struct lc_policy *pol;
 	const struct policy_route *route;
 	const char *account;
+	uint8_t session[LC_DIGEST_BYTES];
 	char device[LC_DEVICE_MAX + 1];
 	char rid[LCD_REQUEST_ID_BYTES];
 	char boundary[40];
@@ -278,8 +279,8 @@ on_done(void *arg, int result, long status)
 static int
 verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 {
-	struct gate_request req = { .account = m->account, .device = m->device,
-	                            .route = m->route };
+	struct gate_request req = { .session = m->session, .account = m->account,
+	                            .device = m->device, .route = m->route };
 	struct lc_envelope env;
 	struct lc_policy *now = lcd_policy(m->fc->d);
 	enum lc_drop why;
@@ -290,8 +291,8 @@ verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 	policy_free(now);
 	if (why != LC_DROP_NONE) {
 		audit_drop(m, why, &env, NULL);
-		/* A revoked grant ends the stream now; backend faults after
-		 * drops_in_a_row of them. */
+		/* A revoked grant or session ends the stream now; backend
+		 * faults after drops_in_a_row of them. */
 		return why == LC_DROP_NOT_GRANTED || ++m->drops_row >= m->drops_max ? 1 : -1;
 	}
 	m->drops_row = 0;
@@ -436,6 +437,7 @@ mjpeg_new(const struct mjpeg_start *s)
 	m->pol = s->pol;
 	m->route = s->route;
 	m->account = s->account;
+	memcpy(m->session, s->session, sizeof(m->session));
 	snprintf(m->device, sizeof(m->device), "%s", s->device);
 	snprintf(m->rid, sizeof(m->rid), "%s", s->rid);
 	randombytes_buf(rnd, sizeof(rnd));

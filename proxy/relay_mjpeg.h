@@ -16,6 +16,7 @@ struct mjpeg_start {
 	struct MHD_Connection *conn;
 	struct lc_policy *pol;
 	const struct policy_route *route;
+	const uint8_t *session;  /* the bearer token's SHA-256, copied */
 	const char *account;
 	const char *device;
 	const char *rid;

@@ -51,6 +51,7 @@ static struct lc_keyring *ring;      /* ours, for the reference */
 static struct lc_policy *pol;        /* the gate's */
 static const struct policy_route *r_mjpeg, *r_snap;
 static size_t part_max;              /* as open_parser() computes it */
+static uint8_t session[LC_DIGEST_BYTES]; /* alice's token's digest */
 
 static const char policy_fmt[] =
 	"{\n"
@@ -68,6 +69,7 @@ static const char policy_fmt[] =
 	"    \"cam-c\": { \"auth\": { \"token_sha256\": \"68f5137b9cf07f63c4e86f1126bd9eb26b7b6d97a88a5bdeb8238e09cd46c921\" } }\n"
 	"  },\n"
 	"  \"accounts\": { \"alice\": { \"devices\": [\"cam-a\", \"cam-b\"] } },\n"
+	"  \"sessions\": { \"static\": [ { \"token_sha256\": \"%s\", \"account\": \"alice\" } ] },\n"
 	"  \"routes\": [\n"
 	"    { \"face\": \"assistant\", \"method\": \"GET\",\n"
 	"      \"path\": \"/v1/cameras/{device}/stream.mjpeg\",\n"
@@ -91,7 +93,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		RELAY_SEED_CAM, RELAY_SEED_ANY, RELAY_SEED_STRANGER };
 	char b64[K_COUNT][sodium_base64_ENCODED_LEN(LC_PUBLICKEY_BYTES,
 	                                            sodium_base64_VARIANT_ORIGINAL)];
-	char json[sizeof(policy_fmt) + 256];
+	char json[sizeof(policy_fmt) + 384];
+	char hex[2 * LC_DIGEST_BYTES + 1];
 	uint8_t seed[LC_SEED_BYTES];
 	char dev[LC_DEVICE_MAX + 1];
 	int w;
@@ -108,7 +111,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(lc_keyring_new(&ring) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_CAM]), cam_devs, 1) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_ANY]), any_devs, 1) == 0);
-	w = snprintf(json, sizeof(json), policy_fmt, b64[K_CAM], b64[K_ANY],
+	CHECK(lc_digest("alice-session", 13, session) == 0);
+	sodium_bin2hex(hex, sizeof(hex), session, sizeof(session));
+	w = snprintf(json, sizeof(json), policy_fmt, b64[K_CAM], b64[K_ANY], hex,
 	             RELAY_FRESH_MJPEG, RELAY_FRESH_SNAP, RELAY_MAX_FRAME,
 	             RELAY_DROPS_MAX, RELAY_SKEW_MS);
 	CHECK(w > 0 && (size_t)w < sizeof(json));
@@ -303,6 +308,7 @@ relay_stream(const char *ctype, const uint8_t *body, size_t n,
 	r.in = body;
 	r.dlen = 4 + strlen(b);
 	r.device = device;
+	r.req.session = session;
 	r.req.account = "alice";
 	r.req.device = device;
 	r.req.route = r_mjpeg;
@@ -342,8 +348,8 @@ static void
 relay_snapshot(const uint8_t *body, size_t n, const uint8_t *sizes,
                size_t nsizes, const char *device)
 {
-	struct gate_request req = { .account = "alice", .device = device,
-	                            .route = r_snap };
+	struct gate_request req = { .session = session, .account = "alice",
+	                            .device = device, .route = r_snap };
 	struct lc_envelope env, ref;
 	size_t max = LC_HEADER_MAX + RELAY_MAX_FRAME, len = 0, i = 0;
 	enum lc_drop why;

@@ -236,8 +236,11 @@ write_policy() {
 	for n in 1 2 3 4 5 6; do
 		devices="$devices\"cam-$n\": { \"auth\": { \"cert_sha256\": \"$(cert_digest "$T/pki/cam-$n.crt")\" } },"
 	done
-	for a in 1 2 3; do
-		sessions="$sessions{ \"token_sha256\": \"$(token_digest "token-of-account-$a")\", \"account\": \"acct-$a\" },"
+	# POLICY_TOKENS: which account each token-of-account-N belongs to,
+	# as N:M pairs (token-of-account-N is acct-M's); a token not named is
+	# no session's.
+	for pair in ${POLICY_TOKENS:-1:1 2:2 3:3}; do
+		sessions="$sessions{ \"token_sha256\": \"$(token_digest "token-of-account-${pair%%:*}")\", \"account\": \"acct-${pair#*:}\" },"
 	done
 	cat > "$T/policy.json.new" <<EOT
 {

@@ -2,9 +2,10 @@
 # MJPEG through the gate: nginx serves multipart streams of sealed frames
 # (slowly, limit_rate); lenscapd relays them as plain MJPEG.  Faults inside
 # a stream are skipped, a stream of foreign frames is cut after
-# drops_in_a_row, a reload that revokes the device ends the stream with no
-# later frame delivered, a client that hangs up frees its stream, and one
-# that lags has the newer frames skipped.
+# drops_in_a_row, a reload that revokes the device, or gives the session's
+# token to another account, ends the stream with no later frame delivered,
+# a client that hangs up frees its stream, and one that lags has the newer
+# frames skipped.
 . "$top_srcdir/tests/integration/lib.sh"
 setup_pki
 setup_nginx "" "limit_rate 200k;"
@@ -77,27 +78,52 @@ done
 ok "its stream is gone within four seconds" sh -c "curl -s http://127.0.0.1:$M/metrics | grep -q '^lenscap_active_streams 0\$'"
 ok "it had relayed frames" test "$(truths "$T/got/cam-3.mjpeg" | wc -l)" -gt 0
 
-# --- a reload revokes cam-2 while its stream runs ----------------------------
-curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-1" \
-	-o "$T/got/cam-2.mjpeg" "https://127.0.0.1:$A/v1/cameras/cam-2/live" &
-CURL=$!
-PIDS="$PIDS $CURL"
-for _ in $(seq 100); do [ "$(truths "$T/got/cam-2.mjpeg" | wc -l)" -ge 20 ] && break; sleep 0.05; done
-write_policy '"cam-1"' '"drops_in_a_row": 3'
-kill -HUP "$LENSCAPD_PID"
-wait "$CURL"
-rc=$?
-before=$(truths "$T/got/cam-2.mjpeg" | wc -l)
-echo "# cam-2 frames delivered before the revocation: $before of 400"
-ok "the stream ended early (curl $rc)" test "$rc" -ne 0 -a "$before" -lt 400
-revoked_at=$(grep '"device":"cam-2".*"reason":"not_granted"' "$T/audit.log" | head -n 1 |
-	grep -o '"seq":[0-9]*' | cut -d: -f2)
-ok "the revocation is audited as not_granted" test -n "$revoked_at"
-last=$(truths "$T/got/cam-2.mjpeg" | tail -n 1 | grep -o 'frame=[0-9]*' | cut -d= -f2)
-ok "no frame from the revocation on was delivered (last $last < $revoked_at)" \
-	test "${last:-0}" -lt "${revoked_at:-0}"
+# --- reloads that end a live stream -------------------------------------------
+# reload_mid_stream N DEVICE OUT WRITE_POLICY_ARGS...: opens DEVICE's
+# stream with token-of-account-N into OUT and, once 20 frames are in,
+# writes the policy (POLICY_TOKENS as the caller sets it) and reloads.
+# Prints curl's exit code when the stream ends.
+reload_mid_stream() {
+	local n=$1 d=$2 o=$3
+	shift 3
+	curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-$n" \
+		-o "$o" "https://127.0.0.1:$A/v1/cameras/$d/live" &
+	local c=$!
+	for _ in $(seq 100); do [ "$(truths "$o" | wc -l)" -ge 20 ] && break; sleep 0.05; done
+	write_policy "$@"
+	kill -HUP "$LENSCAPD_PID"
+	wait "$c"
+	echo $?
+}
+# ended_by_reload OUT RC WHAT AUDIT_PATTERN: the stream of 400 frames in
+# OUT ended early, the first frame the reload stopped is audited, and no
+# frame from it on was delivered.
+ended_by_reload() {
+	local o=$1 rc=$2 what=$3 before at last
+	before=$(truths "$o" | wc -l)
+	echo "# frames delivered before $what: $before of 400"
+	ok "$what: the stream ended early (curl $rc)" test "$rc" -ne 0 -a "$before" -lt 400
+	at=$(grep "$4" "$T/audit.log" | head -n 1 | grep -o '"seq":[0-9]*' | cut -d: -f2)
+	ok "$what: audited as not_granted" test -n "$at"
+	last=$(truths "$o" | tail -n 1 | grep -o 'frame=[0-9]*' | cut -d= -f2)
+	ok "$what: no frame from then on delivered (last $last < $at)" \
+		test "${last:-0}" -lt "${at:-0}"
+}
+
+# acct-1 loses cam-2.
+rc=$(reload_mid_stream 1 cam-2 "$T/got/cam-2.mjpeg" '"cam-1"' '"drops_in_a_row": 3')
+ended_by_reload "$T/got/cam-2.mjpeg" "$rc" "cam-2 revoked" '"device":"cam-2".*"reason":"not_granted"'
 is "one not_granted drop ends the stream" \
 	"$(grep -c '"device":"cam-2".*"reason":"not_granted"' "$T/audit.log")" 1
+
+# acct-2's token goes to acct-1.  acct-2 keeps its grant of cam-3, and
+# acct-1 may see cam-3 too: only the session, looked up again for every
+# frame, ends the stream (Eufy: a backend that logs one user into
+# another's account).
+rc=$(POLICY_TOKENS="1:1 2:1 3:3" reload_mid_stream 2 cam-3 "$T/got/cam-3-moved.mjpeg" \
+	'"cam-1", "cam-3"' '"drops_in_a_row": 3')
+ended_by_reload "$T/got/cam-3-moved.mjpeg" "$rc" "token moved" \
+	'"account":"acct-2","device":"cam-3".*"reason":"not_granted"'
 
 # --- a camera pushes MJPEG; lenscapd seals every part --------------------------
 C=$(port_of camera)

@@ -1,6 +1,6 @@
 /* Unit tests for the gate: each of its rules drops what it must and only
  * that, the stream state moves only on a passed frame, and a new policy
- * revokes a grant for the very next frame. */
+ * revokes a grant, or a session, for the very next frame. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,8 +13,9 @@
 
 static struct lc_secret_key *ingest, *cam2_key, *rogue;
 
-/* The policy under test: alice sees cam-1 and cam-2, bob sees cam-3;
- * the ingest key signs for all devices, cam-2's own key for cam-2. */
+/* The policy under test: alice sees cam-1 and cam-2, bob cam-1 and cam-3;
+ * the ingest key signs for all devices, cam-2's own key for cam-2.  Each
+ * account's session token is "<account>-token" (see sessions()). */
 static const char policy_fmt[] =
 	"{ \"listeners\": { \"assistant\": { \"listen\": \"127.0.0.1:8443\", \"plain\": true } },\n"
 	"  \"backend\": { \"url\": \"https://127.0.0.1:9443\" },\n"
@@ -23,8 +24,8 @@ static const char policy_fmt[] =
 	"  \"devices\": { \"cam-1\": { \"auth\": { \"token_sha256\": \"%064d\" } },\n"
 	"               \"cam-2\": { \"auth\": { \"token_sha256\": \"%064d\" } },\n"
 	"               \"cam-3\": { \"auth\": { \"token_sha256\": \"%064d\" } } },\n"
-	"  \"accounts\": { \"alice\": { \"devices\": [%s] }, \"bob\": { \"devices\": [\"cam-3\"] } },\n"
-	"  \"sessions\": { \"static\": [] },\n"
+	"  \"accounts\": { \"alice\": { \"devices\": [%s] }, \"bob\": { \"devices\": [\"cam-1\", \"cam-3\"] } },\n"
+	"  \"sessions\": { \"static\": [%s] },\n"
 	"  \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\",\n"
 	"      \"path\": \"/c/{device}/snap\", \"backend\": \"/f/{device}\",\n"
 	"      \"media\": \"snapshot\", \"freshness_ms\": 30000, \"content_types\": [\"image/jpeg\"] },\n"
@@ -33,10 +34,43 @@ static const char policy_fmt[] =
 	"      \"media\": \"mjpeg\", \"freshness_ms\": 5000, \"content_types\": [\"image/jpeg\"] } ],\n"
 	"  \"limits\": { \"max_frame_bytes\": 1000, \"clock_skew_ms\": 2000 } }\n";
 
-static struct lc_policy *
-make_policy(const char *alice_devices)
+/* The digest of account's session token. */
+static void
+token_of(const char *account, uint8_t d[LC_DIGEST_BYTES])
 {
-	char pk1[64], pk2[64], text[4096];
+	char token[64];
+
+	snprintf(token, sizeof(token), "%s-token", account);
+	if (lc_digest(token, strlen(token), d) != 0)
+		memset(d, 0, LC_DIGEST_BYTES);
+}
+
+/* The static sessions: holder's token given to account, for each pair
+ * of the NULL-ended list. */
+static const char *
+sessions(char *out, size_t n, const char *const *pairs)
+{
+	uint8_t d[LC_DIGEST_BYTES];
+	char hex[2 * LC_DIGEST_BYTES + 1];
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (; pairs[0] != NULL; pairs += 2) {
+		token_of(pairs[0], d);
+		sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+		used += (size_t)snprintf(out + used, n - used,
+		                         "%s{ \"token_sha256\": \"%s\", \"account\": \"%s\" }",
+		                         used ? ", " : "", hex, pairs[1]);
+	}
+	return out;
+}
+
+static const char *const both_sessions[] = { "alice", "alice", "bob", "bob", NULL };
+
+static struct lc_policy *
+make_policy_with(const char *alice_devices, const char *const *session_pairs)
+{
+	char pk1[64], pk2[64], sess[512], text[4096];
 	struct lc_policy *pol = NULL;
 	size_t n;
 
@@ -45,10 +79,16 @@ make_policy(const char *alice_devices)
 	sodium_bin2base64(pk2, sizeof(pk2), lc_key_public(cam2_key), 32,
 	                  sodium_base64_VARIANT_ORIGINAL);
 	n = (size_t)snprintf(text, sizeof(text), policy_fmt, pk1, pk2, 1, 2, 3,
-	                     alice_devices);
+	                     alice_devices, sessions(sess, sizeof(sess), session_pairs));
 	if (policy_load_mem("t-gate.json", text, n, POLICY_NO_FILES, &pol, stdout) != 0)
 		return NULL;
 	return pol;
+}
+
+static struct lc_policy *
+make_policy(const char *alice_devices)
+{
+	return make_policy_with(alice_devices, both_sessions);
 }
 
 struct frame {
@@ -73,14 +113,17 @@ seal(const struct lc_secret_key *k, const char *device, int kind,
 	return f;
 }
 
+/* A frame for account's session, which asked under its own token. */
 static enum lc_drop
 check(const struct lc_policy *pol, const char *account, const char *device,
       size_t route, struct frame f, struct gate_stream *st)
 {
-	struct gate_request req = { .account = account, .device = device,
-	                            .route = policy_route(pol, route) };
+	uint8_t session[LC_DIGEST_BYTES];
+	struct gate_request req = { .session = session, .account = account,
+	                            .device = device, .route = policy_route(pol, route) };
 	struct lc_envelope env;
 
+	token_of(account, session);
 	return gate_frame(pol, &req, f.buf, f.len, &env, st, NOW);
 }
 
@@ -194,6 +237,36 @@ test_revocation(const struct lc_policy *pol)
 	policy_free(revoked);
 }
 
+/* Eufy: the session, not only its account, is checked frame by frame. */
+static void
+test_session_revocation(void)
+{
+	static const char *const bob_only[] = { "bob", "bob", NULL };
+	static const char *const alice_to_bob[] = { "alice", "bob", "bob", "bob", NULL };
+	struct lc_policy *gone = make_policy_with("\"cam-1\"", bob_only);
+	struct lc_policy *moved = make_policy_with("\"cam-1\"", alice_to_bob);
+	struct lc_policy *kept = make_policy_with("\"cam-1\"", both_sessions);
+	struct gate_stream st;
+
+	memset(&st, 0, sizeof(st));
+	if (!ok(gone != NULL && moved != NULL && kept != NULL, "the reloaded policies load"))
+		goto done;
+	is_int(check(kept, "alice", "cam-1", 1, LIVE(1), &st), LC_DROP_NONE,
+	       "alice's token, alice's grant: passes");
+	is_int(check(gone, "alice", "cam-1", 1, LIVE(2), &st), LC_DROP_NOT_GRANTED,
+	       "her token taken away, her account's grant kept: dropped");
+	is_int(check(moved, "alice", "cam-1", 1, LIVE(3), &st), LC_DROP_NOT_GRANTED,
+	       "her token given to bob, who may see cam-1 too: dropped");
+	is_int(check(moved, "bob", "cam-3", 0, SNAP("cam-3", NOW), NULL), LC_DROP_NONE,
+	       "bob's own session is untouched");
+	is_int(check(kept, "alice", "cam-1", 1, LIVE(4), &st), LC_DROP_NONE,
+	       "a dropped frame left the stream where it was");
+done:
+	policy_free(gone);
+	policy_free(moved);
+	policy_free(kept);
+}
+
 int
 main(void)
 {
@@ -214,6 +287,7 @@ main(void)
 	test_snapshot_rules(pol);
 	test_stream_rules(pol);
 	test_revocation(pol);
+	test_session_revocation();
 	policy_free(pol);
 	lc_key_free(ingest);
 	lc_key_free(cam2_key);
