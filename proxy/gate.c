@@ -45,15 +45,16 @@ check_time(const struct lc_policy *pol, const struct policy_route *route,
 }
 
 /* Rule 7: on a stream the sequence number strictly increases within
- * one stream id, and a change of stream id does not go back in time
- * (else A#3, B#1, A#3 would pass A#3 twice). */
+ * one stream id, and a change of stream id moves forward in time (else
+ * A#3, B#1, A#3 would pass A#3 twice; with B#1 of the very millisecond
+ * of A#3, so would a time that merely did not go back). */
 static enum lc_drop
 check_sequence(const struct gate_stream *st, const struct lc_envelope *env)
 {
 	if (st == NULL || !st->have_seq)
 		return LC_DROP_NONE;
 	if (strcmp(st->stream_id, env->stream_id) == 0 ? env->seq <= st->last_seq
-	                                               : env->capture_ms < st->last_capture_ms)
+	                                               : env->capture_ms <= st->last_capture_ms)
 		return LC_DROP_SEQUENCE_REPLAY;
 	return LC_DROP_NONE;
 }

@@ -21,8 +21,8 @@ struct gate_request {
 
 /* Per-stream state for the sequence rule; zero it at stream start.
  * Within one stream id the sequence number must increase; a frame of
- * another stream id must not be older than the last frame that passed,
- * so that switching ids back and forth cannot replay a frame. */
+ * another stream id must be newer than the last frame that passed, so
+ * that switching ids back and forth cannot replay a frame. */
 struct gate_stream {
 	int have_seq;
 	uint64_t last_seq;

@@ -181,7 +181,7 @@ ref_accepts(const uint8_t *f, size_t n, const char *device, int kind,
 	    e->seq <= rs->last_seq)
 		return 0;
 	if (rs != NULL && rs->have && strcmp(rs->stream_id, e->stream_id) != 0 &&
-	    e->capture_ms < rs->last_capture_ms)
+	    e->capture_ms <= rs->last_capture_ms)
 		return 0;
 	return e->kind == kind && strcmp(e->content_type, "image/jpeg") == 0;
 }

@@ -210,7 +210,10 @@ test_stream_rules(const struct lc_policy *pol)
 	is_int(check(pol, "alice", "cam-1", 1, LIVE(7), &st), LC_DROP_NONE,
 	       "a dropped frame does not move the sequence");
 	ok(st.last_seq == 7, "stream state at 7");
-	/* Another stream id may start anywhere, but not back in time. */
+	/* Another stream id may start anywhere, but only forward in time. */
+	is_int(check(pol, "alice", "cam-1", 1,
+	             seal(ingest, "cam-1", LC_KIND_MJPEG, "s2", 1, NOW, "image/jpeg", 100), &st),
+	       LC_DROP_SEQUENCE_REPLAY, "a new stream id in the same millisecond: a replay");
 	is_int(check(pol, "alice", "cam-1", 1,
 	             seal(ingest, "cam-1", LC_KIND_MJPEG, "s2", 1, NOW + 1, "image/jpeg", 100), &st),
 	       LC_DROP_NONE, "a new stream id starts at seq 1");
