@@ -72,18 +72,44 @@ drain(struct creq *r, size_t *size)
 	return MHD_YES;
 }
 
-/* The device this connection proves to be, or NULL. */
+/* The device r's credential names under pol, or NULL. */
+static const struct policy_device *
+credential_device(const struct lc_policy *pol, const struct creq *r)
+{
+	switch (r->cred) {
+	case CRED_CERT:
+		return policy_device_by_cert(pol, r->cred_digest);
+	case CRED_TOKEN:
+		return policy_device_by_token_digest(pol, r->cred_digest);
+	default:
+		return NULL;
+	}
+}
+
+/* The device this connection proves to be, or NULL.  The credential's
+ * digest is kept for camera_still_admitted(). */
 static const struct policy_device *
 identify(struct creq *r)
 {
-	uint8_t fp[LC_DIGEST_BYTES];
 	const char *token;
 
-	if (face_client_cert(r->q.conn, fp) == 0)
-		return policy_device_by_cert(r->q.pol, fp);
-	if ((token = face_bearer(r->q.conn)) != NULL)
-		return policy_device_by_token(r->q.pol, token, strlen(token));
-	return NULL;
+	if (face_client_cert(r->q.conn, r->cred_digest) == 0)
+		r->cred = CRED_CERT;
+	else if ((token = face_bearer(r->q.conn)) != NULL &&
+	         lc_digest(token, strlen(token), r->cred_digest) == 0)
+		r->cred = CRED_TOKEN;
+	return credential_device(r->q.pol, r);
+}
+
+int
+camera_still_admitted(struct creq *r)
+{
+	struct lc_policy *now = lcd_policy(r->q.fc->d);
+	const struct policy_device *dev = credential_device(now, r);
+	int yes = dev != NULL && strcmp(policy_device_name(dev), r->q.device) == 0;
+
+	policy_free(now);
+	return yes;
 }
 
 int
@@ -199,6 +225,10 @@ seal_and_store(struct creq *r)
 	}
 	if (!lcd_has_ingest(d))
 		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
+	if (!camera_still_admitted(r)) {
+		audit_camera(r, "deny", "device credentials revoked");
+		return camera_problem(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
+	}
 	if ((r->sealed = malloc(n)) == NULL ||
 	    lcd_seal(d, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
 	    policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,

@@ -13,8 +13,14 @@ struct mp_parser;
 
 enum creq_state { C_NEW, C_BODY, C_STREAM, C_REJECT, C_WAIT, C_READY, C_DONE };
 
+/* How a camera proved its device: the SHA-256 of its certificate or of
+ * its device token. */
+enum creq_cred { CRED_NONE, CRED_CERT, CRED_TOKEN };
+
 struct creq {
 	struct freq q;       /* first: the shared lifecycle; state is a creq_state */
+	enum creq_cred cred;
+	uint8_t cred_digest[LC_DIGEST_BYTES];
 	char ctype[LC_CONTENT_TYPE_MAX + 1];
 	uint8_t *body;       /* the frame as it arrives */
 	size_t len, cap, max;
@@ -47,6 +53,10 @@ enum MHD_Result camera_problem(struct creq *r, unsigned status, const char *titl
 enum MHD_Result camera_finish(struct creq *r);
 /* One line in the audit trail about this request. */
 void audit_camera(struct creq *r, const char *event, const char *detail);
+/* Whether the credential the camera proved at the start names its
+ * device under the policy in force now; checked before every frame is
+ * sealed, so that a reload that revokes it stops a push. */
+int camera_still_admitted(struct creq *r);
 /* Whether the route takes this content type (parameters dropped, any
  * case); the normalised type is left in r->ctype. */
 int camera_type_allowed(struct creq *r, const char *ct);

@@ -23,6 +23,8 @@
  * the gate drops both.
  */
 #define PUSH_BOUNDARY "lenscap-sealed-frames"
+/* on_part's stop: the camera's credentials were revoked (> MP_ENDED). */
+#define PUSH_REVOKED 2
 
 /* Under r->q.lock: seals one part into the backend buffer, if it fits. */
 static int
@@ -56,6 +58,8 @@ on_part(void *arg, const struct mp_part *part)
 	struct creq *r = arg;
 	int rc;
 
+	if (!camera_still_admitted(r))
+		return PUSH_REVOKED;
 	/* The next frame is due within the head deadline of this one. */
 	camera_body_due(r);
 	if (!camera_type_allowed(r, part->content_type)) {
@@ -154,16 +158,23 @@ end_push(struct creq *r)
 	return MHD_YES;
 }
 
-/* A malformed push: audited, the backend's stream cancelled (a store
- * keeps no half of it), and a 400 once the rest is drained (bounded). */
-static enum MHD_Result
-malformed(struct creq *r, int rc, int body_done)
+/* Cancels the backend's stream: a store keeps no half of it. */
+static void
+cancel_backend(struct creq *r)
 {
-	audit_camera(r, "drop", mp_error_name(rc));
 	pthread_mutex_lock(&r->q.lock);
 	if (r->q.upstream_live)
 		upstream_cancel(r->q.fc->d->up, &r->q.up);
 	pthread_mutex_unlock(&r->q.lock);
+}
+
+/* A malformed push: audited, the backend's stream cancelled, and a 400
+ * once the rest is drained (bounded). */
+static enum MHD_Result
+malformed(struct creq *r, int rc, int body_done)
+{
+	audit_camera(r, "drop", mp_error_name(rc));
+	cancel_backend(r);
 	if (body_done)
 		return camera_problem(r, MHD_HTTP_BAD_REQUEST, "malformed multipart stream");
 	r->drained = 0;
@@ -190,6 +201,13 @@ ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
 	*size = 0;
 	if (rc == 0 || rc == MP_ENDED)
 		return MHD_YES;
+	if (rc == PUSH_REVOKED) {
+		/* No answer: the camera is still sending, and would not
+		 * stop for one.  The connection is closed. */
+		audit_camera(r, "deny", "device credentials revoked: push cut");
+		cancel_backend(r);
+		return MHD_NO;
+	}
 	return malformed(r, rc, 0);
 }
 

@@ -233,8 +233,14 @@ EOT
 write_policy() {
 	devices=""; sessions=""
 	trust=${POLICY_TRUST:-'{ "public_file": "pki/ingest.pub", "devices": ["*"] }'}
+	# POLICY_TOKEN_ONLY: the cameras (numbers) whose certificate is not
+	# theirs: they prove their device with device-token-N only.
 	for n in 1 2 3 4 5 6; do
-		devices="$devices\"cam-$n\": { \"auth\": { \"cert_sha256\": \"$(cert_digest "$T/pki/cam-$n.crt")\" } },"
+		case " ${POLICY_TOKEN_ONLY:-} " in
+		*" $n "*) auth="\"token_sha256\": \"$(token_digest "device-token-$n")\"" ;;
+		*) auth="\"cert_sha256\": \"$(cert_digest "$T/pki/cam-$n.crt")\"" ;;
+		esac
+		devices="$devices\"cam-$n\": { \"auth\": { $auth } },"
 	done
 	# POLICY_TOKENS: which account each token-of-account-N belongs to,
 	# as N:M pairs (token-of-account-N is acct-M's); a token not named is

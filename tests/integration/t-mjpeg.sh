@@ -5,7 +5,8 @@
 # drops_in_a_row, a reload that revokes the device, or gives the session's
 # token to another account, ends the stream with no later frame delivered,
 # a client that hangs up frees its stream, and one that lags has the newer
-# frames skipped.
+# frames skipped.  A camera pushes a stream that is sealed part by part,
+# and a reload that revokes its certificate stops what it uploads.
 . "$top_srcdir/tests/integration/lib.sh"
 setup_pki
 setup_nginx "" "limit_rate 200k;"
@@ -153,6 +154,51 @@ rc=$(curl -s -N --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-acco
 is "acct-3 watches it: a clean end" "$rc" 0
 is "the twelve frames, in order" "$(truths "$T/got/cam-5.mjpeg" | tr '\n' ' ')" \
 	"$(for k in $(seq 1 12); do printf 'device=cam-5 frame=%s ' "$k"; done)"
+
+# --- a reload that revokes a camera's certificate stops what it uploads -------
+# cam-6 pushes 60 frames at a trickle; once five are sealed, a reload
+# leaves its certificate to no device: the push is cut, and no frame is
+# sealed after the reload.  A still whose upload spans such a reload is
+# refused (401) once its body is in.
+{
+	for k in $(seq 1 60); do
+		frame cam-6 "$k" > "$T/raw"
+		printf -- '--cam\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n' "$(wc -c < "$T/raw")"
+		cat "$T/raw"; printf '\r\n'
+	done
+	printf -- '--cam--\r\n'
+} > "$T/push6.mjpeg"
+upload() { # PATH FILE CONTENT_TYPE: cam-6 uploads FILE at 40 kB/s; prints the status
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" --limit-rate 40k \
+		--cert "$T/pki/cam-6.crt" --key "$T/pki/cam-6.key" -X PUT -T "$2" \
+		-H "Content-Type: $3" "https://127.0.0.1:$C/v1/cameras/cam-6/$1"
+}
+sealed0=$(metric lenscap_frames_sealed_total)
+upload live "$T/push6.mjpeg" 'multipart/x-mixed-replace; boundary=cam' > "$T/push6.code" &
+PUSH=$!
+PIDS="$PIDS $PUSH"
+for _ in $(seq 100); do [ "$(metric lenscap_frames_sealed_total)" -ge $((sealed0 + 5)) ] && break; sleep 0.05; done
+POLICY_TOKEN_ONLY=6 write_policy '"cam-1"' '"drops_in_a_row": 3'
+is "the reload that revokes cam-6's certificate is taken" "$(hup)" "policy in force"
+sealed1=$(metric lenscap_frames_sealed_total)
+wait "$PUSH"
+echo "# cam-6: $((sealed1 - sealed0)) of 60 frames sealed before the reload"
+ok "the push was cut, not stored (status $(cat "$T/push6.code"))" test "$(cat "$T/push6.code")" != 201
+ok "it is audited" grep -q '"device":"cam-6".*"detail":"device credentials revoked: push cut"' "$T/audit.log"
+ok "no frame sealed after the reload" test "$(metric lenscap_frames_sealed_total)" -le $((sealed1 + 1))
+is "a new push with that certificate: 401" "$(pushmj cam-6 cam-6)" 401
+write_policy '"cam-1"' '"drops_in_a_row": 3'
+is "its certificate given back" "$(hup)" "policy in force"
+FRAME_BYTES=120000 frame cam-6 1 > "$T/still6.jpg"
+upload snapshot "$T/still6.jpg" image/jpeg > "$T/still6.code" &
+PUSH=$!
+PIDS="$PIDS $PUSH"
+sleep 1
+POLICY_TOKEN_ONLY=6 write_policy '"cam-1"' '"drops_in_a_row": 3'
+is "revoked again while a still is on its way" "$(hup)" "policy in force"
+wait "$PUSH"
+is "the still is refused once its body is in (401)" "$(cat "$T/still6.code")" 401
+ok "and audited" grep -q '"device":"cam-6".*"detail":"device credentials revoked"}' "$T/audit.log"
 
 # --- a client that lags two frames behind has newer frames skipped ------------
 # Frames wait for the client up to twice the largest frame allowed: make
