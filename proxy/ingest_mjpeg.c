@@ -23,8 +23,10 @@
  * the gate drops both.
  */
 #define PUSH_BOUNDARY "lenscap-sealed-frames"
-/* on_part's stop: the camera's credentials were revoked (> MP_ENDED). */
-#define PUSH_REVOKED 2
+/* Why on_part stops a push (above MP_ENDED, so mp_feed() hands them on):
+ * the camera's credentials were revoked, the backend's stream has ended,
+ * or the part could not be sealed (no ingest key since a reload, say). */
+enum { PUSH_REVOKED = MP_ENDED + 1, PUSH_BACKEND_GONE, PUSH_CANNOT_SEAL };
 
 /* Under r->q.lock: seals one part into the backend buffer, if it fits. */
 static int
@@ -56,7 +58,7 @@ static int
 on_part(void *arg, const struct mp_part *part)
 {
 	struct creq *r = arg;
-	int rc;
+	int rc, live;
 
 	if (!camera_still_admitted(r))
 		return PUSH_REVOKED;
@@ -68,10 +70,15 @@ on_part(void *arg, const struct mp_part *part)
 		return 0;
 	}
 	pthread_mutex_lock(&r->q.lock);
-	rc = seal_part(r, part);
+	/* With no one left to read them, sealed parts would only fill the
+	 * queue and then be skipped one by one. */
+	live = r->q.upstream_live;
+	rc = live ? seal_part(r, part) : 0;
 	pthread_mutex_unlock(&r->q.lock);
+	if (!live)
+		return PUSH_BACKEND_GONE;
 	if (rc < 0)
-		return -1;
+		return PUSH_CANNOT_SEAL;
 	if (rc > 0) {
 		r->parts_skipped++;
 		audit_camera(r, "skip", "backend too slow: frame not stored");
@@ -168,6 +175,17 @@ cancel_backend(struct creq *r)
 	pthread_mutex_unlock(&r->q.lock);
 }
 
+/* A push that cannot go on: audited, the backend's stream cancelled, and
+ * the connection closed, with no answer: the camera is still sending,
+ * and would not stop for one. */
+static enum MHD_Result
+cut_push(struct creq *r, const char *event, const char *detail)
+{
+	audit_camera(r, event, detail);
+	cancel_backend(r);
+	return MHD_NO;
+}
+
 /* A malformed push: audited, the backend's stream cancelled, and a 400
  * once the rest is drained (bounded). */
 static enum MHD_Result
@@ -184,6 +202,7 @@ malformed(struct creq *r, int rc, int body_done)
 enum MHD_Result
 ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
 {
+	char why[96];
 	int rc;
 
 	if (*size == 0) {
@@ -199,16 +218,21 @@ ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size)
 	}
 	rc = mp_feed(r->mp, (const uint8_t *)data, *size, on_part, r);
 	*size = 0;
-	if (rc == 0 || rc == MP_ENDED)
+	switch (rc) {
+	case 0:
+	case MP_ENDED:
 		return MHD_YES;
-	if (rc == PUSH_REVOKED) {
-		/* No answer: the camera is still sending, and would not
-		 * stop for one.  The connection is closed. */
-		audit_camera(r, "deny", "device credentials revoked: push cut");
-		cancel_backend(r);
-		return MHD_NO;
+	case PUSH_REVOKED:
+		return cut_push(r, "deny", "device credentials revoked: push cut");
+	case PUSH_BACKEND_GONE:
+		(void)freq_backend_error(&r->q, why, sizeof(why));
+		strncat(why, ": push cut", sizeof(why) - strlen(why) - 1);
+		return cut_push(r, "backend_error", why);
+	case PUSH_CANNOT_SEAL:
+		return cut_push(r, "deny", "cannot seal: push cut");
+	default:
+		return malformed(r, rc, 0);
 	}
-	return malformed(r, rc, 0);
 }
 
 void

@@ -206,7 +206,9 @@ reload(struct lcd *d, const struct options *o)
 
 /* SIGTERM: stop accepting, give requests in flight the grace period,
  * then cancel what is left (which resumes every suspended connection)
- * and stop. */
+ * and stop.  Kept-alive connections may still ask until the faces stop:
+ * the backend refuses them (502), so that none is left suspended, and
+ * it is freed only once no face thread can reach it. */
 static void
 shut_down(struct lcd *d, unsigned grace_s)
 {
@@ -216,9 +218,10 @@ shut_down(struct lcd *d, unsigned grace_s)
 	for (unsigned t = 0; t < grace_s * 10 && d->metrics.active_streams > 0; t++)
 		usleep(100000);
 	mjpeg_watchdog_stop(); /* ends every stream and resumes it */
+	upstream_stop(d->up);
+	listeners_stop(d);
 	upstream_free(d->up);
 	d->up = NULL;
-	listeners_stop(d);
 }
 
 static int

@@ -406,15 +406,24 @@ fail:
 }
 
 void
-upstream_free(struct upstream *up)
+upstream_stop(struct upstream *up)
 {
-	if (up == NULL)
+	if (up == NULL || up->joined)
 		return;
 	pthread_mutex_lock(&up->lock);
 	up->stopping = 1;
 	pthread_mutex_unlock(&up->lock);
 	wake(up);
 	pthread_join(up->thread, NULL);
+	up->joined = 1;
+}
+
+void
+upstream_free(struct upstream *up)
+{
+	if (up == NULL)
+		return;
+	upstream_stop(up);
 	upstream_release(up);
 }
 
@@ -452,6 +461,12 @@ upstream_submit(struct upstream *up, struct upstream_req *req)
 	req->curl_result_ = CURLE_OK;
 	req->content_type_[0] = '\0';
 	pthread_mutex_lock(&up->lock);
+	/* Queued before the thread read stopping, so its last pass starts
+	 * and cancels req; or refused. */
+	if (up->stopping) {
+		pthread_mutex_unlock(&up->lock);
+		return LC_EAGAIN;
+	}
 	req->next_ = up->queue;
 	up->queue = req;
 	pthread_mutex_unlock(&up->lock);

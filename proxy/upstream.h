@@ -79,10 +79,20 @@ int upstream_new(const struct policy_backend *be, struct metrics *m,
  */
 int upstream_configure(struct upstream *up, const struct policy_backend *be);
 
-/* Cancels every request (each gets on_done), stops the thread, frees. */
+/*
+ * Stops the backend thread: every request in flight or queued ends with
+ * UPSTREAM_CANCELED (its on_done is called), and upstream_submit()
+ * refuses from then on.  up stays valid for upstream_cancel() and
+ * upstream_resume(), which do nothing more, until upstream_free().
+ */
+void upstream_stop(struct upstream *up);
+
+/* upstream_stop() if it has not been called, then frees up; no other
+ * thread may still use it. */
 void upstream_free(struct upstream *up);
 
-/* Queues req; on_done follows.  0, or LC_EINVAL (on_done not called). */
+/* Queues req; on_done follows.  0, or LC_EINVAL, or LC_EAGAIN once
+ * stopping (on_done is then not called). */
 int upstream_submit(struct upstream *up, struct upstream_req *req);
 
 /* Asks for req to end early; its connection is closed, never reused, and

@@ -600,6 +600,35 @@ test_free(struct server *srv)
 	}
 }
 
+/* After upstream_stop(), as lenscapd's faces may still ask while they
+ * stop: a request is refused at once (its connection is never left
+ * waiting), and cancel and resume are harmless until upstream_free(). */
+static void
+test_stop(struct server *srv)
+{
+	struct upstream *up = new_upstream(srv, 5000);
+	struct job j, late;
+
+	if (!ok(up != NULL, "stop: upstream_new"))
+		return;
+	job_init(&j, "/slow?s=1");
+	ok(upstream_submit(up, &j.req) == 0 &&
+	   server_wait_for(srv, "/slow?s=1", WAIT_MS) != -1, "stop: one in flight");
+	upstream_stop(up);
+	is_int(job_done_count(&j), 1, "stop: it ended before upstream_stop returned");
+	is_int(j.result, UPSTREAM_CANCELED, "stop: cancelled");
+	job_init(&late, "/fast?s=2");
+	is_int(upstream_submit(up, &late.req), LC_EAGAIN, "stop: a later request is refused");
+	upstream_cancel(up, &late.req);
+	upstream_resume(up, &late.req);
+	upstream_stop(up);
+	upstream_free(up);
+	is_int(job_done_count(&late), 0, "stop: and never gets on_done");
+	ok(server_conn_of(srv, "/fast?s=2") == -1, "stop: nor reaches the backend");
+	job_fini(&j);
+	job_fini(&late);
+}
+
 /* A request cancelled while still queued never reaches the backend. */
 static void
 test_cancel_queued(struct server *srv)
@@ -682,6 +711,7 @@ main(void)
 	test_early_end(&srv, "timeout", 0, 200, UPSTREAM_FAILED);
 	test_abort(&srv);
 	test_free(&srv);
+	test_stop(&srv);
 	test_cancel_queued(&srv);
 	test_put(&srv);
 	server_stop(&srv);
