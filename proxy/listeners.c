@@ -351,10 +351,26 @@ listeners_abandon(struct listeners_plan *p)
 		free(ctxs[--nctxs]);
 }
 
+/* Puts the kept faces in pol's order (it has the same listeners, by
+ * name), so that face i stays listener i of the policy in force: the next
+ * reload hands sockets on by that. */
+static void
+keep_faces(struct lcd *d, const struct lc_policy *pol)
+{
+	struct face *kept[LCD_FACES_MAX];
+
+	for (size_t i = 0; i < d->nfaces; i++)
+		for (size_t j = 0; j < d->nfaces; j++)
+			if (strcmp(face_name(d->faces[j]), policy_listener(pol, i)->name) == 0)
+				kept[i] = d->faces[j];
+	memcpy(d->faces, kept, d->nfaces * sizeof(kept[0]));
+}
+
 void
 listeners_commit(struct lcd *d, const struct lc_policy *pol, struct listeners_plan *p)
 {
 	if (p->keep) {
+		keep_faces(d, pol);
 		log_warnx("%zu replaced listeners still drain: the listeners are kept, "
 		          "with their TLS material unchanged", d->nretired);
 		return;

@@ -170,22 +170,45 @@ is "lenscap_reload_failures_total the three refused" "$(metric lenscap_reload_fa
 # --- replaced faces that cannot drain: a stream on each -----------------------
 # Each reload replaces the three faces; one holding a stream drains until
 # the stream ends.  Past the room for draining faces (32), a reload with
-# the same listeners still takes effect but keeps the faces; one that
-# changes them is refused.
+# the same listeners, in any order, still takes effect but keeps the
+# faces; one that changes them is refused.  Once the streams end, the
+# next reload matches each listener to its own socket, whatever order the
+# kept reload wrote them in.
 policy "$PM" 0 "$PN"
+streams=""
 for i in $(seq 30); do
 	curl -s -N -m 60 --cacert "$T/pki/ca.crt" -H "Authorization: Bearer token-of-account-1" \
 		-o /dev/null "https://127.0.0.1:$PM/v1/cameras/cam-1/live" &
+	streams="$streams $!"
 	for _ in $(seq 50); do [ "$(metric lenscap_active_streams)" = "$i" ] && break; sleep 0.1; done
 	[ "$(hup)" = "policy in force" ] || break
 done
+PIDS="$PIDS $streams"
 is "30 streams, each on a face replaced since" "$(metric lenscap_active_streams)" 30
-is "a reload with the same listeners is still taken" "$(hup)" "policy in force"
+# The same three listeners, in the other order.
+POLICY_LISTENERS="\"admin\": { \"listen\": \"127.0.0.1:$PN\", \"plain\": true },
+    \"camera\": { \"listen\": \"127.0.0.1:0\",
+                \"tls\": { \"cert\": \"pki/server.crt\", \"key\": \"pki/server.key\",
+                         \"client_ca\": \"pki/ca.crt\" } },
+    \"assistant\": { \"listen\": \"127.0.0.1:$PM\",
+                   \"tls\": { \"cert\": \"pki/server.crt\", \"key\": \"pki/server.key\" } }" \
+	write_policy '"cam-1", "cam-2"'
+is "a reload with the same listeners, reordered, is still taken" "$(hup)" "policy in force"
 ok "and says that it kept the faces" grep -q "30 replaced listeners still drain: the listeners are kept" "$T/lenscapd.stderr"
 policy "$PX" 0 "$PN"
 is "one that moves a listener is refused" "$(hup)" \
 	"refused: listeners changed while 30 replaced ones still drain"
 is "the assistant still serves where it was" "$(ask "$PM")" 401
+# shellcheck disable=SC2086
+kill $streams 2>/dev/null; wait $streams 2>/dev/null
+for _ in $(seq 50); do [ "$(metric lenscap_active_streams)" = 0 ] && break; sleep 0.1; done
+sleep 1.5 # the drained faces are reaped once a second
+policy "$PM" 0 "$PN"
+is "the streams gone, a reload in the first order is taken" "$(hup)" "policy in force"
+is "the assistant is where it was" "$(port_of assistant)" "$PM"
+is "and speaks TLS there, as the assistant" "$(ask "$PM")" 401
+is "the admin is where it was" "$(port_of admin)" "$PN"
+is "and answers /healthz there in plain HTTP" "$(health "$PN")" ok
 kill -TERM "$LENSCAPD_PID"; wait "$LENSCAPD_PID"; rc=$?
 is "lenscapd stops cleanly, streams and all" "$rc" 0
 ok "no listener was left without accepting" sh -c "! grep -q 'is not accepting\|cannot start' '$T/lenscapd.stderr'"
