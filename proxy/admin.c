@@ -44,7 +44,8 @@ admin_access(void *cls, struct MHD_Connection *c, const char *url,
 		metrics_request(&d->metrics, METRICS_ADMIN, 200, 0);
 		if ((buf = malloc(METRICS_BUF)) == NULL)
 			return MHD_NO;
-		if (metrics_render(&d->metrics, buf, METRICS_BUF, &n) != 0) {
+		if (metrics_render(&d->metrics, audit_errors(d->audit), buf, METRICS_BUF,
+		                   &n) != 0) {
 			free(buf);
 			return face_problem(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics");
 		}

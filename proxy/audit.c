@@ -24,6 +24,7 @@ struct audit {
 	int fd;
 	atomic_uint_fast64_t lines;
 	atomic_uint_fast64_t errors;
+	int failing;          /* the last write failed; under lock */
 };
 
 static int
@@ -189,6 +190,22 @@ write_line(int fd, const unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* Under a->lock, after a write: says so once when lines start being
+ * lost, and once when they are written again, so that a full disk shows
+ * in the diagnostics without a message for every line. */
+static void
+note_write(struct audit *a, int failed)
+{
+	const char *where = a->path != NULL ? a->path : "on standard error";
+
+	if (failed && !a->failing)
+		log_warn("audit log %s: lines are lost (counted in "
+		         "lenscap_audit_lines_lost_total) until a write works again", where);
+	else if (!failed && a->failing)
+		log_info("audit log %s: lines are written again", where);
+	a->failing = failed;
+}
+
 int
 audit_log(struct audit *a, const struct audit_event *ev)
 {
@@ -214,6 +231,7 @@ audit_log(struct audit *a, const struct audit_event *ev)
 	line[len++] = '\n';
 	pthread_mutex_lock(&a->lock);
 	rc = write_line(a->fd, line, len) == 0 ? 0 : LC_EIO;
+	note_write(a, rc != 0);
 	pthread_mutex_unlock(&a->lock);
 out:
 	if (rc == 0)

@@ -303,6 +303,22 @@ maybe_cut(struct face *f, struct face_conn *p, uint64_t now)
 
 /* Watchdog thread: cuts connections whose request head is late, and
  * those of a replaced face between requests. */
+/* A condition variable whose timed waits follow the monotonic clock, so
+ * that a step of the wall clock neither stalls nor hurries the watchdog. */
+static int
+monotonic_cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return -1;
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+	     pthread_cond_init(c, &attr) == 0 ? 0 : -1;
+	(void)pthread_condattr_destroy(&attr);
+	return rc;
+}
+
 static void *
 watch(void *arg)
 {
@@ -316,7 +332,7 @@ watch(void *arg)
 
 		for (struct face_conn *p = f->conns; p != NULL; p = p->next)
 			maybe_cut(f, p, now);
-		(void)clock_gettime(CLOCK_REALTIME, &until);
+		(void)clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += FACE_WATCH_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
@@ -410,7 +426,7 @@ watch_start(struct face *f, const struct policy_limits *lim,
 	f->head_ms = lim->idle_timeout_ms;
 	if (pthread_mutex_init(&f->lock, NULL) != 0)
 		return -1;
-	if (pthread_cond_init(&f->wake, NULL) != 0) {
+	if (monotonic_cond_init(&f->wake) != 0) {
 		pthread_mutex_destroy(&f->lock);
 		return -1;
 	}

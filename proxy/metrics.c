@@ -144,7 +144,8 @@ render_latency(struct out *o, const struct metrics *m)
 }
 
 int
-metrics_render(const struct metrics *m, char *buf, size_t outlen, size_t *written)
+metrics_render(const struct metrics *m, uint64_t audit_lost, char *buf, size_t outlen,
+               size_t *written)
 {
 	struct out o = { .p = buf, .left = outlen };
 
@@ -161,6 +162,8 @@ metrics_render(const struct metrics *m, char *buf, size_t outlen, size_t *writte
 	        m->backend_errors);
 	counter(&o, "auth_failures_total", "Requests refused for their credentials.",
 	        m->auth_failures);
+	counter(&o, "audit_lines_lost_total",
+	        "Audit lines that could not be written (a full disk, say).", audit_lost);
 	counter(&o, "reloads_total", "Policy reloads that took effect.", m->reloads);
 	counter(&o, "reload_failures_total", "Policy reloads refused.",
 	        m->reload_failures);

@@ -52,8 +52,9 @@ void metrics_request(struct metrics *m, enum metrics_face face, unsigned status,
 /* Counts how long a stream frame waited inside lenscapd. */
 void metrics_frame_delay(struct metrics *m, uint64_t delay_us);
 
-/* Renders everything into out; 0, or LC_ESPACE if outlen is too small. */
-int metrics_render(const struct metrics *m, char *out, size_t outlen,
-                   size_t *written);
+/* Renders m, and the audit lines lost (audit_errors()), into out; 0, or
+ * LC_ESPACE if outlen is too small. */
+int metrics_render(const struct metrics *m, uint64_t audit_lost, char *out,
+                   size_t outlen, size_t *written);
 
 #endif
