@@ -6,7 +6,8 @@
 # backend errors on requests with no fault scheduled, and "cut N": faults
 # scheduled on a response that failed at the backend before they reached
 # lenscapd (a reset discards what was not read yet; a busy machine reads
-# late).  Both fail closed; a caller bounds them.
+# late), each explaining that backend error.  Both fail closed; a caller
+# bounds them.
 function field(line, name,   m) {
 	if (match(line, "\"" name "\":\"[^\"]*\"")) {
 		m = substr(line, RSTART, RLENGTH)
@@ -48,7 +49,15 @@ END {
 				}
 			}
 			if (found) caught[kind[rid, i]]++
-			else if (failed[rid]) { cut++; print "# cut short: " rid " " kind[rid, i] }
+			else if (failed[rid]) {
+				# The backend error that cut it explains it, and is
+				# explained by it.
+				for (j = 1; j <= ngot[rid]; j++)
+					if (!used[rid, j] && index(got[rid, j], "backend_error") == 1) {
+						used[rid, j] = 1; break
+					}
+				cut++; print "# cut short: " rid " " kind[rid, i]
+			}
 			else { missed++; print "# missed: " rid " " kind[rid, i] " (want \"" want[rid, i] "\")" }
 		}
 	}
