@@ -191,7 +191,8 @@ start(struct areq *r, const char *url, const char *method)
 	if (r->q.route->media == LC_KIND_MJPEG) {
 		struct mjpeg_start ms = { .fc = r->q.fc, .conn = r->q.conn,
 			.pol = policy_ref(r->q.pol), .route = r->q.route,
-			.session = r->session, .account = r->account, .device = r->q.device, .rid = r->q.rid };
+			.session = r->session, .account = r->account,
+			.device = r->q.device, .rid = r->q.rid };
 		r->q.state = A_DONE;
 		return mjpeg_start(&ms, &r->stream);
 	}

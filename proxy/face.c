@@ -301,8 +301,6 @@ maybe_cut(struct face *f, struct face_conn *p, uint64_t now)
 		log_warn("%s: shutdown of a connection", f->name);
 }
 
-/* Watchdog thread: cuts connections whose request head is late, and
- * those of a replaced face between requests. */
 /* A condition variable whose timed waits follow the monotonic clock, so
  * that a step of the wall clock neither stalls nor hurries the watchdog. */
 static int
@@ -319,6 +317,8 @@ monotonic_cond_init(pthread_cond_t *c)
 	return rc;
 }
 
+/* Watchdog thread: cuts connections whose request head is late, and
+ * those of a replaced face between requests. */
 static void *
 watch(void *arg)
 {

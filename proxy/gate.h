@@ -34,10 +34,9 @@ struct gate_stream {
  * Checks a parsed envelope header against pol (the policy in force now,
  * so that a reload that revokes the grant, or the session token, or gives
  * the token to another account, stops the very next frame), the request
- * and the stream (NULL
- * for a snapshot).  Rules 1-4 and 6-8 of the gate; the body (rule 5) is
- * gate_body()'s.  Updates st only when the frame passes.  now_ms is the
- * wall clock.  Any internal failure is a drop.
+ * and the stream (NULL for a snapshot).  Rules 1-4 and 6-8 of the gate;
+ * the body (rule 5) is gate_body()'s.  Updates st only when the frame
+ * passes.  now_ms is the wall clock.  Any internal failure is a drop.
  */
 enum lc_drop gate_header(const struct lc_policy *pol,
                          const struct gate_request *req,

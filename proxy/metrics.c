@@ -144,8 +144,8 @@ render_latency(struct out *o, const struct metrics *m)
 }
 
 int
-metrics_render(const struct metrics *m, uint64_t audit_lost, char *buf, size_t outlen,
-               size_t *written)
+metrics_render(const struct metrics *m, uint64_t audit_lost, char *buf,
+               size_t outlen, size_t *written)
 {
 	struct out o = { .p = buf, .left = outlen };
 
