@@ -408,14 +408,18 @@ fail:
 void
 upstream_stop(struct upstream *up)
 {
-	if (up == NULL || up->joined)
+	int stopped;
+
+	if (up == NULL)
 		return;
 	pthread_mutex_lock(&up->lock);
+	stopped = up->stopping; /* by an earlier call, which joined the thread */
 	up->stopping = 1;
 	pthread_mutex_unlock(&up->lock);
+	if (stopped)
+		return;
 	wake(up);
 	pthread_join(up->thread, NULL);
-	up->joined = 1;
 }
 
 void

@@ -42,7 +42,6 @@ struct upstream {
 	struct upstream_conf *next;  /* from a reload, not yet taken */
 	struct upstream_req *active; /* owned by the thread */
 	int stopping;
-	int joined;                  /* the thread is gone */
 	atomic_int cancels;          /* cancels pending: scan active */
 	atomic_int resumes;          /* paused uploads to wake: scan active */
 	atomic_uint_fast64_t connects;

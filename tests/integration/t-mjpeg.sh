@@ -128,17 +128,21 @@ ended_by_reload "$T/got/cam-3-moved.mjpeg" "$rc" "token moved" \
 
 # --- a camera pushes MJPEG; lenscapd seals every part --------------------------
 C=$(port_of camera)
-{
-	for k in $(seq 1 12); do
-		frame cam-5 "$k" > "$T/raw"
-		if [ "$k" -eq 6 ]; then
+# camera_push DEVICE N [K]: a camera's multipart push of DEVICE's frames
+# 1 to N (boundary "cam"), with a part that is not a JPEG before frame K.
+camera_push() {
+	local k
+	for k in $(seq 1 "$2"); do
+		frame "$1" "$k" > "$T/raw"
+		if [ "$k" = "${3:-}" ]; then
 			printf -- '--cam\r\nContent-Type: text/plain\r\n\r\nnot a frame\r\n'
 		fi
 		printf -- '--cam\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n' "$(wc -c < "$T/raw")"
 		cat "$T/raw"; printf '\r\n'
 	done
 	printf -- '--cam--\r\n'
-} > "$T/push.mjpeg"
+}
+camera_push cam-5 12 6 > "$T/push.mjpeg"
 pushmj() { # CERT DEVICE
 	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" \
 		--cert "$T/pki/$1.crt" --key "$T/pki/$1.key" -X PUT -T "$T/push.mjpeg" \
@@ -160,14 +164,7 @@ is "the twelve frames, in order" "$(truths "$T/got/cam-5.mjpeg" | tr '\n' ' ')" 
 # leaves its certificate to no device: the push is cut, and no frame is
 # sealed after the reload.  A still whose upload spans such a reload is
 # refused (401) once its body is in.
-{
-	for k in $(seq 1 60); do
-		frame cam-6 "$k" > "$T/raw"
-		printf -- '--cam\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n' "$(wc -c < "$T/raw")"
-		cat "$T/raw"; printf '\r\n'
-	done
-	printf -- '--cam--\r\n'
-} > "$T/push6.mjpeg"
+camera_push cam-6 60 > "$T/push6.mjpeg"
 upload() { # PATH FILE CONTENT_TYPE: cam-6 uploads FILE at 40 kB/s; prints the status
 	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" --limit-rate 40k \
 		--cert "$T/pki/cam-6.crt" --key "$T/pki/cam-6.key" -X PUT -T "$2" \
