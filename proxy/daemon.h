@@ -12,13 +12,13 @@
 
 #include "audit.h"
 #include "clock.h"
-#include "face.h"
+#include "net/server.h"
 #include "lenscap.h"
 #include "metrics.h"
 #include "policy.h"
-#include "upstream.h"
+#include "backend/upstream.h"
 
-#define LCD_FACES_MAX POLICY_LISTENERS_MAX
+#define LCD_LISTENERS_MAX POLICY_LISTENERS_MAX
 #define LCD_REQUEST_ID_BYTES 24
 
 struct lcd {
@@ -28,17 +28,17 @@ struct lcd {
 	struct metrics metrics;
 	struct upstream *up;
 	struct lcd_ingest *ingest;  /* guarded by lock; NULL without a key */
-	struct face *faces[LCD_FACES_MAX];
-	size_t nfaces;
-	struct face *retired[LCD_FACES_MAX * 4]; /* replaced, draining */
+	struct server *servers[LCD_LISTENERS_MAX];
+	size_t nservers;
+	struct server *retired[LCD_LISTENERS_MAX * 4]; /* replaced, draining */
 	size_t nretired;
 	atomic_uint_fast64_t next_request;
 	atomic_uint_fast64_t last_seq;
 	atomic_int stopping;
 };
 
-/* What a face's handlers get as their closure. */
-struct face_ctx {
+/* What a listener's handlers get as their closure. */
+struct listener_ctx {
 	struct lcd *d;
 	/* The listener's name, as routes name it (listener names follow the
 	 * device-name rule); a copy: the policy it came from goes on reload. */
@@ -96,7 +96,7 @@ uint64_t lcd_next_seq(struct lcd *d);
 /* "r-<hex>", unique within this process. */
 void lcd_request_id(struct lcd *d, char out[LCD_REQUEST_ID_BYTES]);
 
-/* The three faces' request handlers. */
+/* The three servers' request handlers. */
 enum MHD_Result assistant_access(void *cls, struct MHD_Connection *c,
                                  const char *url, const char *method,
                                  const char *version, const char *data,

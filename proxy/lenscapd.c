@@ -15,16 +15,17 @@
 #include <gnutls/gnutls.h>
 #include <sodium.h>
 
-#include "cli.h"
+#include "io.h"
+#include "num.h"
 #include "config.h"
 #if defined(HAVE_MALLOC_H) && defined(HAVE_MALLOPT)
 #include <malloc.h>
 #endif
 #include "daemon.h"
-#include "listeners.h"
+#include "net/listeners.h"
 #include "log.h"
 #include "notify.h"
-#include "relay_mjpeg.h"
+#include "assistant/relay_mjpeg.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -81,7 +82,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 't': o->test = 1; break;
 		case 'v': o->verbose++; break;
 		case 'g':
-			if (cli_parse_u64(optarg, &v) != 0 || v > 3600) {
+			if (num_parse_u64(optarg, &v) != 0 || v > 3600) {
 				fprintf(stderr, "lenscapd: -g takes seconds, at most 3600\n");
 				return -1;
 			}
@@ -105,7 +106,7 @@ write_pid(const char *path)
 	char text[32];
 	int n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 
-	return cli_write_all(path, text, (size_t)n);
+	return io_write_all(path, text, (size_t)n);
 }
 
 /* Loads the policy's ingest key, if it names one (else *out = NULL),
@@ -136,12 +137,12 @@ check_tls(const struct lc_policy *pol)
 	int bad = 0;
 
 	for (size_t i = 0; i < policy_listener_count(pol); i++)
-		bad |= face_check_tls(policy_listener(pol, i)) != 0;
+		bad |= server_check_tls(policy_listener(pol, i)) != 0;
 	return bad ? -1 : 0;
 }
 
 /* Checks pol against the one in force, reads what it names and makes
- * its listeners' faces; NULL when it may take effect, else why not
+ * its listeners' servers; NULL when it may take effect, else why not
  * (logged; nothing has changed). */
 static const char *
 reload_refusal(struct lcd *d, const char *path, const struct lc_policy *old,
@@ -206,9 +207,9 @@ reload(struct lcd *d, const struct options *o)
 
 /* SIGTERM: stop accepting, give requests in flight the grace period,
  * then cancel what is left (which resumes every suspended connection)
- * and stop.  Kept-alive connections may still ask until the faces stop:
+ * and stop.  Kept-alive connections may still ask until the servers stop:
  * the backend refuses them (502), so that none is left suspended, and
- * it is freed only once no face thread can reach it. */
+ * it is freed only once no server thread can reach it. */
 static void
 shut_down(struct lcd *d, unsigned grace_s)
 {
@@ -302,7 +303,7 @@ start(struct lcd *d, const struct options *o)
 static void
 release(struct lcd *d, const struct options *o)
 {
-	if (d->up != NULL || d->nfaces > 0)
+	if (d->up != NULL || d->nservers > 0)
 		shut_down(d, 0);
 	lcd_set_ingest(d, NULL);
 	audit_close(d->audit);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "m3u8.h"
+#include "media/m3u8.h"
 #include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

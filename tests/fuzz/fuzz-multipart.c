@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multipart.h"
+#include "media/multipart.h"
 #include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -3,9 +3,9 @@
  * the assistant face: the boundary from the backend's Content-Type, the
  * multipart parser fed in the chunks the input says, and every part
  * through gate_frame() with a stream state, in order, as
- * proxy/relay_mjpeg.c does (open_parser, on_data and on_part on the
+ * proxy/assistant/relay_mjpeg.c does (open_parser, on_data and on_part on the
  * upstream thread, verify() in the reader); or, with the snapshot flag,
- * the body collected bounded and gated once, as proxy/assistant.c does.
+ * the body collected bounded and gated once, as proxy/assistant/assistant.c does.
  * The input layout is in relay.h.
  *
  * Checked: a part lies within the bytes fed so far (after the previous
@@ -31,8 +31,8 @@
 
 #include "lenscap.h"
 #include "policy.h"
-#include "gate.h"
-#include "multipart.h"
+#include "assistant/gate.h"
+#include "media/multipart.h"
 #include "check.h"
 #include "relay.h"
 

@@ -145,7 +145,7 @@ metric() { curl -s -m 5 "http://127.0.0.1:$M/metrics" | awk -v k="$1" '$1 == k {
 # Six cameras (cam-1..6) of three accounts (acct-N sees cam-2N-1, cam-2N),
 # session tokens "token-of-account-N", one CA for every certificate, a
 # rogue CA, and lenscapd's ingest key.
-L="$top_builddir/proxy/lenscap"
+L="$top_builddir/cli/lenscap"
 
 setup_pki() {
 	mkdir -p "$T/pki" "$T/store" "$T/nginx" "$T/frames" "$T/got" || bail mkdir

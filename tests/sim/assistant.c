@@ -21,7 +21,7 @@
 
 #include <curl/curl.h>
 
-#include "multipart.h"
+#include "media/multipart.h"
 #include "simframe.h"
 
 #define SLOTS_MAX 512

@@ -3,7 +3,7 @@
  * memory back. */
 #include <string.h>
 
-#include "bufq.h"
+#include "media/bufq.h"
 #include "tap.h"
 
 int

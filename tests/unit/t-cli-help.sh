@@ -2,7 +2,7 @@
 # A flag that is not in the man page does not exist: lenscap --help and
 # lenscap(1) must list the same options.
 . "$top_srcdir/tests/unit/tap.sh"
-L="$top_builddir/proxy/lenscap"
+L="$top_builddir/cli/lenscap"
 
 # help_flags PROGRAM / man_flags PAGE: the flags each lists, sorted.
 # A man page's options are its .It Fl lines ("Fl -help" is --help).

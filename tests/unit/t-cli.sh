@@ -2,7 +2,7 @@
 # The lenscap command end to end on real files: keys, seal, open, inspect,
 # exit codes, and that a refused frame writes no byte of its body.
 . "$top_srcdir/tests/unit/tap.sh"
-L="$top_builddir/proxy/lenscap"
+L="$top_builddir/cli/lenscap"
 cd "$TMP" || exit 99
 
 # run CMD...: sets $rc, $out (stdout) and $err (stderr) of the command.

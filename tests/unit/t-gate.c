@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#include "gate.h"
+#include "assistant/gate.h"
 #include "tap.h"
 
 #define NOW 1764000000000ULL

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "m3u8.h"
+#include "media/m3u8.h"
 #include "tap.h"
 
 /* A good playlist's first lines, and its segment. */

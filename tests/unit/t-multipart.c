@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "multipart.h"
+#include "media/multipart.h"
 #include "tap.h"
 
 #define B      "lenscap-frame"

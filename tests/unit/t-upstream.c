@@ -17,7 +17,7 @@
 
 #include <curl/curl.h>
 
-#include "upstream.h"
+#include "backend/upstream.h"
 #include "tap.h"
 
 #define SLOW_MS      500

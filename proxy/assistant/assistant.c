@@ -1,0 +1,252 @@
+/*
+ * The assistant face: a session (bearer token) asks for a device's
+ * frame; the policy must grant it (else 404, never 403); the sealed frame
+ * is fetched from the backend and passes the gate before one byte of it
+ * is written.  A snapshot, an HLS playlist or an HLS segment is one
+ * sealed frame; a dropped one is a 502 problem with no image bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "net/http.h"
+#include "backend/freq.h"
+#include "assistant/gate.h"
+#include "log.h"
+#include "media/m3u8.h"
+#include "assistant/relay_mjpeg.h"
+
+#define SEALED_TYPE "application/vnd.lenscap.sealed"
+
+enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
+
+struct areq {
+	struct freq q;               /* first: the shared lifecycle */
+	const char *account;         /* in q.pol */
+	uint8_t session[LC_DIGEST_BYTES]; /* the bearer token's SHA-256 */
+	uint8_t *buf;                /* the sealed frame as it arrives */
+	size_t len, cap, max;
+	struct mjpeg *stream;        /* an MJPEG route's relay */
+};
+
+static void
+areq_destroy(struct freq *q)
+{
+	struct areq *r = (struct areq *)q;
+
+	free(r->buf);
+}
+
+/* Upstream thread: collects the sealed frame, bounded. */
+static int
+on_data(void *arg, const uint8_t *p, size_t n)
+{
+	struct areq *r = arg;
+	uint8_t *nb;
+	size_t cap;
+
+	if (n > r->max - r->len)
+		return 1; /* larger than any frame the policy allows */
+	if (r->len + n > r->cap) {
+		int64_t whole = upstream_length(&r->q.up);
+
+		/* The backend said how long: one allocation, no copies. */
+		if (r->cap == 0 && whole > 0 && (uint64_t)whole <= r->max)
+			cap = (size_t)whole > r->len + n ? (size_t)whole : r->len + n;
+		else
+			cap = r->len + n < 65536 ? 65536 : (r->len + n) * 2;
+		if (cap > r->max)
+			cap = r->max;
+		if ((nb = realloc(r->buf, cap)) == NULL)
+			return 1;
+		r->buf = nb;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, p, n);
+	r->len += n;
+	return 0;
+}
+
+static void
+audit_request(struct areq *r, const char *event, enum lc_drop why,
+              const struct lc_envelope *env, const char *detail)
+{
+	struct audit_event ev = {
+		.event = event, .request_id = r->q.rid, .face = r->q.fc->name,
+		.route = r->q.route ? r->q.route->path : NULL, .account = r->account,
+		.device = r->q.device[0] ? r->q.device : NULL, .reason = why,
+		.detail = detail,
+	};
+
+	audit_event_envelope(&ev, env);
+	(void)audit_log(r->q.fc->d->audit, &ev);
+}
+
+static enum MHD_Result
+answer_problem(struct areq *r, unsigned status, const char *title)
+{
+	return freq_problem(&r->q, A_DONE, status, title);
+}
+
+/* Runs the gate on the fetched frame and answers. */
+static enum MHD_Result
+finish_snapshot(struct areq *r)
+{
+	struct lcd *d = r->q.fc->d;
+	struct gate_request req = { .session = r->session, .account = r->account,
+	                            .device = r->q.device, .route = r->q.route };
+	struct lc_envelope env;
+	struct lc_policy *now;
+	enum lc_drop why;
+	char detail[96] = "";
+	void *out;
+	size_t off, out_len;
+
+	if (r->q.result == UPSTREAM_ABORTED) {
+		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
+		audit_request(r, "drop", LC_DROP_TOO_LARGE, NULL, "backend reply over the limit");
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
+	}
+	if (r->q.result != 0 || r->q.status != 200) {
+		if (r->q.status == 404)
+			return answer_problem(r, MHD_HTTP_NOT_FOUND, "no frame");
+		audit_request(r, "backend_error", LC_DROP_NONE, NULL,
+		              freq_backend_error(&r->q, detail, sizeof(detail)));
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
+	}
+	memset(&env, 0, sizeof(env));
+	now = lcd_policy(d); /* the grant as it stands now, not at the request */
+	why = r->buf == NULL ? LC_DROP_MALFORMED
+	                     : gate_frame(now, &req, r->buf, r->len, &env, NULL, lcd_now_ms());
+	policy_free(now);
+	/* On an hls route a playlist must also name only segments beside
+	 * it, and a segment must not pass for a playlist (m3u8.h), so that
+	 * the client is sent nowhere but to more frames of the same device
+	 * through this route; a self-sealing camera's frames never passed
+	 * the camera face's check. */
+	if (why == LC_DROP_NONE && r->q.route->media == LC_KIND_HLS &&
+	    !m3u8_hls_may_go(env.content_type, env.body, env.body_len, detail,
+	                     sizeof(detail)))
+		why = LC_DROP_MALFORMED;
+	if (why != LC_DROP_NONE) {
+		d->metrics.frames_dropped[why]++;
+		audit_request(r, "drop", why, &env, detail[0] ? detail : NULL);
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
+	}
+	d->metrics.frames_relayed++;
+	/* The body goes out from where it lies in the sealed frame. */
+	off = r->q.route->pass_sealed ? 0 : env.header_len;
+	out_len = r->q.route->pass_sealed ? r->len : env.body_len;
+	out = r->buf;
+	r->buf = NULL;
+	freq_answered(&r->q, A_DONE, 200);
+	return http_answer(r->q.conn, MHD_HTTP_OK,
+	                   r->q.route->pass_sealed ? SEALED_TYPE : env.content_type,
+	                   out, off, out_len);
+}
+
+/* Who asks, for what: 404 for no route, 401 for no session, 404 for a
+ * device the session may not see.  0 to go on. */
+static enum MHD_Result
+authorize(struct areq *r, const char *url, const char *method, int *go_on)
+{
+	struct lcd *d = r->q.fc->d;
+	const struct policy_account *acct;
+	const char *token;
+
+	*go_on = 0;
+	r->q.pol = lcd_policy(d);
+	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
+	                               r->q.device, r->q.name);
+	if (r->q.route == NULL)
+		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
+	/* The token's digest is kept: the gate looks the session up again
+	 * for every frame. */
+	token = http_bearer(r->q.conn);
+	acct = token != NULL && lc_digest(token, strlen(token), r->session) == 0
+	       ? policy_session_account_digest(r->q.pol, r->session) : NULL;
+	if (acct == NULL) {
+		d->metrics.auth_failures++;
+		audit_request(r, "auth_failure", LC_DROP_NONE, NULL,
+		              token ? "unknown session token" : "no session token");
+		return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
+	}
+	r->account = policy_account_name(acct);
+	if (!policy_may_see(r->q.pol, acct, r->q.device)) {
+		audit_request(r, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);
+		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
+	}
+	*go_on = 1;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+start(struct areq *r, const char *url, const char *method)
+{
+	enum MHD_Result ret;
+	int go_on;
+
+	ret = authorize(r, url, method, &go_on);
+	if (!go_on)
+		return ret;
+	if (r->q.route->media == LC_KIND_MJPEG) {
+		struct mjpeg_start ms = { .fc = r->q.fc, .conn = r->q.conn,
+			.pol = policy_ref(r->q.pol), .route = r->q.route,
+			.session = r->session, .account = r->account,
+			.device = r->q.device, .rid = r->q.rid };
+		r->q.state = A_DONE;
+		return mjpeg_start(&ms, &r->stream);
+	}
+	/* A snapshot, or an HLS playlist or segment: one sealed frame. */
+	if (policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,
+	                        sizeof(r->q.up.path)) != 0)
+		return answer_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "route");
+	r->max = LC_HEADER_MAX + policy_limits(r->q.pol)->max_frame_bytes;
+	r->q.up.method = "GET";
+	r->q.up.on_data = on_data;
+	freq_fetch(&r->q, A_WAIT, A_READY, 1);
+	return MHD_YES;
+}
+
+enum MHD_Result
+assistant_access(void *cls, struct MHD_Connection *c, const char *url,
+                 const char *method, const char *version, const char *data,
+                 size_t *data_size, void **req_cls)
+{
+	struct areq *r = *req_cls;
+
+	if (r == NULL) {
+		/* First call: headers only.  Answer on a later call, so that
+		 * MHD keeps the connection alive (PITFALLS). */
+		r = (struct areq *)freq_new(sizeof(*r), cls, c, areq_destroy);
+		if (r == NULL)
+			return MHD_NO;
+		*req_cls = r;
+		return MHD_YES;
+	}
+	if (*data_size != 0) {
+		*data_size = 0; /* the assistant face takes no request bodies */
+		return MHD_YES;
+	}
+	switch (r->q.state) {
+	case A_NEW:
+		return start(r, url, method);
+	case A_READY:
+		return finish_snapshot(r);
+	default:
+		return MHD_NO;
+	}
+}
+
+void
+assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+	struct areq *r = *req_cls;
+
+	if (r == NULL)
+		return;
+	mjpeg_detach(r->stream);
+	freq_completed(&r->q);
+	*req_cls = NULL;
+}

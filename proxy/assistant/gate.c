@@ -1,0 +1,143 @@
+/*
+ * The gate.  Between the backend and the assistant: a frame passes only
+ * if its envelope is well formed and signed by a key that may sign for
+ * its device, the device is the one asked for and granted to the session
+ * now, the body matches, the frame is fresh, its sequence advances and
+ * its kind and content type are the route's.  Fail closed.
+ */
+#include <string.h>
+
+#include "assistant/gate.h"
+
+/* Rule 4: the frame is of the device asked for, granted to the session
+ * under the policy in force now.  The session is looked up again, not
+ * only its account (Eufy, 2021): a token a reload took away, or gave to
+ * another account, sees nothing more. */
+static enum lc_drop
+check_grant(const struct lc_policy *pol, const struct gate_request *req,
+            const struct lc_envelope *env)
+{
+	const struct policy_account *acct;
+
+	if (strcmp(env->device, req->device) != 0)
+		return LC_DROP_DEVICE_MISMATCH;
+	acct = policy_session_account_digest(pol, req->session);
+	if (acct == NULL || strcmp(policy_account_name(acct), req->account) != 0 ||
+	    !policy_may_see(pol, acct, req->device))
+		return LC_DROP_NOT_GRANTED;
+	return LC_DROP_NONE;
+}
+
+/* Rule 6: captured within the route's window, not beyond the skew into
+ * the future.  A window of 0 means the route does not bound age. */
+static enum lc_drop
+check_time(const struct lc_policy *pol, const struct policy_route *route,
+           uint64_t capture_ms, uint64_t now_ms)
+{
+	uint64_t skew = policy_limits(pol)->clock_skew_ms;
+
+	if (capture_ms > now_ms && capture_ms - now_ms > skew)
+		return LC_DROP_FUTURE;
+	if (route->freshness_ms > 0 && capture_ms < now_ms &&
+	    now_ms - capture_ms > route->freshness_ms)
+		return LC_DROP_STALE;
+	return LC_DROP_NONE;
+}
+
+/* Rule 7: on a stream the sequence number strictly increases within
+ * one stream id, and a change of stream id moves forward in time (else
+ * A#3, B#1, A#3 would pass A#3 twice; with B#1 of the very millisecond
+ * of A#3, so would a time that merely did not go back). */
+static enum lc_drop
+check_sequence(const struct gate_stream *st, const struct lc_envelope *env)
+{
+	if (st == NULL || !st->have_seq)
+		return LC_DROP_NONE;
+	if (strcmp(st->stream_id, env->stream_id) == 0 ? env->seq <= st->last_seq
+	                                               : env->capture_ms <= st->last_capture_ms)
+		return LC_DROP_SEQUENCE_REPLAY;
+	return LC_DROP_NONE;
+}
+
+/* Rule 8: the route's media kind and one of its content types. */
+static enum lc_drop
+check_type(const struct policy_route *route, const struct lc_envelope *env)
+{
+	if (env->kind != route->media)
+		return LC_DROP_KIND_MISMATCH;
+	for (size_t i = 0; i < route->ncontent_types; i++)
+		if (strcmp(route->content_types[i], env->content_type) == 0)
+			return LC_DROP_NONE;
+	return LC_DROP_CONTENT_TYPE;
+}
+
+enum lc_drop
+gate_header(const struct lc_policy *pol, const struct gate_request *req,
+            const struct lc_envelope *env, struct gate_stream *st,
+            uint64_t now_ms)
+{
+	enum lc_drop why = LC_DROP_INTERNAL;
+
+	if (pol == NULL || req == NULL || req->route == NULL || req->session == NULL ||
+	    req->account == NULL || req->device == NULL || env == NULL)
+		return LC_DROP_INTERNAL;
+	/* Rules 2 and 3: signature, and the key's right to the device. */
+	if (lc_envelope_verify(env, policy_keyring(pol), &why) != 0)
+		return why == LC_DROP_NONE ? LC_DROP_INTERNAL : why;
+	if ((why = check_grant(pol, req, env)) != LC_DROP_NONE ||
+	    (why = check_time(pol, req->route, env->capture_ms, now_ms)) != LC_DROP_NONE ||
+	    (why = check_sequence(st, env)) != LC_DROP_NONE ||
+	    (why = check_type(req->route, env)) != LC_DROP_NONE)
+		return why;
+	if (env->body_len > policy_limits(pol)->max_frame_bytes)
+		return LC_DROP_TOO_LARGE;
+	if (st != NULL) {
+		st->have_seq = 1;
+		st->last_seq = env->seq;
+		st->last_capture_ms = env->capture_ms;
+		memcpy(st->stream_id, env->stream_id, sizeof(st->stream_id));
+	}
+	return LC_DROP_NONE;
+}
+
+enum lc_drop
+gate_body(const struct lc_envelope *env, uint64_t body_len,
+          const uint8_t digest[LC_DIGEST_BYTES])
+{
+	enum lc_drop why = LC_DROP_INTERNAL;
+
+	if (lc_envelope_check_body(env, body_len, digest, &why) == 0)
+		return LC_DROP_NONE;
+	return why == LC_DROP_NONE ? LC_DROP_INTERNAL : why;
+}
+
+enum lc_drop
+gate_frame(const struct lc_policy *pol, const struct gate_request *req,
+           const uint8_t *sealed, size_t len, struct lc_envelope *env,
+           struct gate_stream *st, uint64_t now_ms)
+{
+	uint8_t digest[LC_DIGEST_BYTES];
+	struct gate_stream next;
+	enum lc_drop why = LC_DROP_MALFORMED;
+	int rc;
+
+	if (sealed == NULL || env == NULL)
+		return LC_DROP_INTERNAL;
+	rc = lc_envelope_parse(sealed, len, env, &why);
+	if (rc == LC_EAGAIN)
+		return LC_DROP_MALFORMED;
+	if (rc != 0)
+		return rc == LC_EREJECTED ? why : LC_DROP_INTERNAL;
+	/* The stream state moves only once the body has passed too. */
+	if (st != NULL)
+		next = *st;
+	if ((why = gate_header(pol, req, env, st ? &next : NULL, now_ms)) != LC_DROP_NONE)
+		return why;
+	if (lc_digest(env->body, len - env->header_len, digest) != 0)
+		return LC_DROP_INTERNAL;
+	if ((why = gate_body(env, len - env->header_len, digest)) != LC_DROP_NONE)
+		return why;
+	if (st != NULL)
+		*st = next;
+	return LC_DROP_NONE;
+}

@@ -1,0 +1,133 @@
+/*
+ * The request lifecycle both faces share: references, the backend fetch
+ * that suspends the connection, and the hand-back on the upstream thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "backend/freq.h"
+#include "net/http.h"
+
+struct freq *
+freq_new(size_t size, struct listener_ctx *fc, struct MHD_Connection *c,
+         void (*destroy)(struct freq *q))
+{
+	struct freq *q = calloc(1, size);
+
+	if (q == NULL)
+		return NULL;
+	if (pthread_mutex_init(&q->lock, NULL) != 0) {
+		free(q);
+		return NULL;
+	}
+	q->fc = fc;
+	q->refs = 1;
+	q->conn = c;
+	q->destroy = destroy;
+	q->t0_us = lcd_mono_us();
+	lcd_request_id(fc->d, q->rid);
+	return q;
+}
+
+void
+freq_unref(struct freq *q)
+{
+	int last;
+
+	pthread_mutex_lock(&q->lock);
+	last = --q->refs == 0;
+	pthread_mutex_unlock(&q->lock);
+	if (!last)
+		return;
+	if (q->destroy != NULL)
+		q->destroy(q);
+	pthread_mutex_destroy(&q->lock);
+	policy_free(q->pol);
+	free(q);
+}
+
+/* Upstream thread: the fetch ended; wake the request if it sleeps. */
+static void
+on_done(void *arg, int result, long status)
+{
+	struct freq *q = arg;
+
+	pthread_mutex_lock(&q->lock);
+	q->upstream_live = 0;
+	q->result = result;
+	q->status = status;
+	/* A push may still be uploading: only a request that waits for the
+	 * backend is asleep, and only that one is woken. */
+	if (q->suspended) {
+		q->suspended = 0;
+		q->state = q->ready_state;
+		if (q->conn != NULL)
+			MHD_resume_connection(q->conn);
+	}
+	pthread_mutex_unlock(&q->lock);
+	freq_unref(q);
+}
+
+void
+freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend)
+{
+	q->up.on_done = on_done;
+	q->up.arg = q;
+	q->up.request_id = q->rid;
+	pthread_mutex_lock(&q->lock);
+	q->refs++;
+	q->upstream_live = 1;
+	q->state = wait_state;
+	q->ready_state = ready_state;
+	if (suspend) {
+		q->suspended = 1;
+		MHD_suspend_connection(q->conn);
+	}
+	if (upstream_submit(q->fc->d->up, &q->up) != 0) {
+		q->refs--;
+		q->upstream_live = 0;
+		q->result = UPSTREAM_FAILED;
+		q->state = ready_state;
+		if (q->suspended) {
+			q->suspended = 0;
+			MHD_resume_connection(q->conn);
+		}
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+void
+freq_answered(struct freq *q, int done_state, unsigned status)
+{
+	q->state = done_state;
+	metrics_request(&q->fc->d->metrics, lcd_metrics_face(q->fc->role), status,
+	                lcd_mono_us() - q->t0_us);
+}
+
+enum MHD_Result
+freq_problem(struct freq *q, int done_state, unsigned status, const char *title)
+{
+	freq_answered(q, done_state, status);
+	return http_problem(q->conn, status, title);
+}
+
+void
+freq_completed(struct freq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->conn = NULL;
+	if (q->upstream_live)
+		upstream_cancel(q->fc->d->up, &q->up);
+	pthread_mutex_unlock(&q->lock);
+	freq_unref(q);
+}
+
+const char *
+freq_backend_error(const struct freq *q, char *buf, size_t n)
+{
+	if (q->result != 0)
+		(void)snprintf(buf, n, "backend failed (%s)", upstream_failure(&q->up));
+	else
+		(void)snprintf(buf, n, "backend answered %ld", q->status);
+	return buf;
+}

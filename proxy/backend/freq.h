@@ -1,0 +1,69 @@
+/*
+ * What a request on any face shares: its lifetime (a reference for MHD
+ * and one for a backend fetch in flight), the connection, the policy it
+ * started under, and the fetch that suspends the connection until the
+ * backend answers.  The assistant and camera faces embed it first in
+ * their own request structs.
+ */
+#ifndef LC_FREQ_H
+#define LC_FREQ_H
+
+#include "daemon.h"
+
+struct freq {
+	struct listener_ctx *fc;
+	pthread_mutex_t lock;        /* guards what the upstream thread sets */
+	int refs;
+	struct MHD_Connection *conn; /* NULL once MHD is done with it */
+	int state;                   /* the face's own enum */
+	int ready_state;             /* the state a finished fetch sets */
+	int upstream_live;
+	int suspended;               /* asleep until the fetch ends */
+	struct upstream_req up;
+	int result;                  /* the fetch's, see upstream.h */
+	long status;
+	struct lc_policy *pol;       /* keeps route (and names) alive */
+	const struct policy_route *route;
+	char device[LC_DEVICE_MAX + 1];
+	char name[POLICY_NAME_MAX + 1];  /* an hls route's {name}, or "" */
+	char rid[LCD_REQUEST_ID_BYTES];
+	uint64_t t0_us;
+	void (*destroy)(struct freq *q); /* frees the outer struct's own */
+};
+
+/*
+ * A zeroed request of size bytes (the face's struct, freq first) for the
+ * connection, with MHD's reference; destroy frees what the face adds.
+ * NULL when out of memory.
+ */
+struct freq *freq_new(size_t size, struct listener_ctx *fc, struct MHD_Connection *c,
+                      void (*destroy)(struct freq *q));
+
+/* Drops a reference; the last one frees the request. */
+void freq_unref(struct freq *q);
+
+/*
+ * Starts q->up (filled in by the caller, but for on_done and arg).  With
+ * suspend, the connection sleeps in wait_state until the backend has
+ * answered; the request then wakes in ready_state.  If the fetch cannot
+ * start, result is UPSTREAM_FAILED and the request is in ready_state
+ * (awake).
+ */
+void freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend);
+
+/* Counts the answer (status, time since the request came) in the
+ * metrics of the request's face, and moves it to done_state. */
+void freq_answered(struct freq *q, int done_state, unsigned status);
+
+/* The audit detail of a failed fetch: "backend failed (timeout)" and
+ * the like (upstream_failure()), or "backend answered 503".  In buf. */
+const char *freq_backend_error(const struct freq *q, char *buf, size_t n);
+
+/* freq_answered(), then queues an application/problem+json answer. */
+enum MHD_Result freq_problem(struct freq *q, int done_state, unsigned status,
+                             const char *title);
+
+/* MHD completed the request: cancel the fetch, drop MHD's reference. */
+void freq_completed(struct freq *q);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * What every request handler needs of its connection: the client's
+ * certificate and bearer token, and answers that own their bodies
+ * (http.h).  Both faces and the admin listener answer through here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <sodium.h>
+
+#include "net/http.h"
+
+int
+http_client_cert(struct MHD_Connection *c, uint8_t out[LC_DIGEST_BYTES])
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *chain;
+	gnutls_session_t s;
+	unsigned int status = 1, n = 0;
+
+	if (ci == NULL || ci->tls_session == NULL)
+		return -1;
+	s = (gnutls_session_t)ci->tls_session;
+	if (gnutls_certificate_type_get(s) != GNUTLS_CRT_X509)
+		return -1;
+	/* A rogue self-signed certificate gives rc 0 with a non-zero status;
+	 * no certificate gives an empty chain.  Require all three. */
+	if (gnutls_certificate_verify_peers2(s, &status) != 0 || status != 0)
+		return -1;
+	chain = gnutls_certificate_get_peers(s, &n);
+	if (chain == NULL || n == 0)
+		return -1;
+	return lc_digest(chain[0].data, chain[0].size, out) == 0 ? 0 : -1;
+}
+
+const char *
+http_bearer(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                            MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return *h != '\0' ? h : NULL;
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+      const char *content_type)
+{
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO; /* out of memory: MHD closes the connection */
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result
+http_problem(struct MHD_Connection *c, unsigned status, const char *title)
+{
+	char body[256];
+	int n = snprintf(body, sizeof(body), "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%u}\n",
+	                 title, status);
+
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return MHD_NO;
+	return queue(c, status,
+	             MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY),
+	             "application/problem+json");
+}
+
+enum MHD_Result
+http_answer(struct MHD_Connection *c, unsigned status, const char *content_type,
+            void *base, size_t off, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+		len, (char *)base + off, free, base);
+
+	if (r == NULL)
+		free(base);
+	return queue(c, status, r, content_type);
+}

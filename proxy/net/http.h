@@ -1,0 +1,34 @@
+/*
+ * Request-side helpers for every listener's handlers: who the client
+ * proved to be, and answers whose bodies the response owns.
+ */
+#ifndef LC_HTTP_H
+#define LC_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <microhttpd.h>
+
+#include "lenscap.h"
+
+/*
+ * The SHA-256 of the client's certificate (DER), only if the client sent
+ * one and it verifies against the listener's client CA.  0 or -1.
+ */
+int http_client_cert(struct MHD_Connection *c, uint8_t out[LC_DIGEST_BYTES]);
+
+/* The token of "Authorization: Bearer <token>", or NULL. */
+const char *http_bearer(struct MHD_Connection *c);
+
+/* Queues an application/problem+json answer with no other body. */
+enum MHD_Result http_problem(struct MHD_Connection *c, unsigned status,
+                             const char *title);
+
+/* Queues len bytes at base + off as the body; the response takes
+ * ownership of base (freed with free()), so nothing is copied. */
+enum MHD_Result http_answer(struct MHD_Connection *c, unsigned status,
+                            const char *content_type, void *base, size_t off,
+                            size_t len);
+
+#endif
