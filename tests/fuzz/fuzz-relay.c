@@ -11,10 +11,11 @@
  * Checked: a part lies within the bytes fed so far (after the previous
  * part; its delimiter seen, or with a Content-Length the CRLF after its
  * body), is at most the parser's limit and counted
- * in order; the gate agrees with a reference written from DESIGN.md's
- * rules on top of lc_envelope_open() and a keyring of our own; a frame
- * that passes is a valid envelope for the device asked for, granted,
- * fresh, of the route's kind and type, whose body digest we recompute;
+ * in order; the gate agrees with a reference written from the rules of
+ * doc/design.md, "The gate", on top of lc_envelope_open() and a keyring
+ * of our own; a frame that passes is a valid envelope for the device
+ * asked for, granted, fresh, of the route's kind and type, whose body
+ * digest we recompute;
  * within one stream id the sequence of passing frames strictly increases,
  * and across ids the capture time does not go back;
  * the stream state moves only on a pass; the relay's stop rules hold and
@@ -131,7 +132,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* ---- the reference: DESIGN.md's gate, on the library's open ---------- */
+/* ---- the reference: doc/design.md's gate, on the library's open ----- */
 
 /* The sequence rule's memory of passed frames, kept apart from the
  * gate's (struct gate_stream) so that a bug there cannot hide here. */
