@@ -217,7 +217,8 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 
 	if (r == NULL) {
 		/* First call: headers only.  Answer on a later call, so that
-		 * MHD keeps the connection alive (PITFALLS). */
+		 * MHD keeps the connection alive (doc/pitfalls.md, "libmicrohttpd:
+		 * an answer queued on the first call closes the connection"). */
 		r = (struct areq *)freq_new(sizeof(*r), cls, c, areq_destroy);
 		if (r == NULL)
 			return MHD_NO;

@@ -1,6 +1,6 @@
 /*
  * The gate: the one place that decides whether a sealed frame may be
- * released to a session (DESIGN.md, "The gate").  Every relay calls it;
+ * released to a session (doc/design.md, "The gate").  Every relay calls it;
  * its verdict is LC_DROP_NONE or the reason for the drop.
  */
 #ifndef LC_GATE_H

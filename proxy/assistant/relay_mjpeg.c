@@ -7,7 +7,8 @@
  * device ends the stream at once; the workers share the cryptography,
  * and the upstream thread only reads.  The reader suspends the
  * connection when there is nothing to send and the producer resumes it.
- * A watchdog notices clients that left while suspended (PITFALLS).
+ * A watchdog notices clients that left while suspended (doc/pitfalls.md,
+ * "libmicrohttpd: suspended connections and client disconnects").
  */
 #define _GNU_SOURCE /* POLLRDHUP, pthread_setname_np */
 #include <poll.h>

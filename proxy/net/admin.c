@@ -11,7 +11,8 @@
 #define METRICS_BUF (64 * 1024)
 
 /* A sentinel for the first call, so that answers go out on the second
- * and keep-alive survives (PITFALLS). */
+ * and keep-alive survives (doc/pitfalls.md, "libmicrohttpd: an answer
+ * queued on the first call closes the connection"). */
 static int first_call_seen;
 
 enum MHD_Result

@@ -1,12 +1,13 @@
 /*
- * A server, one per listener: libmicrohttpd on an epoll thread pool (suspend/resume needs
- * it: see PITFALLS), TLS 1.2+ from the policy's PEM files, limits and
- * timeouts always set, and client certificates checked in full.  Each
- * server also keeps its own list of connections: a client over a
- * connection limit gets a 503, one too slow to send a request's head is
- * cut (libmicrohttpd's own timeout only sees silence).  The daemon has
- * no socket of its own: the server's acceptor adds each connection, which
- * spreads them evenly over the pool (acceptor.h).
+ * A server, one per listener: libmicrohttpd on an epoll thread pool
+ * (suspend and resume need it: doc/pitfalls.md, "libmicrohttpd: suspend
+ * and resume need the epoll thread pool"), TLS 1.2+ from the policy's
+ * PEM files, limits and timeouts always set.  Each server also keeps its
+ * own list of connections: a client over a connection limit gets a 503,
+ * one too slow to send a request's head is cut (libmicrohttpd's own
+ * timeout only sees silence).  The daemon has no socket of its own: the
+ * server's acceptor adds each connection, which spreads them evenly over
+ * the pool (acceptor.h).
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
