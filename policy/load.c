@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "internal.h"
+#include "json.h"
 
 #define HEX_DIGEST_LEN (2 * LC_DIGEST_BYTES)
 
@@ -27,6 +28,19 @@ struct lfile {
 	size_t len;
 	int borrowed;
 	struct jnode *root;
+};
+
+/* Where something was defined: for "defined twice" across files. */
+struct pwhere {
+	int file;
+	struct jpos pos;
+};
+
+/* Where each entry of a model array was defined, parallel to it: kept
+ * here, not in the model, which outlives the files it was read from. */
+struct pwheres {
+	struct pwhere *v;
+	size_t cap;
 };
 
 /* The loader's state across files and passes. */
@@ -43,8 +57,7 @@ struct lctx {
 	int io;                 /* a file could not be read */
 	struct pwhere backend_at, ingest_at, limits_at;
 	int have_backend, have_ingest, have_limits;
-	struct pwhere *listener_at; /* parallel to pol->listeners */
-	size_t listener_at_cap;
+	struct pwheres listener_at, device_at, account_at;
 	size_t nsessions;       /* sessions.static entries so far */
 	int parsed_all;         /* every file is well-formed JSON */
 };
@@ -62,6 +75,24 @@ err_at(struct lctx *c, struct jpos pos, const char *fmt, ...)
 		msg[0] = '\0';
 	va_end(ap);
 	perrs_add(&c->errs, c->file, pos, jpath_str(&c->path), "%s", msg);
+}
+
+/* Records that entry i of a model array whose capacity is now cap was
+ * defined at pos of the current file; 0 or LC_ENOMEM. */
+static int
+note_where(struct lctx *c, struct pwheres *at, size_t i, size_t cap,
+           struct jpos pos)
+{
+	if (at->cap < i + 1) {
+		struct pwhere *w = realloc(at->v, cap * sizeof(*w));
+
+		if (w == NULL)
+			return LC_ENOMEM;
+		at->v = w;
+		at->cap = cap;
+	}
+	at->v[i] = (struct pwhere){ c->file, pos };
+	return 0;
 }
 
 /* "defined twice (first at FILE:L:C)" for an entry seen before. */
@@ -521,28 +552,15 @@ load_listener(struct lctx *c, const struct jnode *m)
 	if (rc == LC_EEXIST) {
 		for (size_t i = 0; i < pol->nlisteners; i++)
 			if (pol->listeners[i] == prev)
-				err_twice(c, m->kpos, &c->listener_at[i]);
+				err_twice(c, m->kpos, &c->listener_at.v[i]);
 		return;
 	}
 	if (rc != 0 ||
 	    policy_vec_push(&pol->listeners, &pol->nlisteners,
-	                    &pol->listeners_cap, l) != 0) {
+	                    &pol->listeners_cap, l) != 0 ||
+	    note_where(c, &c->listener_at, pol->nlisteners - 1,
+	               pol->listeners_cap, m->kpos) != 0)
 		oom(c);
-		return;
-	}
-	if (c->listener_at_cap < pol->nlisteners) {
-		size_t cap = pol->listeners_cap;
-		struct pwhere *w = realloc(c->listener_at, cap * sizeof(*w));
-
-		if (w == NULL) {
-			oom(c);
-			return;
-		}
-		c->listener_at = w;
-		c->listener_at_cap = cap;
-	}
-	c->listener_at[pol->nlisteners - 1] =
-		(struct pwhere){ c->file, m->kpos };
 }
 
 static void
@@ -778,16 +796,17 @@ load_device(struct lctx *c, const struct jnode *m)
 		oom(c);
 		return;
 	}
-	dev->where = (struct pwhere){ c->file, m->kpos };
 	rc = strtab_put(pol->device_by_name, dev->id, strlen(dev->id), dev,
 	                (void **)&prev);
 	if (rc == LC_EEXIST) {
-		err_twice(c, m->kpos, &prev->where);
+		err_twice(c, m->kpos, &c->device_at.v[prev->index]);
 		return;
 	}
 	if (rc != 0 || pol->ndevices >= UINT32_MAX ||
 	    policy_vec_push(&pol->devices, &pol->ndevices, &pol->devices_cap,
-	                    dev) != 0) {
+	                    dev) != 0 ||
+	    note_where(c, &c->device_at, pol->ndevices - 1, pol->devices_cap,
+	               m->kpos) != 0) {
 		oom(c);
 		return;
 	}
@@ -877,16 +896,17 @@ load_account(struct lctx *c, const struct jnode *m)
 		oom(c);
 		return;
 	}
-	acct->where = (struct pwhere){ c->file, m->kpos };
 	rc = strtab_put(pol->account_by_name, acct->name, strlen(acct->name),
 	                acct, (void **)&prev);
 	if (rc == LC_EEXIST) {
-		err_twice(c, m->kpos, &prev->where);
+		err_twice(c, m->kpos, &c->account_at.v[prev->index]);
 		return;
 	}
 	if (rc != 0 || pol->naccounts >= UINT32_MAX ||
 	    policy_vec_push(&pol->accounts, &pol->naccounts,
-	                    &pol->accounts_cap, acct) != 0) {
+	                    &pol->accounts_cap, acct) != 0 ||
+	    note_where(c, &c->account_at, pol->naccounts - 1,
+	               pol->accounts_cap, m->kpos) != 0) {
 		oom(c);
 		return;
 	}
@@ -1503,10 +1523,10 @@ check_whole(struct lctx *c)
 			if (o->host == NULL || o->port != l->port || l->port == 0 ||
 			    strcmp(o->host, l->host) != 0)
 				continue;
-			c->file = c->listener_at[i].file;
+			c->file = c->listener_at.v[i].file;
 			old = jpath_key(&c->path, "listeners");
 			jpath_key(&c->path, l->name);
-			err_at(c, c->listener_at[i].pos, "listens where listener "
+			err_at(c, c->listener_at.v[i].pos, "listens where listener "
 			       "\"%s\" does", o->name);
 			jpath_pop(&c->path, old);
 			break;
@@ -1515,10 +1535,10 @@ check_whole(struct lctx *c)
 		    !c->have_ingest) {
 			size_t old;
 
-			c->file = c->listener_at[i].file;
+			c->file = c->listener_at.v[i].file;
 			old = jpath_key(&c->path, "listeners");
 			jpath_key(&c->path, pol->listeners[i]->name);
-			err_at(c, c->listener_at[i].pos, "a camera face needs "
+			err_at(c, c->listener_at.v[i].pos, "a camera face needs "
 			       "\"ingest_key\" (lenscapd seals with it)");
 			jpath_pop(&c->path, old);
 		}
@@ -1753,7 +1773,9 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 			free(c->files[f].buf);
 	}
 	free(c->files);
-	free(c->listener_at);
+	free(c->listener_at.v);
+	free(c->device_at.v);
+	free(c->account_at.v);
 	arena_free(&c->tree);
 	return rc;
 }
