@@ -110,6 +110,11 @@ int load_get_file(struct lctx *c, const struct jnode *obj, const char *key,
 /* An array, whose elements the caller checks. */
 int load_get_array(struct lctx *c, const struct jnode *obj, const char *key,
                    int required, const struct jnode **out);
+/* Runs load on each member of the object sec (t J_OBJECT) or element of
+ * the array sec (t J_ARRAY), each on the path; reports sec if not of type
+ * t.  Stops when memory runs out; the number of entries run. */
+size_t load_each(struct lctx *c, const struct jnode *sec, int t,
+                 void (*load)(struct lctx *, const struct jnode *));
 /* JSON number text as an integer, strictly: no fraction, no exponent.
  * 0, -1 (not an integer) or -2 (beyond int64). */
 int load_parse_int(const char *s, int64_t *out);

@@ -108,15 +108,7 @@ load_device(struct lctx *c, const struct jnode *m)
 void
 load_devices(struct lctx *c, const struct jnode *sec)
 {
-	if (!load_want_type(c, sec, J_OBJECT))
-		return;
-	for (const struct jnode *m = sec->child; m != NULL && !c->oom;
-	     m = m->next) {
-		size_t old = jpath_key(&c->path, m->key);
-
-		load_device(c, m);
-		jpath_pop(&c->path, old);
-	}
+	(void)load_each(c, sec, J_OBJECT, load_device);
 }
 
 /* A declared device named by element e of a list, or NULL (reported). */
@@ -209,15 +201,7 @@ load_account(struct lctx *c, const struct jnode *m)
 void
 load_accounts(struct lctx *c, const struct jnode *sec)
 {
-	if (!load_want_type(c, sec, J_OBJECT))
-		return;
-	for (const struct jnode *m = sec->child; m != NULL && !c->oom;
-	     m = m->next) {
-		size_t old = jpath_key(&c->path, m->key);
-
-		load_account(c, m);
-		jpath_pop(&c->path, old);
-	}
+	(void)load_each(c, sec, J_OBJECT, load_account);
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -324,17 +308,7 @@ load_key(struct lctx *c, const struct jnode *k)
 void
 load_keys(struct lctx *c, const struct jnode *sec)
 {
-	size_t i = 0;
-
-	if (!load_want_type(c, sec, J_ARRAY))
-		return;
-	for (const struct jnode *k = sec->child; k != NULL && !c->oom;
-	     k = k->next, i++) {
-		size_t old = jpath_index(&c->path, i);
-
-		load_key(c, k);
-		jpath_pop(&c->path, old);
-	}
+	(void)load_each(c, sec, J_ARRAY, load_key);
 }
 
 /* ---- sessions ------------------------------------------------------------ */
@@ -387,7 +361,7 @@ load_sessions(struct lctx *c, const struct jnode *sec)
 {
 	static const char *const keys[] = { "static", NULL };
 	const struct jnode *list;
-	size_t i = 0, old;
+	size_t old;
 
 	if (!load_want_type(c, sec, J_OBJECT))
 		return;
@@ -395,13 +369,6 @@ load_sessions(struct lctx *c, const struct jnode *sec)
 	if (load_get_array(c, sec, "static", 0, &list) != 1)
 		return;
 	old = jpath_key(&c->path, "static");
-	for (const struct jnode *s = list->child; s != NULL && !c->oom;
-	     s = s->next, i++) {
-		size_t o2 = jpath_index(&c->path, i);
-
-		load_static_session(c, s);
-		jpath_pop(&c->path, o2);
-	}
+	c->nsessions += load_each(c, list, J_ARRAY, load_static_session);
 	jpath_pop(&c->path, old);
-	c->nsessions += i;
 }

@@ -158,15 +158,7 @@ load_listener(struct lctx *c, const struct jnode *m)
 void
 load_listeners(struct lctx *c, const struct jnode *sec)
 {
-	if (!load_want_type(c, sec, J_OBJECT))
-		return;
-	for (const struct jnode *m = sec->child; m != NULL && !c->oom;
-	     m = m->next) {
-		size_t old = jpath_key(&c->path, m->key);
-
-		load_listener(c, m);
-		jpath_pop(&c->path, old);
-	}
+	(void)load_each(c, sec, J_OBJECT, load_listener);
 }
 
 /* ---- backend, ingest key, limits ----------------------------------------- */

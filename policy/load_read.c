@@ -151,9 +151,11 @@ load_dup_str(struct lctx *c, const char *s)
 	return p;
 }
 
-int
-load_get_str(struct lctx *c, const struct jnode *obj, const char *key,
-             int required, const struct jnode **node, const char **out)
+/* The member key of obj if it is of type t, for the get_* below: 1 with
+ * *out set, 0 (absent) or -1 (reported at the member's path). */
+static int
+get_typed(struct lctx *c, const struct jnode *obj, const char *key,
+          int required, int t, const struct jnode **out)
 {
 	const struct jnode *m = load_member(c, obj, key, required);
 	size_t old;
@@ -162,14 +164,30 @@ load_get_str(struct lctx *c, const struct jnode *obj, const char *key,
 	if (m == NULL)
 		return 0;
 	old = jpath_key(&c->path, key);
-	ok = load_want_type(c, m, J_STRING);
-	if (ok && m->len == 0) {
-		load_err_at(c, m->pos, "must not be empty");
-		ok = 0;
-	}
+	ok = load_want_type(c, m, t);
 	jpath_pop(&c->path, old);
 	if (!ok)
 		return -1;
+	*out = m;
+	return 1;
+}
+
+int
+load_get_str(struct lctx *c, const struct jnode *obj, const char *key,
+             int required, const struct jnode **node, const char **out)
+{
+	const struct jnode *m;
+	int rc = get_typed(c, obj, key, required, J_STRING, &m);
+	size_t old;
+
+	if (rc != 1)
+		return rc;
+	if (m->len == 0) {
+		old = jpath_key(&c->path, key);
+		load_err_at(c, m->pos, "must not be empty");
+		jpath_pop(&c->path, old);
+		return -1;
+	}
 	if (node != NULL)
 		*node = m;
 	*out = m->str;
@@ -180,19 +198,12 @@ int
 load_get_bool(struct lctx *c, const struct jnode *obj, const char *key,
               int *out)
 {
-	const struct jnode *m = load_member(c, obj, key, 0);
-	size_t old;
-	int ok;
+	const struct jnode *m;
+	int rc = get_typed(c, obj, key, 0, J_BOOL, &m);
 
-	if (m == NULL)
-		return 0;
-	old = jpath_key(&c->path, key);
-	ok = load_want_type(c, m, J_BOOL);
-	jpath_pop(&c->path, old);
-	if (!ok)
-		return -1;
-	*out = m->boolean;
-	return 1;
+	if (rc == 1)
+		*out = m->boolean;
+	return rc;
 }
 
 /* Parses JSON number text as an integer strictly: no fraction, no
@@ -365,17 +376,27 @@ int
 load_get_array(struct lctx *c, const struct jnode *obj, const char *key,
                int required, const struct jnode **out)
 {
-	const struct jnode *m = load_member(c, obj, key, required);
-	size_t old;
-	int ok;
+	return get_typed(c, obj, key, required, J_ARRAY, out);
+}
 
-	if (m == NULL)
+/* Runs load(c, e) on each member e of an object sec (type J_OBJECT) or
+ * element of an array (J_ARRAY), with e's key or index on the path, until
+ * memory runs out; the number run. */
+size_t
+load_each(struct lctx *c, const struct jnode *sec, int t,
+          void (*load)(struct lctx *, const struct jnode *))
+{
+	size_t i = 0;
+
+	if (!load_want_type(c, sec, t))
 		return 0;
-	old = jpath_key(&c->path, key);
-	ok = load_want_type(c, m, J_ARRAY);
-	jpath_pop(&c->path, old);
-	if (!ok)
-		return -1;
-	*out = m;
-	return 1;
+	for (const struct jnode *e = sec->child; e != NULL && !c->oom;
+	     e = e->next, i++) {
+		size_t old = t == J_OBJECT ? jpath_key(&c->path, e->key)
+		                           : jpath_index(&c->path, i);
+
+		load(c, e);
+		jpath_pop(&c->path, old);
+	}
+	return i;
 }

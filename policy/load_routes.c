@@ -338,15 +338,5 @@ load_route(struct lctx *c, const struct jnode *r)
 void
 load_routes(struct lctx *c, const struct jnode *sec)
 {
-	size_t i = 0;
-
-	if (!load_want_type(c, sec, J_ARRAY))
-		return;
-	for (const struct jnode *r = sec->child; r != NULL && !c->oom;
-	     r = r->next, i++) {
-		size_t old = jpath_index(&c->path, i);
-
-		load_route(c, r);
-		jpath_pop(&c->path, old);
-	}
+	(void)load_each(c, sec, J_ARRAY, load_route);
 }
