@@ -1,5 +1,5 @@
 /*
- * policy: the model's layout, shared by the loader (load.c) and the
+ * policy: the model's layout, shared by the loader (load*.c) and the
  * decisions (policy.c).  Nothing outside policy/ includes this.
  */
 #ifndef LC_POLICY_INTERNAL_H

@@ -125,8 +125,8 @@ load_check_keys(struct lctx *c, const struct jnode *obj,
 }
 
 /* ---- typed members -------------------------------------------------------
- * Each get_* looks up key in obj: returns 1 with *out set if present and
- * valid, 0 if absent (and reports it if required), -1 if invalid
+ * Each load_get_* looks up key in obj: returns 1 with *out set if present
+ * and valid, 0 if absent (and reports it if required), -1 if invalid
  * (reported).
  */
 
@@ -151,7 +151,7 @@ load_dup_str(struct lctx *c, const char *s)
 	return p;
 }
 
-/* The member key of obj if it is of type t, for the get_* below: 1 with
+/* The member key of obj if it is of type t, for load_get_*: 1 with
  * *out set, 0 (absent) or -1 (reported at the member's path). */
 static int
 get_typed(struct lctx *c, const struct jnode *obj, const char *key,
