@@ -1,11 +1,11 @@
 /*
- * policy: the model's layout, shared by the loader (load.c) and the
+ * policy: the model's layout, shared by the loader (load*.c) and the
  * decisions (policy.c).  Nothing outside policy/ includes this.
  */
 #ifndef LC_POLICY_INTERNAL_H
 #define LC_POLICY_INTERNAL_H
 
-#include "json.h"
+#include "arena.h"
 #include "policy.h"
 #include "table.h"
 
@@ -14,22 +14,14 @@
 #define POLICY_DEVICE_SEGMENT "{device}"
 #define POLICY_NAME_SEGMENT "{name}"
 
-/* Where something was defined: for "defined twice" across files. */
-struct pwhere {
-	int file;
-	struct jpos pos;
-};
-
 struct policy_device {
 	const char *id;
 	uint32_t index;
-	struct pwhere where;
 };
 
 struct policy_account {
 	const char *name;
 	uint32_t index;
-	struct pwhere where;
 };
 
 struct lc_policy {

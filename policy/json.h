@@ -10,20 +10,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arena.h"
+
 #define JSON_MAX_BYTES ((size_t)16 << 20) /* per file */
 #define JSON_MAX_DEPTH 32
-
-/* Bump allocator: everything of a tree (or a policy) is freed at once. */
-struct arena {
-	struct arena_chunk *head;
-};
-
-/* n zeroed bytes aligned for any object, or NULL. */
-void *arena_alloc(struct arena *a, size_t n);
-/* A NUL-terminated copy of s[0..n), or NULL. */
-char *arena_strndup(struct arena *a, const char *s, size_t n);
-/* Frees every chunk; the arena may be used again. */
-void arena_free(struct arena *a);
 
 /* Line and column (bytes), both from 1; line 0 means "no position". */
 struct jpos {

@@ -1,0 +1,141 @@
+/*
+ * policy: what the loader's files share: the state of one load (the
+ * files, the errors, where each entry was defined), the typed readers of
+ * load_read.c and the section loaders.  Nothing outside policy/load*.c
+ * includes this.
+ */
+#ifndef LC_POLICY_LOAD_H
+#define LC_POLICY_LOAD_H
+
+#include <stdint.h>
+
+#include "internal.h"
+#include "json.h"
+
+/* One policy file being loaded. */
+struct lfile {
+	char *name;        /* display name (owned) */
+	char *dir;         /* for relative paths: "" = the cwd (owned) */
+	char *buf;         /* contents (owned unless borrowed) */
+	size_t len;
+	int borrowed;
+	struct jnode *root;
+};
+
+/* Where something was defined: for "defined twice" across files. */
+struct pwhere {
+	int file;
+	struct jpos pos;
+};
+
+/* Where each entry of a model array was defined, parallel to it: kept
+ * here, not in the model, which outlives the files it was read from. */
+struct pwheres {
+	struct pwhere *v;
+	size_t cap;
+};
+
+/* The loader's state across files and passes. */
+struct lctx {
+	struct lc_policy *pol;
+	struct perrs errs;
+	struct lfile *files;
+	size_t nfiles, files_cap;
+	struct arena tree;      /* the parsed trees, freed after loading */
+	unsigned flags;
+	int file;               /* the file being checked */
+	struct jpath path;
+	int oom;
+	int io;                 /* a file could not be read */
+	struct pwhere backend_at, ingest_at, limits_at;
+	int have_backend, have_ingest, have_limits;
+	struct pwheres listener_at, device_at, account_at;
+	size_t nsessions;       /* sessions.static entries so far */
+	int parsed_all;         /* every file is well-formed JSON */
+};
+
+/* ---- errors (load_read.c) ------------------------------------------------ */
+
+/* Records an error at pos in the current file, at the current path. */
+void load_err_at(struct lctx *c, struct jpos pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Reports "defined twice", naming where first was. */
+void load_err_twice(struct lctx *c, struct jpos pos,
+                    const struct pwhere *first);
+/* Records that entry i of a model array whose capacity is now cap was
+ * defined at pos of the current file; 0 or LC_ENOMEM. */
+int load_note_where(struct lctx *c, struct pwheres *at, size_t i, size_t cap,
+                    struct jpos pos);
+/* s, or a stand-in if s holds control bytes: file strings reach terminals. */
+const char *load_shown(const char *s);
+/* Notes that memory ran out: the load stops and fails with LC_ENOMEM. */
+void load_oom(struct lctx *c);
+/* Whether n is of type t (enum jtype); reports it, once, if not. */
+int load_want_type(struct lctx *c, const struct jnode *n, int t);
+/* Reports every member of obj whose key is not in allowed (NULL-ended). */
+void load_check_keys(struct lctx *c, const struct jnode *obj,
+                     const char *const *allowed);
+
+/* ---- typed members (load_read.c) -----------------------------------------
+ * Each load_get_* looks up key in obj: returns 1 with *out set if present
+ * and valid, 0 if absent (and reports it if required), -1 if invalid
+ * (reported).  Strings handed back live in the tree unless said otherwise.
+ */
+
+/* The member key of obj, or NULL (reported if required). */
+const struct jnode *load_member(struct lctx *c, const struct jnode *obj,
+                                const char *key, int required);
+/* A copy of s in the model's arena, or NULL (out of memory noted). */
+char *load_dup_str(struct lctx *c, const char *s);
+/* A non-empty string; *node, if given, is its node. */
+int load_get_str(struct lctx *c, const struct jnode *obj, const char *key,
+                 int required, const struct jnode **node, const char **out);
+/* A boolean, never required. */
+int load_get_bool(struct lctx *c, const struct jnode *obj, const char *key,
+                  int *out);
+/* An integer in [min, max], never required. */
+int load_get_int(struct lctx *c, const struct jnode *obj, const char *key,
+                 int64_t min, int64_t max, int64_t *out);
+/* A SHA-256 as 64 lower-case hex digits; the value is never printed. */
+int load_get_digest(struct lctx *c, const struct jnode *obj, const char *key,
+                    int required, const struct jnode **node,
+                    uint8_t out[LC_DIGEST_BYTES]);
+/* A readable regular file named by the string m (whose key the caller has
+ * pushed), resolved against the policy file's directory into the model's
+ * arena; 1 or -1. */
+int load_file_node(struct lctx *c, const struct jnode *m, const char **out);
+/* load_file_node() for the member key of obj. */
+int load_get_file(struct lctx *c, const struct jnode *obj, const char *key,
+                  int required, const char **out);
+/* An array, whose elements the caller checks. */
+int load_get_array(struct lctx *c, const struct jnode *obj, const char *key,
+                   int required, const struct jnode **out);
+/* Runs load on each member of the object sec (t J_OBJECT) or element of
+ * the array sec (t J_ARRAY), each on the path; reports sec if not of type
+ * t.  Stops when memory runs out; the number of entries run. */
+size_t load_each(struct lctx *c, const struct jnode *sec, int t,
+                 void (*load)(struct lctx *, const struct jnode *));
+/* JSON number text as an integer, strictly: no fraction, no exponent.
+ * 0, -1 (not an integer) or -2 (beyond int64). */
+int load_parse_int(const char *s, int64_t *out);
+
+/* ---- sections ------------------------------------------------------------
+ * Each loads one top-level member sec of the current file into c->pol,
+ * reporting what is wrong; load.c runs them in passes, declarations
+ * first.
+ */
+
+/* load_listeners.c */
+void load_listeners(struct lctx *c, const struct jnode *sec);
+void load_backend(struct lctx *c, const struct jnode *sec);
+void load_ingest_key(struct lctx *c, const struct jnode *sec);
+void load_limits(struct lctx *c, const struct jnode *sec);
+/* load_identities.c */
+void load_devices(struct lctx *c, const struct jnode *sec);
+void load_accounts(struct lctx *c, const struct jnode *sec);
+void load_keys(struct lctx *c, const struct jnode *sec);
+void load_sessions(struct lctx *c, const struct jnode *sec);
+/* load_routes.c */
+void load_routes(struct lctx *c, const struct jnode *sec);
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * policy: loading who is who: devices and how they authenticate, the
+ * accounts and the devices each may see, the keys trusted to sign for
+ * devices, and static sessions.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "load.h"
+
+/* ---- devices ------------------------------------------------------------- */
+
+/* Indexes a device's digest; reports another device holding it. */
+static void
+index_digest(struct lctx *c, struct strtab *t, const uint8_t d[LC_DIGEST_BYTES],
+             struct policy_device *dev, const struct jnode *n, const char *key)
+{
+	struct policy_device *other = NULL;
+	uint8_t *copy = arena_alloc(&c->pol->arena, LC_DIGEST_BYTES);
+	size_t old;
+	int rc;
+
+	if (copy == NULL) {
+		load_oom(c);
+		return;
+	}
+	memcpy(copy, d, LC_DIGEST_BYTES);
+	rc = strtab_put(t, copy, LC_DIGEST_BYTES, dev, (void **)&other);
+	if (rc == LC_EEXIST) {
+		old = jpath_key(&c->path, key);
+		load_err_at(c, n->pos, "same digest as device \"%s\"",
+		            other->id);
+		jpath_pop(&c->path, old);
+	} else if (rc != 0) {
+		load_oom(c);
+	}
+}
+
+static void
+load_auth(struct lctx *c, const struct jnode *auth, struct policy_device *dev)
+{
+	static const char *const keys[] = { "cert_sha256", "token_sha256", NULL };
+	uint8_t d[LC_DIGEST_BYTES];
+	const struct jnode *n;
+	size_t old = jpath_key(&c->path, "auth");
+	int got = 0, rc;
+
+	if (!load_want_type(c, auth, J_OBJECT))
+		goto out;
+	load_check_keys(c, auth, keys);
+	if ((rc = load_get_digest(c, auth, "cert_sha256", 0, &n, d)) == 1)
+		index_digest(c, c->pol->device_by_cert, d, dev, n, "cert_sha256");
+	got |= rc != 0;
+	if ((rc = load_get_digest(c, auth, "token_sha256", 0, &n, d)) == 1)
+		index_digest(c, c->pol->device_by_token, d, dev, n,
+		             "token_sha256");
+	got |= rc != 0;
+	if (!got)
+		load_err_at(c, auth->pos,
+		            "needs \"cert_sha256\" or \"token_sha256\"");
+	sodium_memzero(d, sizeof(d));
+out:
+	jpath_pop(&c->path, old);
+}
+
+static void
+load_device(struct lctx *c, const struct jnode *m)
+{
+	static const char *const keys[] = { "auth", NULL };
+	struct lc_policy *pol = c->pol;
+	struct policy_device *dev, *prev = NULL;
+	const struct jnode *auth;
+	int rc;
+
+	if (!lc_valid_device(m->key)) {
+		load_err_at(c, m->kpos, "not a valid device id (1-64 of "
+		            "[A-Za-z0-9._-], starting with a letter or digit)");
+		return;
+	}
+	if (!load_want_type(c, m, J_OBJECT))
+		return;
+	load_check_keys(c, m, keys);
+	if ((dev = arena_alloc(&pol->arena, sizeof(*dev))) == NULL ||
+	    (dev->id = load_dup_str(c, m->key)) == NULL) {
+		load_oom(c);
+		return;
+	}
+	rc = strtab_put(pol->device_by_name, dev->id, strlen(dev->id), dev,
+	                (void **)&prev);
+	if (rc == LC_EEXIST) {
+		load_err_twice(c, m->kpos, &c->device_at.v[prev->index]);
+		return;
+	}
+	if (rc != 0 || pol->ndevices >= UINT32_MAX ||
+	    policy_vec_push(&pol->devices, &pol->ndevices, &pol->devices_cap,
+	                    dev) != 0 ||
+	    load_note_where(c, &c->device_at, pol->ndevices - 1,
+	                    pol->devices_cap, m->kpos) != 0) {
+		load_oom(c);
+		return;
+	}
+	dev->index = (uint32_t)(pol->ndevices - 1);
+	if ((auth = load_member(c, m, "auth", 1)) != NULL)
+		load_auth(c, auth, dev);
+}
+
+void
+load_devices(struct lctx *c, const struct jnode *sec)
+{
+	(void)load_each(c, sec, J_OBJECT, load_device);
+}
+
+/* A declared device named by element e of a list, or NULL (reported). */
+static const struct policy_device *
+device_ref(struct lctx *c, const struct jnode *e)
+{
+	const struct policy_device *dev;
+
+	if (!load_want_type(c, e, J_STRING))
+		return NULL;
+	if (!lc_valid_device(e->str)) {
+		load_err_at(c, e->pos, "not a valid device id");
+		return NULL;
+	}
+	dev = policy_device_by_name(c->pol, e->str);
+	if (dev == NULL)
+		load_err_at(c, e->pos,
+		            "device \"%s\" is not declared in \"devices\"",
+		            e->str);
+	return dev;
+}
+
+/* ---- accounts ------------------------------------------------------------ */
+
+static void
+load_grants(struct lctx *c, const struct jnode *list,
+            const struct policy_account *acct)
+{
+	size_t i = 0, old = jpath_key(&c->path, "devices");
+
+	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
+		size_t o2 = jpath_index(&c->path, i);
+		const struct policy_device *dev = device_ref(c, e);
+		int rc;
+
+		if (dev != NULL) {
+			rc = u64set_add(c->pol->grants,
+			                (uint64_t)acct->index << 32 | dev->index);
+			if (rc == LC_EEXIST)
+				load_err_at(c, e->pos, "device listed twice");
+			else if (rc != 0)
+				load_oom(c);
+		}
+		jpath_pop(&c->path, o2);
+	}
+	jpath_pop(&c->path, old);
+}
+
+static void
+load_account(struct lctx *c, const struct jnode *m)
+{
+	static const char *const keys[] = { "devices", NULL };
+	struct lc_policy *pol = c->pol;
+	struct policy_account *acct, *prev = NULL;
+	const struct jnode *list;
+	int rc;
+
+	if (!lc_valid_device(m->key)) {
+		load_err_at(c, m->kpos, "not a valid account name (1-64 of "
+		            "[A-Za-z0-9._-], starting with a letter or digit)");
+		return;
+	}
+	if (!load_want_type(c, m, J_OBJECT))
+		return;
+	load_check_keys(c, m, keys);
+	if ((acct = arena_alloc(&pol->arena, sizeof(*acct))) == NULL ||
+	    (acct->name = load_dup_str(c, m->key)) == NULL) {
+		load_oom(c);
+		return;
+	}
+	rc = strtab_put(pol->account_by_name, acct->name, strlen(acct->name),
+	                acct, (void **)&prev);
+	if (rc == LC_EEXIST) {
+		load_err_twice(c, m->kpos, &c->account_at.v[prev->index]);
+		return;
+	}
+	if (rc != 0 || pol->naccounts >= UINT32_MAX ||
+	    policy_vec_push(&pol->accounts, &pol->naccounts,
+	                    &pol->accounts_cap, acct) != 0 ||
+	    load_note_where(c, &c->account_at, pol->naccounts - 1,
+	                    pol->accounts_cap, m->kpos) != 0) {
+		load_oom(c);
+		return;
+	}
+	acct->index = (uint32_t)(pol->naccounts - 1);
+	if (load_get_array(c, m, "devices", 1, &list) == 1)
+		load_grants(c, list, acct);
+}
+
+void
+load_accounts(struct lctx *c, const struct jnode *sec)
+{
+	(void)load_each(c, sec, J_OBJECT, load_account);
+}
+
+/* ---- keys ---------------------------------------------------------------- */
+
+/* The device list of a key: "*" alone, or declared devices. */
+static int
+key_devices(struct lctx *c, const struct jnode *list, const char ***out,
+            size_t *n)
+{
+	const char **v;
+	size_t i = 0, old;
+	int ok = 1;
+
+	if (list->len == 0) {
+		old = jpath_key(&c->path, "devices");
+		load_err_at(c, list->pos,
+		            "must list \"*\" or at least one device");
+		jpath_pop(&c->path, old);
+		return -1;
+	}
+	if ((v = arena_alloc(&c->tree, list->len * sizeof(*v))) == NULL) {
+		load_oom(c);
+		return -1;
+	}
+	old = jpath_key(&c->path, "devices");
+	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
+		size_t o2 = jpath_index(&c->path, i);
+
+		if (e->type == J_STRING && !e->bad && strcmp(e->str, "*") == 0) {
+			if (list->len != 1) {
+				load_err_at(c, e->pos, "\"*\" must be alone");
+				ok = 0;
+			}
+		} else if (device_ref(c, e) == NULL) {
+			ok = 0;
+		}
+		v[i] = e->type == J_STRING ? e->str : "";
+		jpath_pop(&c->path, o2);
+	}
+	jpath_pop(&c->path, old);
+	*out = v;
+	*n = list->len;
+	return ok ? 1 : -1;
+}
+
+static void
+load_key(struct lctx *c, const struct jnode *k)
+{
+	static const char *const keys[] = { "public", "public_file", "devices",
+	                                    NULL };
+	uint8_t pk[LC_PUBLICKEY_BYTES];
+	const struct jnode *list, *n;
+	const char **devs = NULL, *s;
+	size_t ndevs = 0;
+	int have = 0, rc;
+
+	if (!load_want_type(c, k, J_OBJECT))
+		return;
+	load_check_keys(c, k, keys);
+	if (load_get_str(c, k, "public", 0, &n, &s) == 1) {
+		size_t old = jpath_key(&c->path, "public");
+
+		if (lc_key_parse_public(s, pk) != 0)
+			load_err_at(c, n->pos, "not a lenscap public key "
+			            "(\"lenscap-public-key-v1 <base64>\")");
+		else
+			have = 1;
+		jpath_pop(&c->path, old);
+	}
+	if (load_get_file(c, k, "public_file", 0, &s) == 1 &&
+	    !(c->flags & POLICY_NO_FILES)) {
+		n = jnode_get(k, "public_file");
+		if ((rc = lc_key_load_public(s, pk)) != 0) {
+			size_t old = jpath_key(&c->path, "public_file");
+
+			load_err_at(c, n->kpos, "cannot load public key %s: %s",
+			            load_shown(s), lc_strerror(rc));
+			jpath_pop(&c->path, old);
+		} else {
+			have |= 2;
+		}
+	}
+	if (jnode_get(k, "public") != NULL &&
+	    jnode_get(k, "public_file") != NULL) {
+		load_err_at(c, k->pos,
+		            "\"public\" and \"public_file\" exclude each other");
+		return;
+	} else if (jnode_get(k, "public") == NULL &&
+	         jnode_get(k, "public_file") == NULL)
+		load_err_at(c, k->pos, "needs \"public\" or \"public_file\"");
+	if (load_get_array(c, k, "devices", 1, &list) != 1 ||
+	    key_devices(c, list, &devs, &ndevs) != 1 || (have != 1 && have != 2))
+		return;
+	rc = lc_keyring_add(c->pol->keyring, pk, devs, ndevs);
+	if (rc == LC_EEXIST)
+		load_err_at(c, k->pos, "the same public key is listed twice");
+	else if (rc == LC_ENOMEM)
+		load_oom(c);
+	else if (rc != 0)
+		load_err_at(c, k->pos, "cannot add the key: %s",
+		            lc_strerror(rc));
+}
+
+void
+load_keys(struct lctx *c, const struct jnode *sec)
+{
+	(void)load_each(c, sec, J_ARRAY, load_key);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static void
+load_static_session(struct lctx *c, const struct jnode *s)
+{
+	static const char *const keys[] = { "token_sha256", "account", NULL };
+	uint8_t d[LC_DIGEST_BYTES], *copy;
+	const struct policy_account *acct = NULL;
+	const struct jnode *n, *tn = NULL;
+	const char *name;
+	int rc;
+
+	if (!load_want_type(c, s, J_OBJECT))
+		return;
+	load_check_keys(c, s, keys);
+	if (load_get_str(c, s, "account", 1, &n, &name) == 1) {
+		size_t old = jpath_key(&c->path, "account");
+
+		if ((acct = policy_account_by_name(c->pol, name)) == NULL)
+			load_err_at(c, n->pos,
+			            "account \"%s\" is not declared in "
+			            "\"accounts\"", load_shown(name));
+		jpath_pop(&c->path, old);
+	}
+	if (load_get_digest(c, s, "token_sha256", 1, &tn, d) != 1 ||
+	    acct == NULL)
+		return;
+	if ((copy = arena_alloc(&c->pol->arena, LC_DIGEST_BYTES)) == NULL) {
+		load_oom(c);
+		return;
+	}
+	memcpy(copy, d, LC_DIGEST_BYTES);
+	rc = strtab_put(c->pol->session_by_token, copy, LC_DIGEST_BYTES,
+	                (void *)(uintptr_t)acct, NULL);
+	if (rc == LC_EEXIST) {
+		size_t old = jpath_key(&c->path, "token_sha256");
+
+		load_err_at(c, tn->pos,
+		            "the same token digest is listed twice");
+		jpath_pop(&c->path, old);
+	} else if (rc != 0) {
+		load_oom(c);
+	}
+}
+
+void
+load_sessions(struct lctx *c, const struct jnode *sec)
+{
+	static const char *const keys[] = { "static", NULL };
+	const struct jnode *list;
+	size_t old;
+
+	if (!load_want_type(c, sec, J_OBJECT))
+		return;
+	load_check_keys(c, sec, keys);
+	if (load_get_array(c, sec, "static", 0, &list) != 1)
+		return;
+	old = jpath_key(&c->path, "static");
+	c->nsessions += load_each(c, list, J_ARRAY, load_static_session);
+	jpath_pop(&c->path, old);
+}
