@@ -77,7 +77,7 @@ test_fmp4(void)
 	static const char *const first[] = { "ftyp", "styp", "sidx", "emsg", "prft", "moof" };
 	static const char *const labels[] = { "video/mp4", "audio/mp4", "video/iso.segment" };
 	static const char *const other[] = { "mdat", "moov", "free", "FTYP", "#EXT", "\0\0\0\0" };
-	uint8_t p[64] = { 0 };
+	uint8_t p[64] = { 0 }, *q;
 	char what[64];
 
 	for (size_t i = 0; i < sizeof(first) / sizeof(first[0]); i++)
@@ -103,6 +103,19 @@ test_fmp4(void)
 	check(MP4, p, 63, "not fMP4 (first box size)", "bytes past n are not read");
 	check(MP4, p, 7, "not fMP4 (no box header)", "a header cut short");
 	check(MP4, p, 0, "empty", "nothing");
+	q = calloc(1, 300);
+	if (q == NULL)
+		abort();
+	box(q, 256, "moof");
+	check(MP4, q, 256, NULL, "a size of more than one byte, to the last byte");
+	box(q, 257, "moof");
+	check(MP4, q, 256, "not fMP4 (first box size)", "a size of more than one byte, past the end");
+	box(q, 1, "moof");
+	q[14] = 1; /* 256 */
+	check(MP4, q, 300, NULL, "a 64-bit size of more than one byte");
+	q[10] = 1; /* 2^40 + 256 */
+	check(MP4, q, 300, "not fMP4 (first box size)", "a 64-bit size past 2^32");
+	free(q);
 	box(p, 1, "styp"); /* a 64-bit size */
 	memset(p + 8, 0, 8);
 	p[15] = 16;
