@@ -120,10 +120,10 @@ finish_snapshot(struct areq *r)
 	                     : gate_frame(now, &req, r->buf, r->len, &env, NULL, lcd_now_ms());
 	policy_free(now);
 	/* On an hls route a playlist must also name only segments beside
-	 * it, and a segment must not pass for a playlist (m3u8.h), so that
-	 * the client is sent nowhere but to more frames of the same device
-	 * through this route; a self-sealing camera's frames never passed
-	 * the camera face's check. */
+	 * it, and a segment must bear its container's signature (m3u8.h,
+	 * segment.h), so that the client is sent nowhere but to more frames
+	 * of the same device through this route; a self-sealing camera's
+	 * frames never passed the camera face's check. */
 	if (why == LC_DROP_NONE && r->q.route->media == LC_KIND_HLS &&
 	    !m3u8_hls_may_go(env.content_type, env.body, env.body_len, detail,
 	                     sizeof(detail)))

@@ -217,12 +217,15 @@ seal_and_store(struct creq *r)
 	char detail[96];
 
 	/* A playlist is sealed only if it names nothing but segments
-	 * beside it, and a segment only if no player could take it for a
-	 * playlist (m3u8.h). */
+	 * beside it, and a segment only if its container's signature is
+	 * what its label says, so that no player takes it for a playlist
+	 * (m3u8.h, segment.h). */
 	if (p.kind == LC_KIND_HLS &&
 	    !m3u8_hls_may_go(r->ctype, r->body, r->len, detail, sizeof(detail))) {
 		audit_camera(r, "deny", detail);
-		return camera_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "playlist refused");
+		return camera_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT,
+		                      strcmp(r->ctype, M3U8_CONTENT_TYPE) == 0 ?
+		                      "playlist refused" : "segment refused");
 	}
 	if (!lcd_has_ingest(d))
 		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");

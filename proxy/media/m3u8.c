@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "media/m3u8.h"
+#include "media/segment.h"
 #include "policy.h"
 
 /* A name in a playlist must be one a {name} route takes. */
@@ -206,21 +207,6 @@ m3u8_check(const uint8_t *p, size_t n, const char **why, size_t *line)
 	return 0;
 }
 
-/* Whether a body a player could take for a playlist whatever its label:
- * after a UTF-8 byte order mark and white space, it starts with '#'.
- * A segment (TS starts 0x47, fMP4 with a box size) never does. */
-static int
-looks_like_playlist(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-		i = 3;
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-		i++;
-	return i < n && p[i] == '#';
-}
-
 int
 m3u8_hls_may_go(const char *content_type, const uint8_t *p, size_t n,
                 char *detail, size_t len)
@@ -229,10 +215,10 @@ m3u8_hls_may_go(const char *content_type, const uint8_t *p, size_t n,
 	size_t line;
 
 	if (content_type == NULL || strcmp(content_type, M3U8_CONTENT_TYPE) != 0) {
-		if (!looks_like_playlist(p, n))
+		if (segment_check(content_type, p, n, &why) == 0)
 			return 1;
-		(void)snprintf(detail, len, "playlist refused: labelled %s",
-		               content_type ? content_type : "(none)");
+		(void)snprintf(detail, len, "segment refused: labelled %s: %s",
+		               content_type ? content_type : "(none)", why);
 		return 0;
 	}
 	if (m3u8_check(p, n, &why, &line) == 0)

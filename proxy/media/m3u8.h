@@ -56,11 +56,11 @@ int m3u8_check(const uint8_t *p, size_t n, const char **why, size_t *line) LC_WU
 
 /*
  * What both faces ask of the body of a frame on an hls route: a playlist
- * (by its content type) must pass m3u8_check(); anything else must not
- * look like a playlist to a player that sniffs (its first byte, after a
- * UTF-8 byte order mark and white space, is not '#').  1 if it may go
- * on; else 0, with "playlist refused: ..." in detail (len > 0 bytes) for
- * the audit trail.
+ * (by its content type) must pass m3u8_check(); anything else is a
+ * segment and must pass segment_check() (segment.h: its container's own
+ * signature, so that no player that sniffs takes it for a playlist).
+ * 1 if it may go on; else 0, with "playlist refused: ..." or "segment
+ * refused: ..." in detail (len > 0 bytes) for the audit trail.
  */
 int m3u8_hls_may_go(const char *content_type, const uint8_t *p, size_t n,
                     char *detail, size_t len) LC_WUR;

@@ -4,15 +4,19 @@
  * that exists; what it accepts passes a simple re-scan written here from
  * m3u8.h, not from m3u8.c; the verdict does not depend on where the input
  * lives, nor on LF versus CRLF; an accepted playlist stays accepted once
- * its last line gets a line end.
+ * its last line gets a line end.  The same input as a segment under each
+ * segment label: segment_check() agrees with a re-check written here
+ * from segment.h, and an accepted segment starts with no '#' after any
+ * bytes a player skips.
  *
- * Input: the playlist, as is.
+ * Input: the playlist (or segment), as is.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "media/m3u8.h"
+#include "media/segment.h"
 #include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -146,6 +150,63 @@ to_crlf(const uint8_t *p, size_t n, size_t *out_n)
 	return q;
 }
 
+/* segment.h's rules for p[0, n) as container ts (1) or fMP4 (0). */
+static int
+segment_ref(int ts, const uint8_t *p, size_t n)
+{
+	static const char *const first = "ftypstypsidxemsgprftmoof";
+	uint64_t size = 0;
+	size_t head = 8, i;
+
+	if (n == 0)
+		return 0;
+	if (ts) {
+		for (i = 0; i < n; i += 188)
+			if (p[i] != 0x47)
+				return 0;
+		return n % 188 == 0;
+	}
+	if (n < head)
+		return 0;
+	for (i = 0; i < 24; i += 4)
+		if (memcmp(p + 4, first + i, 4) == 0)
+			break;
+	if (i == 24)
+		return 0;
+	for (i = 0; i < 4; i++)
+		size = size << 8 | p[i];
+	if (size == 1) {
+		head = 16;
+		if (n < head)
+			return 0;
+		size = 0;
+		for (i = 8; i < 16; i++)
+			size = size << 8 | p[i];
+	}
+	return size >= head && size <= n;
+}
+
+/* The input as a segment under each label: the verdict segment.h
+ * gives, and nothing accepted a player could take for a playlist. */
+static void
+check_segment(const uint8_t *data, size_t size)
+{
+	static const char *const labels[] = { "video/mp2t", "video/mp4", "audio/mp4",
+		"video/iso.segment" };
+	const char *why = NULL;
+	int rc;
+
+	for (size_t l = 0; l < sizeof(labels) / sizeof(labels[0]); l++) {
+		rc = segment_check(labels[l], data, size, &why);
+		CHECK(rc == 0 || (rc == -1 && why != NULL));
+		CHECK((rc == 0) == segment_ref(l == 0, data, size));
+		/* 'G' first, or a box type of letters at 4..7. */
+		CHECK(rc != 0 || data[0] == 0x47 || (size >= 8 && data[4] >= 'a' &&
+		                                     data[4] <= 'z'));
+	}
+	CHECK(segment_check(M3U8_CONTENT_TYPE, data, size, NULL) == -1);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -170,6 +231,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                      sizeof(detail)) == (v.rc == 0));
 	CHECK(v.rc != 0 || !m3u8_hls_may_go("video/mp2t", data, size, detail,
 	                                    sizeof(detail)));
+	check_segment(data, size);
 
 	/* An exact-size heap copy: ASan sees any read past the end. */
 	copy = malloc(size ? size : 1);

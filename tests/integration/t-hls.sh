@@ -16,7 +16,8 @@ NAME_CACHE='proxy_cache stills; proxy_cache_valid 200 1h; set $file "";
 setup_nginx "$NAME_CACHE" ""
 hls_route() { # FACE METHOD
 	printf ', { "face": "%s", "method": "%s", "path": "/v1/cameras/{device}/hls/{name}",
-	  "backend": "/frames/hls/{device}/{name}", "media": "hls", "freshness_ms": 600000 }' "$1" "$2"
+	  "backend": "/frames/hls/{device}/{name}", "media": "hls", "freshness_ms": 600000,
+	  "content_types": ["video/mp2t", "video/mp4", "application/vnd.apple.mpegurl"] }' "$1" "$2"
 }
 POLICY_ROUTES="$(hls_route camera PUT)$(hls_route assistant GET)"
 write_policy '"cam-1", "cam-2"'
@@ -28,7 +29,8 @@ A=$(port_of assistant); C=$(port_of camera); M=$(port_of admin)
 # carries its true device; playlist DEVICE: one naming two segments.
 segment() {
 	printf 'G@\021\020lenscap-truth device=%-8s segment=%-4s' "$1" "$2"
-	head -c 3700 /dev/urandom
+	head -c 142 /dev/urandom # the first packet's 188 bytes, then 19 more
+	for _ in $(seq 19); do printf G; head -c 187 /dev/urandom; done
 }
 playlist() {
 	printf '#EXTM3U\n# lenscap-truth device=%s\n#EXT-X-VERSION:3\n' "$1"
@@ -83,8 +85,31 @@ ok "cam-1's stored playlist is still its good one" cmp -s "$T/got/stored" "$T/fr
 is "a playlist labelled as a segment: 422" \
 	"$(bad_playlist '#EXTINF:2.000,
 https://elsewhere.example/seg.ts' >/dev/null; upload cam-1 cam-1 seg-0.ts $TS "$T/frames/bad.m3u8")" 422
-ok "audited as a playlist under another label" \
-	grep -q '"event":"deny".*"detail":"playlist refused: labelled video/mp2t"' "$T/audit.log"
+ok "the 422 says segment" grep -q '"title":"segment refused"' "$T/got/upload"
+ok "audited as no segment of its label" \
+	grep -q '"event":"deny".*"detail":"segment refused: labelled video/mp2t: not MPEG-TS' "$T/audit.log"
+# What a player skips before it looks for '#' (VT, FF, FS..US, U+2000..
+# U+200A, U+3000, after a byte order mark or not): a playlist behind any
+# of it is no segment, whatever its label.
+SNIFFED='\v \f \034 \035 \036 \037 \342\200\200 \342\200\205 \342\200\212 \343\200\200
+	\357\273\277\v \357\273\277\037 \357\273\277\342\200\200 \357\273\277\040\343\200\200'
+sniffed() { # LEAD: a playlist naming an absolute URL behind LEAD
+	printf "$1"'#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nhttps://elsewhere.example/x.ts\n'
+}
+refused=0 tried=0
+for lead in $SNIFFED; do
+	sniffed "$lead" > "$T/frames/sniffed.ts"
+	for type in $TS video/mp4; do
+		tried=$((tried + 1))
+		[ "$(upload cam-1 cam-1 seg-0.ts "$type" "$T/frames/sniffed.ts")" = 422 ] &&
+			refused=$((refused + 1))
+	done
+done
+is "a playlist behind what a player skips, as a segment: 422" "$refused" "$tried"
+is "each audited" "$(grep -c '"event":"deny".*"detail":"segment refused: labelled video/mp2t: not MPEG-TS' "$T/audit.log")" \
+	$((tried / 2 + 1))
+"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/seg-0.ts" -o "$T/got/stored" 2>/dev/null
+ok "cam-1's stored seg-0.ts is still its good one" cmp -s "$T/got/stored" "$T/frames/cam-1-seg-0.ts"
 is "a segment as image/jpeg: 415" "$(upload cam-1 cam-1 seg-9.ts image/jpeg "$T/frames/cam-1-seg-0.ts")" 415
 is "cam-2 uploading for cam-1: 403" "$(upload cam-2 cam-1 seg-9.ts $TS "$T/frames/cam-2-seg-0.ts")" 403
 is "a name that is not one segment: 404" \
@@ -162,8 +187,22 @@ printf '\357\273\277 #EXTM3U\n#EXTINF:2,\nhttps://elsewhere.example/x.ts\n' |
 curl -s -o /dev/null -X PUT --data-binary @"$T/got/label.lcf" \
 	"http://127.0.0.1:$STORE/frames/hls/cam-2/label.ts" || bail "store"
 is "a sealed playlist labelled video/mp2t: 502" "$(fetch token-of-account-1 cam-2 label.ts "$T/got/x")" 502
-ok "audited as a playlist under another label" \
-	grep -q '"event":"drop".*"reason":"malformed".*"detail":"playlist refused: labelled video/mp2t"' "$T/audit.log"
+ok "audited as no segment of its label" \
+	grep -q '"event":"drop".*"reason":"malformed".*"detail":"segment refused: labelled video/mp2t: ' "$T/audit.log"
+dropped=0 tried=0
+for lead in $SNIFFED; do
+	tried=$((tried + 1))
+	sniffed "$lead" | "$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -c $TS -o "$T/got/sniffed.lcf" ||
+		bail seal
+	curl -s -o /dev/null -X PUT --data-binary @"$T/got/sniffed.lcf" \
+		"http://127.0.0.1:$STORE/frames/hls/cam-2/sniffed-$tried.ts" || bail "store"
+	[ "$(fetch token-of-account-1 cam-2 "sniffed-$tried.ts" "$T/got/x")" = 502 ] &&
+		! grep -q elsewhere "$T/got/x" && dropped=$((dropped + 1))
+done
+is "sealed elsewhere, a playlist behind what a player skips, as a segment: 502" "$dropped" "$tried"
+is "each drop audited as malformed" \
+	"$(grep -c '"event":"drop".*"reason":"malformed".*"detail":"segment refused: labelled video/mp2t: ' "$T/audit.log")" \
+	$((tried + 1))
 is "a frame sealed as a snapshot on an hls route: 502" "$(fetch token-of-account-1 cam-2 kind.m3u8 "$T/got/x")" 502
 ok "audited as kind_mismatch" grep -q '"event":"drop".*"reason":"kind_mismatch"' "$T/audit.log"
 ok "metrics count the playlist drop" \

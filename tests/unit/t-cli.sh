@@ -91,4 +91,32 @@ done
 run "$L" --version
 ok "--version" sh -c "printf '%s' '$out' | grep -q '^lenscap [0-9]'"
 
+# -o onto what is not a regular file writes in place: a device node stays
+# one (lenscap -o /dev/null run as root once replaced /dev/null with a
+# regular file), a FIFO's reader gets the bytes, a link stays a link.
+if mknod null c 1 3 2>/dev/null; then
+	run "$L" open -k alice.pub -i a.lcf -o null
+	is "-o a character device: exits 0" "$rc" 0
+	ok "and it is still a character device" test -c null
+	ln -s null null.link
+	run "$L" open -k alice.pub -i a.lcf -o null.link
+	is "-o a link to a character device: exits 0" "$rc" 0
+	ok "the link is still a link" test -L null.link
+	ok "to a character device" test -c null
+else
+	for what in "-o a character device" "and it is still a character device" \
+		    "-o a link to a character device" "the link is still a link" \
+		    "to a character device"; do
+		skip "$what" "mknod fails here (not root?)"
+	done
+fi
+mkfifo fifo || exit 99
+timeout 10 cat fifo > fifo.out &
+reader=$!
+run timeout 10 "$L" open -k alice.pub -i a.lcf -o fifo
+wait "$reader"
+is "-o a FIFO: exits 0" "$rc" 0
+ok "the reader gets the body byte for byte" cmp a.jpg fifo.out
+ok "and the FIFO is still one" test -p fifo
+
 done_testing

@@ -254,17 +254,18 @@ test_outputs(void)
 	       0, "bytes past n are not read");
 }
 
-/* m3u8_hls_may_go: a playlist by its label, and no playlist under
- * another label. */
+/* m3u8_hls_may_go: a playlist by its label, and a segment by its
+ * container's signature, never by what a playlist looks like. */
 static void
 test_hls_may_go(void)
 {
 	static const char good[] = HEAD SEG, bad[] = HEAD "#EXTINF:1,\n../x.ts\n";
-	static const uint8_t ts[] = { 0x47, 0x40, 0x11, 0x10, '#' };
 	static const char *const sniffed[] = { "#EXTM3U\n", " \r\n\t#x",
-		"\357\273\277#EXTM3U\n", "\357\273\277\n#" };
+		"\357\273\277#EXTM3U\n", "\357\273\277\n#", "\357\273\277 G" };
+	uint8_t ts[2 * 188] = { 0x47, 0x40, 0x11, 0x10, '#' };
 	char detail[96];
 
+	ts[188] = 0x47;
 	ok(m3u8_hls_may_go(M3U8_CONTENT_TYPE, (const uint8_t *)good, strlen(good),
 	                   detail, sizeof(detail)), "a good playlist may go");
 	ok(!m3u8_hls_may_go(M3U8_CONTENT_TYPE, (const uint8_t *)bad, strlen(bad),
@@ -273,19 +274,61 @@ test_hls_may_go(void)
 	   "a bad playlist may not, and the detail says why: %s", detail);
 	ok(m3u8_hls_may_go("video/mp2t", ts, sizeof(ts), detail, sizeof(detail)),
 	   "a TS segment may go");
-	ok(m3u8_hls_may_go("video/mp2t", (const uint8_t *)"", 0, detail, sizeof(detail)),
-	   "an empty segment is no playlist");
+	ok(!m3u8_hls_may_go("video/mp2t", (const uint8_t *)"", 0, detail, sizeof(detail)) &&
+	   strcmp(detail, "segment refused: labelled video/mp2t: empty") == 0,
+	   "an empty segment is no segment: %s", detail);
 	for (size_t i = 0; i < sizeof(sniffed) / sizeof(sniffed[0]); i++)
 		ok(!m3u8_hls_may_go("video/mp2t", (const uint8_t *)sniffed[i],
 		                    strlen(sniffed[i]), detail, sizeof(detail)) &&
-		   strcmp(detail, "playlist refused: labelled video/mp2t") == 0,
-		   "a segment that a player could take for a playlist (%zu)", i);
-	ok(!m3u8_hls_may_go(NULL, (const uint8_t *)good, strlen(good), detail,
-	                    sizeof(detail)) &&
-	   strcmp(detail, "playlist refused: labelled (none)") == 0,
-	   "no label: judged by its bytes");
-	ok(m3u8_hls_may_go("video/mp2t", (const uint8_t *)"\357\273\277 G", 5,
-	                   detail, sizeof(detail)), "a BOM, then not '#': may go");
+		   strncmp(detail, "segment refused: labelled video/mp2t: ", 38) == 0,
+		   "a segment that a player could take for a playlist (%zu): %s", i, detail);
+	ok(!m3u8_hls_may_go(NULL, ts, sizeof(ts), detail, sizeof(detail)) &&
+	   strncmp(detail, "segment refused: labelled (none): ", 34) == 0,
+	   "no label: refused, whatever its bytes: %s", detail);
+}
+
+/*
+ * The prefixes a player skips before it looks for '#' that the old
+ * sniff did not (issue 18 item 4), alone and behind a byte order mark:
+ * VT, FF, FS, GS, RS, US, U+2000..U+200A and U+3000 in UTF-8.
+ */
+static size_t
+bypass_prefix(size_t i, char *out)
+{
+	static const char *const ws[] = { "\v", "\f", "\034", "\035", "\036", "\037",
+		"\342\200\200", "\342\200\201", "\342\200\202", "\342\200\203",
+		"\342\200\204", "\342\200\205", "\342\200\206", "\342\200\207",
+		"\342\200\210", "\342\200\211", "\342\200\212", "\343\200\200" };
+	size_t nws = sizeof(ws) / sizeof(ws[0]);
+
+	if (i >= 3 * nws)
+		return 0;
+	out[0] = '\0';
+	if (i >= nws) /* a BOM first, then a space or nothing */
+		strcat(out, i >= 2 * nws ? "\357\273\277 " : "\357\273\277");
+	strcat(out, ws[i % nws]);
+	return 1;
+}
+
+/* Each bypass class, labelled as each kind of segment: refused. */
+static void
+test_sniff_bypass(void)
+{
+	static const char *const labels[] = { "video/mp2t", "video/mp4",
+		"audio/mp4", "video/iso.segment" };
+	static const char evil[] = "#EXTM3U\n#EXTINF:2,\nhttps://elsewhere.example/x.ts\n";
+	char body[64 + sizeof(evil)], detail[96];
+
+	for (size_t i = 0; bypass_prefix(i, body); i++) {
+		strcat(body, evil);
+		for (size_t l = 0; l < sizeof(labels) / sizeof(labels[0]); l++) {
+			detail[0] = '\0';
+			ok(!m3u8_hls_may_go(labels[l], (const uint8_t *)body, strlen(body),
+			                    detail, sizeof(detail)) &&
+			   strncmp(detail, "segment refused: ", 17) == 0,
+			   "bypass %zu as %s: refused: %s", i, labels[l], detail);
+		}
+	}
 }
 
 int
@@ -300,5 +343,6 @@ main(void)
 	test_names();
 	test_outputs();
 	test_hls_may_go();
+	test_sniff_bypass();
 	return tap_done();
 }
