@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "camera/ingest_mjpeg.h"
+#include "camera/seal.h"
 #include "clock.h"
 #include "log.h"
 #include "media/m3u8.h"
@@ -119,28 +120,25 @@ static enum MHD_Result
 seal_and_store(struct creq *r)
 {
 	struct lcd *d = r->q.fc->d;
-	struct lc_seal_params p = { .device = r->q.device, .kind = r->q.route->media,
-		.seq = lcd_next_seq(d), .capture_ms = lcd_now_ms(),
-		.content_type = r->ctype };
-	size_t n = lc_envelope_size(&p) + r->len;
+	size_t n = seal_size(r, r->len);
 	char detail[96];
 
 	/* A playlist is sealed only if it names nothing but segments
 	 * beside it, and a segment only if no player could take it for a
 	 * playlist (m3u8.h). */
-	if (p.kind == LC_KIND_HLS &&
+	if (r->q.route->media == LC_KIND_HLS &&
 	    !m3u8_hls_may_go(r->ctype, r->body, r->len, detail, sizeof(detail))) {
 		creq_audit(r, "deny", detail);
 		return creq_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "playlist refused");
 	}
-	if (!lcd_has_ingest(d))
+	if (!seal_key_present(d))
 		return creq_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if (!creq_still_admitted(r)) {
 		creq_audit(r, "deny", "device credentials revoked");
 		return creq_problem(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
 	}
 	if ((r->sealed = malloc(n)) == NULL ||
-	    lcd_seal(d, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
+	    seal_frame(r, r->body, r->len, r->sealed, n, &n) != 0 ||
 	    policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,
 	                        sizeof(r->q.up.path)) != 0)
 		return creq_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "camera/ingest_mjpeg.h"
+#include "camera/seal.h"
 #include "media/multipart.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
@@ -32,10 +33,7 @@ enum { PUSH_REVOKED = MP_ENDED + 1, PUSH_BACKEND_GONE, PUSH_CANNOT_SEAL };
 static int
 seal_part(struct creq *r, const struct mp_part *part)
 {
-	struct lc_seal_params p = { .device = r->q.device, .kind = LC_KIND_MJPEG,
-		.stream_id = r->q.rid, .seq = lcd_next_seq(r->q.fc->d),
-		.capture_ms = lcd_now_ms(), .content_type = r->ctype };
-	size_t sealed = lc_envelope_size(&p) + part->body_len, hlen, n;
+	size_t sealed = seal_size(r, part->body_len), hlen, n;
 	char head[256];
 	uint8_t *dst;
 
@@ -45,8 +43,7 @@ seal_part(struct creq *r, const struct mp_part *part)
 	if ((dst = bufq_reserve(&r->out, hlen + sealed + 2)) == NULL)
 		return 1; /* the backend lags two frames behind: skip this one */
 	memcpy(dst, head, hlen);
-	if (lcd_seal(r->q.fc->d, &p, part->body, part->body_len, dst + hlen, sealed,
-	             &n) != 0)
+	if (seal_frame(r, part->body, part->body_len, dst + hlen, sealed, &n) != 0)
 		return -1;
 	memcpy(dst + hlen + n, "\r\n", 2);
 	bufq_commit(&r->out, hlen + n + 2);
@@ -114,7 +111,7 @@ ingest_mjpeg_start(struct creq *r)
 	size_t max = policy_limits(r->q.pol)->max_frame_bytes;
 	char b[MP_BOUNDARY_MAX + 1];
 
-	if (!lcd_has_ingest(r->q.fc->d))
+	if (!seal_key_present(r->q.fc->d))
 		return creq_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0) {
 		creq_audit(r, "deny", "multipart stream expected");
