@@ -35,7 +35,6 @@ struct lcd {
 	struct server *retired[LCD_LISTENERS_MAX * 4]; /* replaced, draining */
 	size_t nretired;
 	atomic_uint_fast64_t next_request;
-	atomic_uint_fast64_t last_seq;
 	atomic_int stopping;
 };
 

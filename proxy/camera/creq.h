@@ -26,6 +26,11 @@ struct creq {
 	uint8_t *body;       /* the frame as it arrives */
 	size_t len, cap, max;
 	uint8_t *sealed;     /* envelope || body, sent to the backend */
+	/* The stream the request's frames are sealed in (seal.c): an id
+	 * drawn at random for this still or push, and the last sequence
+	 * number given in it; nothing another request does moves either. */
+	char stream_id[LC_STREAM_ID_MAX + 1];
+	uint64_t seq;
 	unsigned reject_status;  /* the answer once the body is drained */
 	const char *reject_title;
 	size_t drained;

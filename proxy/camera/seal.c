@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "camera/creq.h"
 #include "camera/seal.h"
 #include "log.h"
@@ -101,38 +103,40 @@ seal_key_present(struct lcd *d)
 	return has;
 }
 
-/* The envelope fields of r's frames but the sequence number and the
- * capture time, which are each frame's own. */
+/* The random bytes of a stream id: 32 hex digits, which the envelope's
+ * stream id (1 to 64 letters, digits, ".", "_", "-") takes. */
+#define STREAM_ID_RANDOM 16
+
+/*
+ * The envelope fields of r's frames but the sequence number and the
+ * capture time, which are each frame's own.  r's stream id is drawn on
+ * first use: a still or a push is a stream of its own, so that what a
+ * session reads of it (the id, the sequence numbers) depends on nothing
+ * another request, device or home did.
+ */
 static void
-params(const struct creq *r, struct lc_seal_params *p)
+params(struct creq *r, struct lc_seal_params *p)
 {
+	uint8_t rnd[STREAM_ID_RANDOM];
+
+	if (r->stream_id[0] == '\0') {
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(r->stream_id, sizeof(r->stream_id), rnd, sizeof(rnd));
+	}
 	memset(p, 0, sizeof(*p));
 	p->device = r->q.device;
 	p->kind = r->q.route->media;
-	p->stream_id = p->kind == LC_KIND_MJPEG ? r->q.rid : NULL;
+	p->stream_id = r->stream_id;
 	p->content_type = r->ctype;
 }
 
 size_t
-seal_size(const struct creq *r, size_t len)
+seal_size(struct creq *r, size_t len)
 {
 	struct lc_seal_params p;
 
 	params(r, &p);
 	return lc_envelope_size(&p) + len;
-}
-
-/* A sequence number larger than any given before, even across restarts
- * (it starts from the clock in microseconds). */
-static uint64_t
-next_seq(struct lcd *d)
-{
-	uint64_t now = lcd_now_ms() * 1000, last = d->last_seq, next;
-
-	do {
-		next = now > last ? now : last + 1;
-	} while (!atomic_compare_exchange_weak(&d->last_seq, &last, next));
-	return next;
 }
 
 int
@@ -146,7 +150,9 @@ seal_frame(struct creq *r, const uint8_t *body, size_t len, uint8_t *out,
 	if (k == NULL)
 		return LC_EINVAL;
 	params(r, &p);
-	p.seq = next_seq(r->q.fc->d);
+	/* 1, 2, 3... within the stream; frames of one millisecond keep
+	 * their order by it. */
+	p.seq = ++r->seq;
 	p.capture_ms = lcd_now_ms();
 	rc = lc_envelope_seal(k->key, &p, body, len, out, cap, n);
 	seal_key_put(k);
