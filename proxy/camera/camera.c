@@ -61,10 +61,11 @@ admit(struct creq *r, const char *url, const char *method)
 		return creq_reject(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
 	}
 	if (strcmp(policy_device_name(dev), r->q.device) != 0) {
-		struct audit_event ev = { .event = "deny", .request_id = r->q.rid,
-			.face = r->q.fc->name, .route = r->q.route->path,
-			.device = r->q.device, .envelope_device = policy_device_name(dev),
-			.detail = "camera pushed for another device" };
+		struct audit_event ev;
+
+		freq_audit_event(&r->q, "deny", &ev);
+		ev.envelope_device = policy_device_name(dev);
+		ev.detail = "camera pushed for another device";
 		(void)audit_log(d->audit, &ev);
 		return creq_reject(r, MHD_HTTP_FORBIDDEN, "not this camera's device");
 	}

@@ -12,13 +12,7 @@
 void
 creq_audit(struct creq *r, const char *event, const char *detail)
 {
-	struct audit_event ev = {
-		.event = event, .request_id = r->q.rid, .face = r->q.fc->name,
-		.route = r->q.route ? r->q.route->path : NULL,
-		.device = r->q.device[0] ? r->q.device : NULL, .detail = detail,
-	};
-
-	(void)audit_log(r->q.fc->d->audit, &ev);
+	freq_audit(&r->q, event, LC_DROP_NONE, NULL, detail);
 }
 
 enum MHD_Result
