@@ -11,12 +11,9 @@
 #include "daemon.h"
 #include "net/http.h"
 #include "backend/freq.h"
-#include "assistant/gate.h"
+#include "assistant/release.h"
 #include "log.h"
-#include "media/m3u8.h"
 #include "assistant/relay_mjpeg.h"
-
-#define SEALED_TYPE "application/vnd.lenscap.sealed"
 
 enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
 
@@ -72,19 +69,15 @@ answer_problem(struct areq *r, unsigned status, const char *title)
 	return freq_problem(&r->q, A_DONE, status, title);
 }
 
-/* Runs the gate on the fetched frame and answers. */
+/* Releases the fetched frame (release.c) and answers. */
 static enum MHD_Result
 finish_snapshot(struct areq *r)
 {
 	struct lcd *d = r->q.fc->d;
-	struct gate_request req = { .session = r->session, .account = r->q.account,
-	                            .device = r->q.device, .route = r->q.route };
+	struct release_out out;
 	struct lc_envelope env;
-	struct lc_policy *now;
-	enum lc_drop why;
-	char detail[96] = "";
-	void *out;
-	size_t off, out_len;
+	char detail[96];
+	void *buf;
 
 	if (r->q.result == UPSTREAM_ABORTED) {
 		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
@@ -95,38 +88,16 @@ finish_snapshot(struct areq *r)
 		if (r->q.status == 404)
 			return answer_problem(r, MHD_HTTP_NOT_FOUND, "no frame");
 		freq_audit(&r->q, "backend_error", LC_DROP_NONE, NULL,
-		              freq_backend_error(&r->q, detail, sizeof(detail)));
+		           freq_backend_error(&r->q, detail, sizeof(detail)));
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	}
-	memset(&env, 0, sizeof(env));
-	now = lcd_policy(d); /* the grant as it stands now, not at the request */
-	why = r->buf == NULL ? LC_DROP_MALFORMED
-	                     : gate_frame(now, &req, r->buf, r->len, &env, NULL, lcd_now_ms());
-	policy_free(now);
-	/* On an hls route a playlist must also name only segments beside
-	 * it, and a segment must not pass for a playlist (m3u8.h), so that
-	 * the client is sent nowhere but to more frames of the same device
-	 * through this route; a self-sealing camera's frames never passed
-	 * the camera face's check. */
-	if (why == LC_DROP_NONE && r->q.route->media == LC_KIND_HLS &&
-	    !m3u8_hls_may_go(env.content_type, env.body, env.body_len, detail,
-	                     sizeof(detail)))
-		why = LC_DROP_MALFORMED;
-	if (why != LC_DROP_NONE) {
-		d->metrics.frames_dropped[why]++;
-		freq_audit(&r->q, "drop", why, &env, detail[0] ? detail : NULL);
+	if (release_frame(&r->q, r->session, r->buf, r->len, NULL, &env, &out) != LC_DROP_NONE)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
-	}
 	d->metrics.frames_relayed++;
-	/* The body goes out from where it lies in the sealed frame. */
-	off = r->q.route->pass_sealed ? 0 : env.header_len;
-	out_len = r->q.route->pass_sealed ? r->len : env.body_len;
-	out = r->buf;
+	buf = r->buf;
 	r->buf = NULL;
 	freq_answered(&r->q, A_DONE, 200);
-	return http_answer(r->q.conn, MHD_HTTP_OK,
-	                   r->q.route->pass_sealed ? SEALED_TYPE : env.content_type,
-	                   out, off, out_len);
+	return http_answer(r->q.conn, MHD_HTTP_OK, out.content_type, buf, out.off, out.len);
 }
 
 /* Who asks, for what: 404 for no route, 401 for no session, 404 for a
@@ -152,7 +123,7 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	if (acct == NULL) {
 		d->metrics.auth_failures++;
 		freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL,
-		              token ? "unknown session token" : "no session token");
+		           token ? "unknown session token" : "no session token");
 		return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
 	}
 	r->q.account = policy_account_name(acct);

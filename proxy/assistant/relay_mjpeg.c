@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "assistant/gate.h"
+#include "assistant/release.h"
 #include "log.h"
 #include "media/multipart.h"
 #include "assistant/relay_mjpeg.h"
@@ -244,8 +244,8 @@ on_done(void *arg, int result, long status)
 		freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL, why);
 	} else if (result == 0 && !closed)
 		freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL,
-		             m->mp == NULL ? "backend sent no stream"
-		                           : "backend stream ended without its close delimiter");
+		           m->mp == NULL ? "backend sent no stream"
+		                         : "backend stream ended without its close delimiter");
 	/* The frames that came in whole still go out, through the gate. */
 	pthread_mutex_lock(&m->lock);
 	m->upstream_live = 0;
@@ -255,37 +255,25 @@ on_done(void *arg, int result, long status)
 	mjpeg_unref(m);
 }
 
-/* Reader, without m->lock: f through the gate, now.  0 if it passes (o
- * is then the part to send), -1 if it is dropped, 1 if it is dropped and
- * the stream must end.  Drops are audited. */
+/* Reader, without m->lock: f through the release, now.  0 if it passes
+ * (o is then the part to send), -1 if it is dropped, 1 if it is dropped
+ * and the stream must end.  Drops are audited. */
 static int
 verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 {
-	struct gate_request req = { .session = m->session, .account = m->q->account,
-	                            .device = m->q->device, .route = m->q->route };
 	struct lc_envelope env;
-	struct lc_policy *now = lcd_policy(m->q->fc->d);
+	struct release_out out;
 	enum lc_drop why;
-	const char *ctype = "application/vnd.lenscap.sealed";
 
-	memset(&env, 0, sizeof(env));
-	why = gate_frame(now, &req, f->p, f->len, &env, &m->gs, lcd_now_ms());
-	policy_free(now);
-	if (why != LC_DROP_NONE) {
-		audit_drop(m, why, &env, NULL);
+	why = release_frame(m->q, m->session, f->p, f->len, &m->gs, &env, &out);
+	if (why != LC_DROP_NONE)
 		/* A revoked grant or session ends the stream now; backend
 		 * faults after drops_in_a_row of them. */
 		return why == LC_DROP_NOT_GRANTED || ++m->drops_row >= m->drops_max ? 1 : -1;
-	}
 	m->drops_row = 0;
-	o->body = f->p;
-	o->body_len = f->len;
-	if (!m->q->route->pass_sealed) {
-		o->body = env.body;
-		o->body_len = env.body_len;
-		ctype = env.content_type;
-	}
-	if (mp_write_part_header(o->head, sizeof(o->head), m->boundary, ctype,
+	o->body = f->p + out.off;
+	o->body_len = out.len;
+	if (mp_write_part_header(o->head, sizeof(o->head), m->boundary, out.content_type,
 	                         o->body_len, &o->hlen) != 0)
 		return -1;
 	o->f = f;
@@ -543,7 +531,7 @@ check_stream(struct mjpeg *m, uint64_t now_us, int all)
 	    (all || (m->suspended && client_gone(m)) || idle)) {
 		if (idle && !all)
 			freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL,
-			             "backend stream idle");
+			           "backend stream idle");
 		cut(m);
 	}
 	pthread_mutex_unlock(&m->lock);
