@@ -21,19 +21,20 @@
 #define LCD_LISTENERS_MAX POLICY_LISTENERS_MAX
 #define LCD_REQUEST_ID_BYTES 24
 
+struct seal_key;
+
 struct lcd {
 	pthread_mutex_t lock;       /* guards pol and ingest */
 	struct lc_policy *pol;      /* the policy in force */
 	struct audit *audit;
 	struct metrics metrics;
 	struct upstream *up;
-	struct lcd_ingest *ingest;  /* guarded by lock; NULL without a key */
+	struct seal_key *ingest;    /* guarded by lock; NULL without a key */
 	struct server *servers[LCD_LISTENERS_MAX];
 	size_t nservers;
 	struct server *retired[LCD_LISTENERS_MAX * 4]; /* replaced, draining */
 	size_t nretired;
 	atomic_uint_fast64_t next_request;
-	atomic_uint_fast64_t last_seq;
 	atomic_int stopping;
 };
 
@@ -59,39 +60,6 @@ struct lc_policy *lcd_policy(struct lcd *d);
 
 /* Installs pol (taking the caller's reference) and drops the old one. */
 void lcd_set_policy(struct lcd *d, struct lc_policy *pol);
-
-/*
- * The ingest key, counted: a reload installs a new one while frames are
- * being sealed with the old, which goes once its last frame is sealed.
- */
-struct lcd_ingest;
-
-/* Loads the secret key at path into *out; 0, or -1 after logging why. */
-int lcd_ingest_load(const char *path, struct lcd_ingest **out);
-
-/* Whether pol's keys let k sign for each of its devices, as they must
- * for the frames lenscapd seals to pass its own gate; 0, or -1 after
- * logging which device they do not. */
-int lcd_ingest_trusted(const struct lcd_ingest *k, const struct lc_policy *pol);
-
-/* Installs k (taking the caller's reference, NULL for none) and drops
- * the old one, which frees and wipes it once no frame is being sealed. */
-void lcd_set_ingest(struct lcd *d, struct lcd_ingest *k);
-
-/* Drops a reference; the last wipes and frees the key.  NULL is a no-op. */
-void lcd_ingest_put(struct lcd_ingest *k);
-
-/* Whether an ingest key is in force. */
-int lcd_has_ingest(struct lcd *d);
-
-/* lc_envelope_seal() with the ingest key in force: LC_EINVAL when there
- * is none, else what lc_envelope_seal() answers. */
-int lcd_seal(struct lcd *d, const struct lc_seal_params *p, const uint8_t *body,
-             size_t len, uint8_t *out, size_t cap, size_t *n);
-
-/* A sequence number larger than any given before, even across restarts
- * (it starts from the clock in microseconds). */
-uint64_t lcd_next_seq(struct lcd *d);
 
 /* "r-<hex>", unique within this process. */
 void lcd_request_id(struct lcd *d, char out[LCD_REQUEST_ID_BYTES]);

@@ -22,6 +22,7 @@
 #include <malloc.h>
 #endif
 #include "daemon.h"
+#include "camera/seal.h"
 #include "net/listeners.h"
 #include "log.h"
 #include "notify.h"
@@ -113,17 +114,17 @@ write_pid(const char *path)
  * which the policy's keys must trust for every device; NULL, or why not
  * (logged). */
 static const char *
-load_ingest(const struct lc_policy *pol, struct lcd_ingest **out)
+load_ingest(const struct lc_policy *pol, struct seal_key **out)
 {
 	const char *path = policy_ingest_key(pol);
 
 	*out = NULL;
 	if (path == NULL)
 		return NULL;
-	if (lcd_ingest_load(path, out) != 0)
+	if (seal_key_load(path, out) != 0)
 		return "ingest key unusable";
-	if (lcd_ingest_trusted(*out, pol) != 0) {
-		lcd_ingest_put(*out);
+	if (seal_key_trusted(*out, pol) != 0) {
+		seal_key_put(*out);
 		*out = NULL;
 		return "ingest key not trusted by the policy's keys";
 	}
@@ -146,7 +147,7 @@ check_tls(const struct lc_policy *pol)
  * (logged; nothing has changed). */
 static const char *
 reload_refusal(struct lcd *d, const char *path, const struct lc_policy *old,
-               const struct lc_policy *pol, struct lcd_ingest **ingest,
+               const struct lc_policy *pol, struct seal_key **ingest,
                struct listeners_plan *plan)
 {
 	const char *why = NULL;
@@ -171,7 +172,7 @@ reload(struct lcd *d, const struct options *o)
 {
 	struct audit_event ev = { .event = "reload" };
 	struct lc_policy *pol = NULL, *old = lcd_policy(d);
-	struct lcd_ingest *ingest = NULL;
+	struct seal_key *ingest = NULL;
 	struct listeners_plan plan;
 	char why[192];
 	const char *no;
@@ -184,9 +185,9 @@ reload(struct lcd *d, const struct options *o)
 	} else if ((no = reload_refusal(d, o->policy, old, pol, &ingest, &plan)) != NULL) {
 		(void)snprintf(why, sizeof(why), "refused: %s", no);
 		ev.detail = why;
-		lcd_ingest_put(ingest);
+		seal_key_put(ingest);
 	} else {
-		lcd_set_ingest(d, ingest);
+		seal_key_install(d, ingest);
 		lcd_set_policy(d, policy_ref(pol));
 		listeners_commit(d, pol, &plan);
 		if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
@@ -278,11 +279,11 @@ block_signals(void)
 static int
 check_material(const struct lc_policy *pol)
 {
-	struct lcd_ingest *k;
+	struct seal_key *k;
 	int bad = check_tls(pol) != 0;
 
 	bad |= load_ingest(pol, &k) != NULL;
-	lcd_ingest_put(k);
+	seal_key_put(k);
 	return bad;
 }
 
@@ -305,7 +306,7 @@ release(struct lcd *d, const struct options *o)
 {
 	if (d->up != NULL || d->nservers > 0)
 		shut_down(d, 0);
-	lcd_set_ingest(d, NULL);
+	seal_key_install(d, NULL);
 	audit_close(d->audit);
 	policy_free(d->pol);
 	if (o->pidfile != NULL)

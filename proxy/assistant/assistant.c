@@ -11,18 +11,14 @@
 #include "daemon.h"
 #include "net/http.h"
 #include "backend/freq.h"
-#include "assistant/gate.h"
+#include "assistant/release.h"
 #include "log.h"
-#include "media/m3u8.h"
 #include "assistant/relay_mjpeg.h"
-
-#define SEALED_TYPE "application/vnd.lenscap.sealed"
 
 enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
 
 struct areq {
 	struct freq q;               /* first: the shared lifecycle */
-	const char *account;         /* in q.pol */
 	uint8_t session[LC_DIGEST_BYTES]; /* the bearer token's SHA-256 */
 	uint8_t *buf;                /* the sealed frame as it arrives */
 	size_t len, cap, max;
@@ -67,82 +63,41 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static void
-audit_request(struct areq *r, const char *event, enum lc_drop why,
-              const struct lc_envelope *env, const char *detail)
-{
-	struct audit_event ev = {
-		.event = event, .request_id = r->q.rid, .face = r->q.fc->name,
-		.route = r->q.route ? r->q.route->path : NULL, .account = r->account,
-		.device = r->q.device[0] ? r->q.device : NULL, .reason = why,
-		.detail = detail,
-	};
-
-	audit_event_envelope(&ev, env);
-	(void)audit_log(r->q.fc->d->audit, &ev);
-}
-
 static enum MHD_Result
 answer_problem(struct areq *r, unsigned status, const char *title)
 {
 	return freq_problem(&r->q, A_DONE, status, title);
 }
 
-/* Runs the gate on the fetched frame and answers. */
+/* Releases the fetched frame (release.c) and answers. */
 static enum MHD_Result
 finish_snapshot(struct areq *r)
 {
 	struct lcd *d = r->q.fc->d;
-	struct gate_request req = { .session = r->session, .account = r->account,
-	                            .device = r->q.device, .route = r->q.route };
+	struct release_out out;
 	struct lc_envelope env;
-	struct lc_policy *now;
-	enum lc_drop why;
-	char detail[96] = "";
-	void *out;
-	size_t off, out_len;
+	char detail[96];
+	void *buf;
 
 	if (r->q.result == UPSTREAM_ABORTED) {
 		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
-		audit_request(r, "drop", LC_DROP_TOO_LARGE, NULL, "backend reply over the limit");
+		freq_audit(&r->q, "drop", LC_DROP_TOO_LARGE, NULL, "backend reply over the limit");
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
 	if (r->q.result != 0 || r->q.status != 200) {
 		if (r->q.status == 404)
 			return answer_problem(r, MHD_HTTP_NOT_FOUND, "no frame");
-		audit_request(r, "backend_error", LC_DROP_NONE, NULL,
-		              freq_backend_error(&r->q, detail, sizeof(detail)));
+		freq_audit(&r->q, "backend_error", LC_DROP_NONE, NULL,
+		           freq_backend_error(&r->q, detail, sizeof(detail)));
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	}
-	memset(&env, 0, sizeof(env));
-	now = lcd_policy(d); /* the grant as it stands now, not at the request */
-	why = r->buf == NULL ? LC_DROP_MALFORMED
-	                     : gate_frame(now, &req, r->buf, r->len, &env, NULL, lcd_now_ms());
-	policy_free(now);
-	/* On an hls route a playlist must also name only segments beside
-	 * it, and a segment must bear its container's signature (m3u8.h,
-	 * segment.h), so that the client is sent nowhere but to more frames
-	 * of the same device through this route; a self-sealing camera's
-	 * frames never passed the camera face's check. */
-	if (why == LC_DROP_NONE && r->q.route->media == LC_KIND_HLS &&
-	    !m3u8_hls_may_go(env.content_type, env.body, env.body_len, detail,
-	                     sizeof(detail)))
-		why = LC_DROP_MALFORMED;
-	if (why != LC_DROP_NONE) {
-		d->metrics.frames_dropped[why]++;
-		audit_request(r, "drop", why, &env, detail[0] ? detail : NULL);
+	if (release_frame(&r->q, r->session, r->buf, r->len, NULL, &env, &out) != LC_DROP_NONE)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
-	}
 	d->metrics.frames_relayed++;
-	/* The body goes out from where it lies in the sealed frame. */
-	off = r->q.route->pass_sealed ? 0 : env.header_len;
-	out_len = r->q.route->pass_sealed ? r->len : env.body_len;
-	out = r->buf;
+	buf = r->buf;
 	r->buf = NULL;
 	freq_answered(&r->q, A_DONE, 200);
-	return http_answer(r->q.conn, MHD_HTTP_OK,
-	                   r->q.route->pass_sealed ? SEALED_TYPE : env.content_type,
-	                   out, off, out_len);
+	return http_answer(r->q.conn, MHD_HTTP_OK, out.content_type, buf, out.off, out.len);
 }
 
 /* Who asks, for what: 404 for no route, 401 for no session, 404 for a
@@ -167,13 +122,13 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	       ? policy_session_account_digest(r->q.pol, r->session) : NULL;
 	if (acct == NULL) {
 		d->metrics.auth_failures++;
-		audit_request(r, "auth_failure", LC_DROP_NONE, NULL,
-		              token ? "unknown session token" : "no session token");
+		freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL,
+		           token ? "unknown session token" : "no session token");
 		return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
 	}
-	r->account = policy_account_name(acct);
+	r->q.account = policy_account_name(acct);
 	if (!policy_may_see(r->q.pol, acct, r->q.device)) {
-		audit_request(r, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);
+		freq_audit(&r->q, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
 	}
 	*go_on = 1;
@@ -190,12 +145,8 @@ start(struct areq *r, const char *url, const char *method)
 	if (!go_on)
 		return ret;
 	if (r->q.route->media == LC_KIND_MJPEG) {
-		struct mjpeg_start ms = { .fc = r->q.fc, .conn = r->q.conn,
-			.pol = policy_ref(r->q.pol), .route = r->q.route,
-			.session = r->session, .account = r->account,
-			.device = r->q.device, .rid = r->q.rid };
 		r->q.state = A_DONE;
-		return mjpeg_start(&ms, &r->stream);
+		return mjpeg_start(&r->q, r->session, &r->stream);
 	}
 	/* A snapshot, or an HLS playlist or segment: one sealed frame. */
 	if (policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,

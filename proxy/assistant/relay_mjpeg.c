@@ -19,10 +19,11 @@
 
 #include <sodium.h>
 
-#include "assistant/gate.h"
+#include "assistant/release.h"
 #include "log.h"
 #include "media/multipart.h"
 #include "assistant/relay_mjpeg.h"
+#include "backend/freq.h"
 
 /* libmicrohttpd's copy of the outgoing bytes, per stream: each block is
  * one TLS record.  8 KiB instead of 16: streams are many. */
@@ -55,7 +56,7 @@ struct outgoing {
 };
 
 struct mjpeg {
-	struct listener_ctx *fc;
+	struct freq *q;             /* the request: who asked for what */
 	pthread_mutex_t lock;
 	int refs;                   /* request, upstream, response */
 	struct MHD_Connection *conn; /* NULL once MHD completed the request */
@@ -73,12 +74,7 @@ struct mjpeg {
 	struct sealed *wait_head, **wait_tail;
 	size_t held, held_max;
 	struct outgoing cur;
-	struct lc_policy *pol;
-	const struct policy_route *route;
-	const char *account;
 	uint8_t session[LC_DIGEST_BYTES];
-	char device[LC_DEVICE_MAX + 1];
-	char rid[LCD_REQUEST_ID_BYTES];
 	char boundary[40];
 	atomic_uint_fast64_t last_frame_us; /* set by the upstream thread */
 	uint64_t idle_us;
@@ -125,12 +121,12 @@ mjpeg_unref(struct mjpeg *m)
 	if (m->next != NULL)
 		m->next->prev = m->prev;
 	pthread_mutex_unlock(&wd.lock);
-	m->fc->d->metrics.active_streams--;
+	m->q->fc->d->metrics.active_streams--;
 	mp_parser_free(m->mp);
-	policy_free(m->pol);
 	discard_waiting(m);
 	free(m->cur.f);
 	pthread_mutex_destroy(&m->lock);
+	freq_unref(m->q);
 	free(m);
 }
 
@@ -151,30 +147,16 @@ cut(struct mjpeg *m)
 	m->ended = -1;
 	discard_waiting(m);
 	if (m->upstream_live)
-		upstream_cancel(m->fc->d->up, &m->up);
+		upstream_cancel(m->q->fc->d->up, &m->up);
 	wake(m);
-}
-
-static void
-audit_stream(struct mjpeg *m, const char *event, enum lc_drop why,
-             const struct lc_envelope *env, const char *detail)
-{
-	struct audit_event ev = {
-		.event = event, .request_id = m->rid, .face = m->fc->name,
-		.route = m->route->path, .account = m->account, .device = m->device,
-		.reason = why, .detail = detail,
-	};
-
-	audit_event_envelope(&ev, env);
-	(void)audit_log(m->fc->d->audit, &ev);
 }
 
 static void
 audit_drop(struct mjpeg *m, enum lc_drop why, const struct lc_envelope *env,
            const char *detail)
 {
-	m->fc->d->metrics.frames_dropped[why]++;
-	audit_stream(m, "drop", why, env, detail);
+	m->q->fc->d->metrics.frames_dropped[why]++;
+	freq_audit(m->q, "drop", why, env, detail);
 }
 
 /* Upstream thread: one sealed frame from the backend's stream waits for
@@ -205,7 +187,7 @@ on_part(void *arg, const struct mp_part *part)
 		f = NULL;
 		wake(m);
 	} else if (!stop) {
-		m->fc->d->metrics.frames_skipped++;
+		m->q->fc->d->metrics.frames_skipped++;
 	}
 	pthread_mutex_unlock(&m->lock);
 	free(f);
@@ -217,7 +199,7 @@ static int
 open_parser(struct mjpeg *m)
 {
 	char b[MP_BOUNDARY_MAX + 1];
-	size_t max = policy_limits(m->pol)->max_frame_bytes + LC_HEADER_MAX;
+	size_t max = policy_limits(m->q->pol)->max_frame_bytes + LC_HEADER_MAX;
 
 	if (upstream_status(&m->up) != 200) {
 		audit_drop(m, LC_DROP_MALFORMED, NULL, "backend status");
@@ -260,11 +242,11 @@ on_done(void *arg, int result, long status)
 		(void)snprintf(why, sizeof(why), "%s (%s)",
 		               status == 0 ? "backend failed" : "backend stream broken off",
 		               upstream_failure(&m->up));
-		audit_stream(m, "backend_error", LC_DROP_NONE, NULL, why);
+		freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL, why);
 	} else if (result == 0 && !closed)
-		audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
-		             m->mp == NULL ? "backend sent no stream"
-		                           : "backend stream ended without its close delimiter");
+		freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL,
+		           m->mp == NULL ? "backend sent no stream"
+		                         : "backend stream ended without its close delimiter");
 	/* The frames that came in whole still go out, through the gate. */
 	pthread_mutex_lock(&m->lock);
 	m->upstream_live = 0;
@@ -274,37 +256,25 @@ on_done(void *arg, int result, long status)
 	mjpeg_unref(m);
 }
 
-/* Reader, without m->lock: f through the gate, now.  0 if it passes (o
- * is then the part to send), -1 if it is dropped, 1 if it is dropped and
- * the stream must end.  Drops are audited. */
+/* Reader, without m->lock: f through the release, now.  0 if it passes
+ * (o is then the part to send), -1 if it is dropped, 1 if it is dropped
+ * and the stream must end.  Drops are audited. */
 static int
 verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 {
-	struct gate_request req = { .session = m->session, .account = m->account,
-	                            .device = m->device, .route = m->route };
 	struct lc_envelope env;
-	struct lc_policy *now = lcd_policy(m->fc->d);
+	struct release_out out;
 	enum lc_drop why;
-	const char *ctype = "application/vnd.lenscap.sealed";
 
-	memset(&env, 0, sizeof(env));
-	why = gate_frame(now, &req, f->p, f->len, &env, &m->gs, lcd_now_ms());
-	policy_free(now);
-	if (why != LC_DROP_NONE) {
-		audit_drop(m, why, &env, NULL);
+	why = release_frame(m->q, m->session, f->p, f->len, &m->gs, &env, &out);
+	if (why != LC_DROP_NONE)
 		/* A revoked grant or session ends the stream now; backend
 		 * faults after drops_in_a_row of them. */
 		return why == LC_DROP_NOT_GRANTED || ++m->drops_row >= m->drops_max ? 1 : -1;
-	}
 	m->drops_row = 0;
-	o->body = f->p;
-	o->body_len = f->len;
-	if (!m->route->pass_sealed) {
-		o->body = env.body;
-		o->body_len = env.body_len;
-		ctype = env.content_type;
-	}
-	if (mp_write_part_header(o->head, sizeof(o->head), m->boundary, ctype,
+	o->body = f->p + out.off;
+	o->body_len = out.len;
+	if (mp_write_part_header(o->head, sizeof(o->head), m->boundary, out.content_type,
 	                         o->body_len, &o->hlen) != 0)
 		return -1;
 	o->f = f;
@@ -330,7 +300,7 @@ next_part(struct mjpeg *m)
 	pthread_mutex_lock(&m->lock);
 	if (rc == 0 && m->ended == 0) {
 		m->cur = o; /* its bytes stay held until they are out */
-		m->fc->d->metrics.frames_relayed++;
+		m->q->fc->d->metrics.frames_relayed++;
 		return;
 	}
 	m->held -= held_by(f->len);
@@ -378,7 +348,7 @@ take(struct mjpeg *m, char *buf, size_t max)
 	}
 	if (o->off == start) { /* all of it: start is now the part's length */
 		if (o->f != NULL) {
-			metrics_frame_delay(&m->fc->d->metrics, lcd_mono_us() - o->f->in_us);
+			metrics_frame_delay(&m->q->fc->d->metrics, lcd_mono_us() - o->f->in_us);
 			m->held -= held_by(o->f->len);
 			free(o->f);
 		}
@@ -422,10 +392,10 @@ response_gone(void *cls)
 }
 
 static struct mjpeg *
-mjpeg_new(const struct mjpeg_start *s)
+mjpeg_new(struct freq *q, const uint8_t *session)
 {
 	struct mjpeg *m = calloc(1, sizeof(*m));
-	const struct policy_limits *lim = policy_limits(s->pol);
+	const struct policy_limits *lim = policy_limits(q->pol);
 	uint8_t rnd[12];
 
 	if (m == NULL)
@@ -433,14 +403,10 @@ mjpeg_new(const struct mjpeg_start *s)
 	m->wait_tail = &m->wait_head;
 	m->held_max = 2 * (sizeof(struct sealed) + LC_HEADER_MAX + lim->max_frame_bytes);
 	pthread_mutex_init(&m->lock, NULL);
-	m->fc = s->fc;
-	m->conn = s->conn;
-	m->pol = s->pol;
-	m->route = s->route;
-	m->account = s->account;
-	memcpy(m->session, s->session, sizeof(m->session));
-	snprintf(m->device, sizeof(m->device), "%s", s->device);
-	snprintf(m->rid, sizeof(m->rid), "%s", s->rid);
+	freq_ref(q);
+	m->q = q;
+	m->conn = q->conn;
+	memcpy(m->session, session, sizeof(m->session));
 	randombytes_buf(rnd, sizeof(rnd));
 	memcpy(m->boundary, "lc-", 3);
 	sodium_bin2hex(m->boundary + 3, sizeof(m->boundary) - 3, rnd, sizeof(rnd));
@@ -476,24 +442,22 @@ queue_stream(struct mjpeg *m)
 }
 
 enum MHD_Result
-mjpeg_start(const struct mjpeg_start *s, struct mjpeg **out)
+mjpeg_start(struct freq *q, const uint8_t *session, struct mjpeg **out)
 {
-	struct mjpeg *m = mjpeg_new(s);
+	struct mjpeg *m = mjpeg_new(q, session);
 	enum MHD_Result ret;
 
-	if (m == NULL) {
-		policy_free(s->pol);
+	if (m == NULL)
 		return MHD_NO;
-	}
 	*out = m;
-	s->fc->d->metrics.active_streams++;
+	q->fc->d->metrics.active_streams++;
 	pthread_mutex_lock(&wd.lock);
 	m->next = wd.head;
 	if (wd.head != NULL)
 		wd.head->prev = m;
 	wd.head = m;
 	pthread_mutex_unlock(&wd.lock);
-	if (policy_backend_path(m->route, m->device, NULL, m->up.path, sizeof(m->up.path)) != 0)
+	if (policy_backend_path(m->q->route, m->q->device, NULL, m->up.path, sizeof(m->up.path)) != 0)
 		return MHD_NO;
 	if ((ret = queue_stream(m)) != MHD_YES)
 		return ret;
@@ -502,11 +466,11 @@ mjpeg_start(const struct mjpeg_start *s, struct mjpeg **out)
 	m->up.on_data = on_data;
 	m->up.on_done = on_done;
 	m->up.arg = m;
-	m->up.request_id = m->rid;
+	m->up.request_id = m->q->rid;
 	pthread_mutex_lock(&m->lock);
 	m->refs++;
 	m->upstream_live = 1;
-	if (upstream_submit(s->fc->d->up, &m->up) != 0) {
+	if (upstream_submit(q->fc->d->up, &m->up) != 0) {
 		m->refs--;
 		m->upstream_live = 0;
 		m->ended = -1;
@@ -523,7 +487,7 @@ mjpeg_detach(struct mjpeg *m)
 	pthread_mutex_lock(&m->lock);
 	m->conn = NULL;
 	if (m->upstream_live)
-		upstream_cancel(m->fc->d->up, &m->up);
+		upstream_cancel(m->q->fc->d->up, &m->up);
 	pthread_mutex_unlock(&m->lock);
 	mjpeg_unref(m);
 }
@@ -567,8 +531,8 @@ check_stream(struct mjpeg *m, uint64_t now_us, int all)
 	if (m->ended == 0 && m->conn != NULL &&
 	    (all || (m->suspended && client_gone(m)) || idle)) {
 		if (idle && !all)
-			audit_stream(m, "backend_error", LC_DROP_NONE, NULL,
-			             "backend stream idle");
+			freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL,
+			           "backend stream idle");
 		cut(m);
 	}
 	pthread_mutex_unlock(&m->lock);

@@ -10,24 +10,16 @@
 
 struct mjpeg;
 
-/* Who asked for what; the relay takes the policy reference. */
-struct mjpeg_start {
-	struct listener_ctx *fc;
-	struct MHD_Connection *conn;
-	struct lc_policy *pol;
-	const struct policy_route *route;
-	const uint8_t *session;  /* the bearer token's SHA-256, copied */
-	const char *account;
-	const char *device;
-	const char *rid;
-};
+struct freq;
 
 /*
- * Queues the streaming response and starts fetching the backend's
- * stream.  *out is the stream for mjpeg_detach() when MHD completes the
+ * Queues the streaming response to q (an authorised request on an MJPEG
+ * route, of the session whose token digest is session, copied) and
+ * starts fetching the backend's stream; the relay holds a reference to
+ * q.  *out is the stream for mjpeg_detach() when MHD completes the
  * request.  Returns what the access handler should return.
  */
-enum MHD_Result mjpeg_start(const struct mjpeg_start *s, struct mjpeg **out);
+enum MHD_Result mjpeg_start(struct freq *q, const uint8_t *session, struct mjpeg **out);
 
 /* MHD is done with the request: cancel the fetch, drop its reference. */
 void mjpeg_detach(struct mjpeg *m);

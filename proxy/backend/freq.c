@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "backend/freq.h"
 #include "net/http.h"
@@ -27,6 +28,14 @@ freq_new(size_t size, struct listener_ctx *fc, struct MHD_Connection *c,
 	q->t0_us = lcd_mono_us();
 	lcd_request_id(fc->d, q->rid);
 	return q;
+}
+
+void
+freq_ref(struct freq *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->refs++;
+	pthread_mutex_unlock(&q->lock);
 }
 
 void
@@ -130,4 +139,29 @@ freq_backend_error(const struct freq *q, char *buf, size_t n)
 	else
 		(void)snprintf(buf, n, "backend answered %ld", q->status);
 	return buf;
+}
+
+void
+freq_audit_event(const struct freq *q, const char *event, struct audit_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->event = event;
+	ev->request_id = q->rid;
+	ev->face = q->fc->name;
+	ev->route = q->route != NULL ? q->route->path : NULL;
+	ev->account = q->account;
+	ev->device = q->device[0] != '\0' ? q->device : NULL;
+}
+
+void
+freq_audit(const struct freq *q, const char *event, enum lc_drop why,
+           const struct lc_envelope *env, const char *detail)
+{
+	struct audit_event ev;
+
+	freq_audit_event(q, event, &ev);
+	ev.reason = why;
+	ev.detail = detail;
+	audit_event_envelope(&ev, env);
+	(void)audit_log(q->fc->d->audit, &ev);
 }

@@ -24,6 +24,7 @@ struct freq {
 	long status;
 	struct lc_policy *pol;       /* keeps route (and names) alive */
 	const struct policy_route *route;
+	const char *account;         /* the session's, in pol; NULL on the camera face */
 	char device[LC_DEVICE_MAX + 1];
 	char name[POLICY_NAME_MAX + 1];  /* an hls route's {name}, or "" */
 	char rid[LCD_REQUEST_ID_BYTES];
@@ -38,6 +39,9 @@ struct freq {
  */
 struct freq *freq_new(size_t size, struct listener_ctx *fc, struct MHD_Connection *c,
                       void (*destroy)(struct freq *q));
+
+/* Takes another reference, for whoever else holds q (a relay). */
+void freq_ref(struct freq *q);
 
 /* Drops a reference; the last one frees the request. */
 void freq_unref(struct freq *q);
@@ -62,6 +66,16 @@ const char *freq_backend_error(const struct freq *q, char *buf, size_t n);
 /* freq_answered(), then queues an application/problem+json answer. */
 enum MHD_Result freq_problem(struct freq *q, int done_state, unsigned status,
                              const char *title);
+
+/* An audit event about q: event, its id, face, route, account and
+ * device as far as they are known; the caller adds the rest. */
+void freq_audit_event(const struct freq *q, const char *event, struct audit_event *ev);
+
+/* One audit line about q: event, the drop reason (LC_DROP_NONE for
+ * none), the envelope's fields if env was parsed (env may be NULL) and
+ * a fixed detail (or NULL). */
+void freq_audit(const struct freq *q, const char *event, enum lc_drop why,
+                const struct lc_envelope *env, const char *detail);
 
 /* MHD completed the request: cancel the fetch, drop MHD's reference. */
 void freq_completed(struct freq *q);

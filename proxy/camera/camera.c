@@ -5,12 +5,12 @@
  * frame (a snapshot, a part of a pushed MJPEG stream, an HLS playlist or
  * segment) is sealed with the ingest key and stored in the backend.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "camera/camera.h"
+#include "camera/ingest_mjpeg.h"
+#include "camera/seal.h"
 #include "clock.h"
 #include "log.h"
 #include "media/m3u8.h"
@@ -27,38 +27,6 @@ creq_destroy(struct freq *q)
 	free(r->sealed);
 }
 
-void
-audit_camera(struct creq *r, const char *event, const char *detail)
-{
-	struct audit_event ev = {
-		.event = event, .request_id = r->q.rid, .face = r->q.fc->name,
-		.route = r->q.route ? r->q.route->path : NULL,
-		.device = r->q.device[0] ? r->q.device : NULL, .detail = detail,
-	};
-
-	(void)audit_log(r->q.fc->d->audit, &ev);
-}
-
-enum MHD_Result
-camera_problem(struct creq *r, unsigned status, const char *title)
-{
-	return freq_problem(&r->q, C_DONE, status, title);
-}
-
-/*
- * Refuses the request, but only once its body has been read: an answer
- * queued in the middle of an upload makes MHD drop the connection and the
- * camera sees a reset, not the status.  The drain is bounded (see drain()).
- */
-enum MHD_Result
-camera_reject(struct creq *r, unsigned status, const char *title)
-{
-	r->q.state = C_REJECT;
-	r->reject_status = status;
-	r->reject_title = title;
-	return MHD_YES;
-}
-
 /* Discards the body of a refused request; past the frame limit the
  * connection is closed instead. */
 static enum MHD_Result
@@ -73,64 +41,6 @@ drain(struct creq *r, size_t *size)
 	return MHD_YES;
 }
 
-/* The device r's credential names under pol, or NULL. */
-static const struct policy_device *
-credential_device(const struct lc_policy *pol, const struct creq *r)
-{
-	switch (r->cred) {
-	case CRED_CERT:
-		return policy_device_by_cert(pol, r->cred_digest);
-	case CRED_TOKEN:
-		return policy_device_by_token_digest(pol, r->cred_digest);
-	default:
-		return NULL;
-	}
-}
-
-/* The device this connection proves to be, or NULL.  The credential's
- * digest is kept for camera_still_admitted(). */
-static const struct policy_device *
-identify(struct creq *r)
-{
-	const char *token;
-
-	if (http_client_cert(r->q.conn, r->cred_digest) == 0)
-		r->cred = CRED_CERT;
-	else if ((token = http_bearer(r->q.conn)) != NULL &&
-	         lc_digest(token, strlen(token), r->cred_digest) == 0)
-		r->cred = CRED_TOKEN;
-	return credential_device(r->q.pol, r);
-}
-
-int
-camera_still_admitted(struct creq *r)
-{
-	struct lc_policy *now = lcd_policy(r->q.fc->d);
-	const struct policy_device *dev = credential_device(now, r);
-	int yes = dev != NULL && strcmp(policy_device_name(dev), r->q.device) == 0;
-
-	policy_free(now);
-	return yes;
-}
-
-int
-camera_type_allowed(struct creq *r, const char *ct)
-{
-	size_t n = 0;
-
-	if (ct == NULL)
-		return 0;
-	for (; ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ' && n < LC_CONTENT_TYPE_MAX; n++)
-		r->ctype[n] = (char)tolower((unsigned char)ct[n]);
-	r->ctype[n] = '\0';
-	/* The route's types are valid ones (the policy checks), so a match
-	 * is a valid content type for an envelope. */
-	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
-		if (strcmp(r->q.route->content_types[i], r->ctype) == 0)
-			return 1;
-	return 0;
-}
-
 /* Route, identity, the device in the path, the type and the size. */
 static enum MHD_Result
 admit(struct creq *r, const char *url, const char *method)
@@ -140,38 +50,39 @@ admit(struct creq *r, const char *url, const char *method)
 	const char *cl;
 
 	r->q.pol = lcd_policy(d);
-	camera_body_due(r);
+	creq_body_due(r);
 	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
 	                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
-		return camera_reject(r, MHD_HTTP_NOT_FOUND, "not found");
-	if ((dev = identify(r)) == NULL) {
+		return creq_reject(r, MHD_HTTP_NOT_FOUND, "not found");
+	if ((dev = creq_identify(r)) == NULL) {
 		d->metrics.auth_failures++;
-		audit_camera(r, "auth_failure", "no verified certificate or known device token");
-		return camera_reject(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
+		creq_audit(r, "auth_failure", "no verified certificate or known device token");
+		return creq_reject(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
 	}
 	if (strcmp(policy_device_name(dev), r->q.device) != 0) {
-		struct audit_event ev = { .event = "deny", .request_id = r->q.rid,
-			.face = r->q.fc->name, .route = r->q.route->path,
-			.device = r->q.device, .envelope_device = policy_device_name(dev),
-			.detail = "camera pushed for another device" };
+		struct audit_event ev;
+
+		freq_audit_event(&r->q, "deny", &ev);
+		ev.envelope_device = policy_device_name(dev);
+		ev.detail = "camera pushed for another device";
 		(void)audit_log(d->audit, &ev);
-		return camera_reject(r, MHD_HTTP_FORBIDDEN, "not this camera's device");
+		return creq_reject(r, MHD_HTTP_FORBIDDEN, "not this camera's device");
 	}
 	if (r->q.route->media == LC_KIND_MJPEG)
 		return ingest_mjpeg_start(r);
 	/* A snapshot, or an HLS playlist or segment: one frame. */
-	if (!camera_type_allowed(r, MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
+	if (!creq_type_allowed(r, MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
 	                                                        MHD_HTTP_HEADER_CONTENT_TYPE))) {
-		audit_camera(r, "deny", "content type not allowed");
-		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
+		creq_audit(r, "deny", "content type not allowed");
+		return creq_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
 	}
 	r->max = policy_limits(r->q.pol)->max_frame_bytes;
 	cl = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
 	                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && strtoull(cl, NULL, 10) > r->max) {
-		audit_camera(r, "deny", "frame too large");
-		return camera_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
+		creq_audit(r, "deny", "frame too large");
+		return creq_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
 	}
 	r->q.state = C_BODY;
 	return MHD_YES;
@@ -186,8 +97,8 @@ take_body(struct creq *r, const char *data, size_t *size)
 		/* Up to another max_frame_bytes are drained, so that a
 		 * camera a little over the limit reads the 413. */
 		r->drained = 0;
-		audit_camera(r, "deny", "frame too large");
-		camera_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
+		creq_audit(r, "deny", "frame too large");
+		creq_reject(r, MHD_HTTP_CONTENT_TOO_LARGE, "frame too large");
 		return drain(r, size);
 	}
 	if (r->len + *size > r->cap) {
@@ -210,34 +121,31 @@ static enum MHD_Result
 seal_and_store(struct creq *r)
 {
 	struct lcd *d = r->q.fc->d;
-	struct lc_seal_params p = { .device = r->q.device, .kind = r->q.route->media,
-		.seq = lcd_next_seq(d), .capture_ms = lcd_now_ms(),
-		.content_type = r->ctype };
-	size_t n = lc_envelope_size(&p) + r->len;
+	size_t n = seal_size(r, r->len);
 	char detail[96];
 
 	/* A playlist is sealed only if it names nothing but segments
 	 * beside it, and a segment only if its container's signature is
 	 * what its label says, so that no player takes it for a playlist
 	 * (m3u8.h, segment.h). */
-	if (p.kind == LC_KIND_HLS &&
+	if (r->q.route->media == LC_KIND_HLS &&
 	    !m3u8_hls_may_go(r->ctype, r->body, r->len, detail, sizeof(detail))) {
-		audit_camera(r, "deny", detail);
-		return camera_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT,
-		                      strcmp(r->ctype, M3U8_CONTENT_TYPE) == 0 ?
-		                      "playlist refused" : "segment refused");
+		creq_audit(r, "deny", detail);
+		return creq_problem(r, MHD_HTTP_UNPROCESSABLE_CONTENT,
+		                    strcmp(r->ctype, M3U8_CONTENT_TYPE) == 0 ?
+		                    "playlist refused" : "segment refused");
 	}
-	if (!lcd_has_ingest(d))
-		return camera_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
-	if (!camera_still_admitted(r)) {
-		audit_camera(r, "deny", "device credentials revoked");
-		return camera_problem(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
+	if (!seal_key_present(d))
+		return creq_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
+	if (!creq_still_admitted(r)) {
+		creq_audit(r, "deny", "device credentials revoked");
+		return creq_problem(r, MHD_HTTP_UNAUTHORIZED, "device credentials required");
 	}
 	if ((r->sealed = malloc(n)) == NULL ||
-	    lcd_seal(d, &p, r->body, r->len, r->sealed, n, &n) != 0 ||
+	    seal_frame(r, r->body, r->len, r->sealed, n, &n) != 0 ||
 	    policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,
 	                        sizeof(r->q.up.path)) != 0)
-		return camera_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
+		return creq_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
 	d->metrics.frames_sealed++;
 	r->q.up.method = "PUT";
 	r->q.up.body = r->sealed;
@@ -245,19 +153,6 @@ seal_and_store(struct creq *r)
 	r->q.up.content_type = "application/vnd.lenscap.sealed";
 	freq_fetch(&r->q, C_WAIT, C_READY, 1);
 	return MHD_YES;
-}
-
-enum MHD_Result
-camera_finish(struct creq *r)
-{
-	if (r->q.result != 0 || r->q.status < 200 || r->q.status > 299) {
-		char why[64];
-
-		audit_camera(r, "backend_error", freq_backend_error(&r->q, why, sizeof(why)));
-		return camera_problem(r, MHD_HTTP_BAD_GATEWAY, "backend did not store the frame");
-	}
-	freq_answered(&r->q, C_DONE, 201);
-	return http_answer(r->q.conn, MHD_HTTP_CREATED, "text/plain", NULL, 0, 0);
 }
 
 /*
@@ -279,14 +174,8 @@ refuse_early(struct creq *r)
 		return MHD_YES;
 	if ((expect != NULL && strcasecmp(expect, "100-continue") == 0) ||
 	    (cl != NULL && strtoull(cl, NULL, 10) > cap))
-		return camera_problem(r, r->reject_status, r->reject_title);
+		return creq_problem(r, r->reject_status, r->reject_title);
 	return MHD_YES;
-}
-
-void
-camera_body_due(struct creq *r)
-{
-	r->body_due_ms = lcd_mono_ms() + policy_limits(r->q.pol)->idle_timeout_ms;
 }
 
 /*
@@ -345,9 +234,9 @@ camera_access(void *cls, struct MHD_Connection *c, const char *url,
 	case C_REJECT:
 		if (*data_size != 0)
 			return body_late(r) ? MHD_NO : drain(r, data_size);
-		return camera_problem(r, r->reject_status, r->reject_title);
+		return creq_problem(r, r->reject_status, r->reject_title);
 	case C_READY:
-		return camera_finish(r);
+		return creq_finish(r);
 	case C_DONE:
 		*data_size = 0; /* answered already; drain what is left */
 		return MHD_YES;

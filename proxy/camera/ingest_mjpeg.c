@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "camera/camera.h"
+#include "camera/ingest_mjpeg.h"
+#include "camera/seal.h"
 #include "media/multipart.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
@@ -32,10 +33,7 @@ enum { PUSH_REVOKED = MP_ENDED + 1, PUSH_BACKEND_GONE, PUSH_CANNOT_SEAL };
 static int
 seal_part(struct creq *r, const struct mp_part *part)
 {
-	struct lc_seal_params p = { .device = r->q.device, .kind = LC_KIND_MJPEG,
-		.stream_id = r->q.rid, .seq = lcd_next_seq(r->q.fc->d),
-		.capture_ms = lcd_now_ms(), .content_type = r->ctype };
-	size_t sealed = lc_envelope_size(&p) + part->body_len, hlen, n;
+	size_t sealed = seal_size(r, part->body_len), hlen, n;
 	char head[256];
 	uint8_t *dst;
 
@@ -45,8 +43,7 @@ seal_part(struct creq *r, const struct mp_part *part)
 	if ((dst = bufq_reserve(&r->out, hlen + sealed + 2)) == NULL)
 		return 1; /* the backend lags two frames behind: skip this one */
 	memcpy(dst, head, hlen);
-	if (lcd_seal(r->q.fc->d, &p, part->body, part->body_len, dst + hlen, sealed,
-	             &n) != 0)
+	if (seal_frame(r, part->body, part->body_len, dst + hlen, sealed, &n) != 0)
 		return -1;
 	memcpy(dst + hlen + n, "\r\n", 2);
 	bufq_commit(&r->out, hlen + n + 2);
@@ -60,12 +57,12 @@ on_part(void *arg, const struct mp_part *part)
 	struct creq *r = arg;
 	int rc, live;
 
-	if (!camera_still_admitted(r))
+	if (!creq_still_admitted(r))
 		return PUSH_REVOKED;
 	/* The next frame is due within the head deadline of this one. */
-	camera_body_due(r);
-	if (!camera_type_allowed(r, part->content_type)) {
-		audit_camera(r, "deny", "pushed part's content type not allowed");
+	creq_body_due(r);
+	if (!creq_type_allowed(r, part->content_type)) {
+		creq_audit(r, "deny", "pushed part's content type not allowed");
 		r->parts_skipped++;
 		return 0;
 	}
@@ -81,7 +78,7 @@ on_part(void *arg, const struct mp_part *part)
 		return PUSH_CANNOT_SEAL;
 	if (rc > 0) {
 		r->parts_skipped++;
-		audit_camera(r, "skip", "backend too slow: frame not stored");
+		creq_audit(r, "skip", "backend too slow: frame not stored");
 		return 0;
 	}
 	r->parts_sealed++;
@@ -114,18 +111,18 @@ ingest_mjpeg_start(struct creq *r)
 	size_t max = policy_limits(r->q.pol)->max_frame_bytes;
 	char b[MP_BOUNDARY_MAX + 1];
 
-	if (!lcd_has_ingest(r->q.fc->d))
-		return camera_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
+	if (!seal_key_present(r->q.fc->d))
+		return creq_reject(r, MHD_HTTP_SERVICE_UNAVAILABLE, "no ingest key");
 	if (ct == NULL || mp_boundary_from_content_type(ct, b, sizeof(b)) != 0) {
-		audit_camera(r, "deny", "multipart stream expected");
-		return camera_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "multipart stream expected");
+		creq_audit(r, "deny", "multipart stream expected");
+		return creq_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "multipart stream expected");
 	}
 	bufq_init(&r->out, 2 * (max + LC_HEADER_MAX + 256));
 	snprintf(r->boundary, sizeof(r->boundary), "%s", PUSH_BOUNDARY);
 	if (mp_parser_new(b, max, &r->mp) != 0 ||
 	    mp_content_type_value(r->backend_type, sizeof(r->backend_type), r->boundary) != 0 ||
 	    policy_backend_path(r->q.route, r->q.device, NULL, r->q.up.path, sizeof(r->q.up.path)) != 0)
-		return camera_reject(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot relay");
+		return creq_reject(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot relay");
 	r->q.up.method = "PUT";
 	r->q.up.on_read = on_read;
 	r->q.up.content_type = r->backend_type;
@@ -133,7 +130,7 @@ ingest_mjpeg_start(struct creq *r)
 	/* Awake while the camera uploads; end_push() puts it to sleep. */
 	freq_fetch(&r->q, C_STREAM, C_READY, 0);
 	if (r->q.state != C_STREAM)
-		return camera_reject(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
+		return creq_reject(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	return MHD_YES;
 }
 
@@ -160,7 +157,7 @@ end_push(struct creq *r)
 	}
 	pthread_mutex_unlock(&r->q.lock);
 	if (!wait)
-		return camera_finish(r);
+		return creq_finish(r);
 	upstream_resume(r->q.fc->d->up, &r->q.up);
 	return MHD_YES;
 }
@@ -181,7 +178,7 @@ cancel_backend(struct creq *r)
 static enum MHD_Result
 cut_push(struct creq *r, const char *event, const char *detail)
 {
-	audit_camera(r, event, detail);
+	creq_audit(r, event, detail);
 	cancel_backend(r);
 	return MHD_NO;
 }
@@ -191,12 +188,12 @@ cut_push(struct creq *r, const char *event, const char *detail)
 static enum MHD_Result
 malformed(struct creq *r, int rc, int body_done)
 {
-	audit_camera(r, "drop", mp_error_name(rc));
+	creq_audit(r, "drop", mp_error_name(rc));
 	cancel_backend(r);
 	if (body_done)
-		return camera_problem(r, MHD_HTTP_BAD_REQUEST, "malformed multipart stream");
+		return creq_problem(r, MHD_HTTP_BAD_REQUEST, "malformed multipart stream");
 	r->drained = 0;
-	return camera_reject(r, MHD_HTTP_BAD_REQUEST, "malformed multipart stream");
+	return creq_reject(r, MHD_HTTP_BAD_REQUEST, "malformed multipart stream");
 }
 
 enum MHD_Result

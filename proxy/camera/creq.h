@@ -1,9 +1,10 @@
 /*
- * The camera face's request, shared by camera.c (admission, stills) and
- * ingest_mjpeg.c (pushed MJPEG streams).
+ * The camera face's request and what both camera.c (the handlers,
+ * stills) and ingest_mjpeg.c (pushed MJPEG streams) do with it: refuse,
+ * answer, audit, and check the camera's admission again frame by frame.
  */
-#ifndef LC_CAMERA_H
-#define LC_CAMERA_H
+#ifndef LC_CREQ_H
+#define LC_CREQ_H
 
 #include "media/bufq.h"
 #include "daemon.h"
@@ -25,6 +26,11 @@ struct creq {
 	uint8_t *body;       /* the frame as it arrives */
 	size_t len, cap, max;
 	uint8_t *sealed;     /* envelope || body, sent to the backend */
+	/* The stream the request's frames are sealed in (seal.c): an id
+	 * drawn at random for this still or push, and the last sequence
+	 * number given in it; nothing another request does moves either. */
+	char stream_id[LC_STREAM_ID_MAX + 1];
+	uint64_t seq;
 	unsigned reject_status;  /* the answer once the body is drained */
 	const char *reject_title;
 	size_t drained;
@@ -40,28 +46,28 @@ struct creq {
 };
 
 
-/* Starts relaying a pushed stream (the request is admitted); a
- * rejection or MHD_YES. */
-enum MHD_Result ingest_mjpeg_start(struct creq *r);
-/* Takes pushed bytes; at the end (size 0) waits for the backend. */
-enum MHD_Result ingest_mjpeg_feed(struct creq *r, const char *data, size_t *size);
-/* Frees what the stream holds. */
-void ingest_mjpeg_free(struct creq *r);
-/* camera.c's: refuse once the body is drained; answer now. */
-enum MHD_Result camera_reject(struct creq *r, unsigned status, const char *title);
-enum MHD_Result camera_problem(struct creq *r, unsigned status, const char *title);
-enum MHD_Result camera_finish(struct creq *r);
+/* The device this connection proves to be (a verified client
+ * certificate, else a device token), or NULL; the credential's digest
+ * is kept for creq_still_admitted(). */
+const struct policy_device *creq_identify(struct creq *r);
+/* Refuses once the body is drained (a refusal queued mid-upload is a
+ * reset for the camera); MHD_YES. */
+enum MHD_Result creq_reject(struct creq *r, unsigned status, const char *title);
+/* Answers a problem now. */
+enum MHD_Result creq_problem(struct creq *r, unsigned status, const char *title);
+/* Answers 201 if the backend stored the frame(s), else 502 (audited). */
+enum MHD_Result creq_finish(struct creq *r);
 /* One line in the audit trail about this request. */
-void audit_camera(struct creq *r, const char *event, const char *detail);
+void creq_audit(struct creq *r, const char *event, const char *detail);
 /* Whether the credential the camera proved at the start names its
  * device under the policy in force now; checked before every frame is
  * sealed, so that a reload that revokes it stops a push. */
-int camera_still_admitted(struct creq *r);
+int creq_still_admitted(struct creq *r);
 /* Whether the route takes this content type (parameters dropped, any
  * case); the normalised type is left in r->ctype. */
-int camera_type_allowed(struct creq *r, const char *ct);
+int creq_type_allowed(struct creq *r, const char *ct);
 /* The body (a pushed stream's next frame) is due within the policy's
  * idle_timeout_ms from now. */
-void camera_body_due(struct creq *r);
+void creq_body_due(struct creq *r);
 
 #endif

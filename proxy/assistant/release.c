@@ -1,0 +1,61 @@
+/*
+ * The release.  Every frame a session is sent, a still or a part of a
+ * stream, passes here just before it goes out: the gate under the policy
+ * in force at that moment, the drop's metric and audit line, and the
+ * choice of the bytes that leave (the sealed frame or its body).
+ */
+#include <string.h>
+
+#include "assistant/release.h"
+#include "backend/freq.h"
+#include "media/m3u8.h"
+
+#define SEALED_TYPE "application/vnd.lenscap.sealed"
+
+/* The gate's verdict on sealed under the policy in force now, and on an
+ * hls route the playlist check; detail says why the latter failed. */
+static enum lc_drop
+verdict(const struct freq *q, const struct gate_request *req, const uint8_t *sealed,
+        size_t len, struct gate_stream *st, struct lc_envelope *env,
+        char *detail, size_t n)
+{
+	struct lc_policy *now = lcd_policy(q->fc->d);
+	enum lc_drop why;
+
+	why = sealed == NULL ? LC_DROP_MALFORMED
+	                     : gate_frame(now, req, sealed, len, env, st, lcd_now_ms());
+	policy_free(now);
+	/* On an hls route a playlist must also name only segments beside
+	 * it, and a segment must bear its container's signature (m3u8.h,
+	 * segment.h), so that the client is sent nowhere but to more frames
+	 * of the same device through this route; a self-sealing camera's
+	 * frames never passed the camera face's check. */
+	if (why == LC_DROP_NONE && q->route->media == LC_KIND_HLS &&
+	    !m3u8_hls_may_go(env->content_type, env->body, env->body_len, detail, n))
+		why = LC_DROP_MALFORMED;
+	return why;
+}
+
+enum lc_drop
+release_frame(const struct freq *q, const uint8_t *session, const uint8_t *sealed,
+              size_t len, struct gate_stream *st, struct lc_envelope *env,
+              struct release_out *out)
+{
+	struct gate_request req = { .session = session, .account = q->account,
+	                            .device = q->device, .route = q->route };
+	char detail[96] = "";
+	enum lc_drop why;
+
+	memset(env, 0, sizeof(*env));
+	why = verdict(q, &req, sealed, len, st, env, detail, sizeof(detail));
+	if (why != LC_DROP_NONE) {
+		q->fc->d->metrics.frames_dropped[why]++;
+		freq_audit(q, "drop", why, env, detail[0] ? detail : NULL);
+		return why;
+	}
+	/* The body goes out from where it lies in the sealed frame. */
+	out->off = q->route->pass_sealed ? 0 : env->header_len;
+	out->len = q->route->pass_sealed ? len : env->body_len;
+	out->content_type = q->route->pass_sealed ? SEALED_TYPE : env->content_type;
+	return LC_DROP_NONE;
+}

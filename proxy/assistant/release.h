@@ -1,0 +1,32 @@
+/*
+ * The release: the one step between a sealed frame fetched for a request
+ * and the bytes a session is sent, for stills and streams alike.
+ */
+#ifndef LC_RELEASE_H
+#define LC_RELEASE_H
+
+#include "assistant/gate.h"
+
+struct freq;
+
+/* What goes out of a frame that passed: len bytes from off in the sealed
+ * frame, of this content type. */
+struct release_out {
+	size_t off, len;
+	const char *content_type; /* in env, or a constant */
+};
+
+/*
+ * Releases one sealed frame (len bytes; NULL is malformed) fetched for
+ * q, of the session whose token digest is session: the gate under the
+ * policy in force now (st: the stream's state, NULL for a single frame)
+ * and, on an hls route, the playlist check.  A drop is counted and
+ * audited and its reason returned.  LC_DROP_NONE fills *out: the sealed
+ * frame whole on a pass_sealed route, else its body.  env is the parsed
+ * envelope (views into sealed).
+ */
+enum lc_drop release_frame(const struct freq *q, const uint8_t *session,
+                           const uint8_t *sealed, size_t len, struct gate_stream *st,
+                           struct lc_envelope *env, struct release_out *out);
+
+#endif
