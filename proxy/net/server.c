@@ -566,6 +566,17 @@ room(void *cls)
 	return ok;
 }
 
+/* MHD: leaves a request's path (and any query value) as sent, undecoded,
+ * so that routes match the path as sent and a percent-encoding matches
+ * none (lenscap.policy(5)); returns its length. */
+static size_t
+keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
 /* The daemon itself, with no socket of its own: the acceptor adds the
  * connections.  NULL after logging why. */
 static struct MHD_Daemon *
@@ -590,6 +601,7 @@ start_daemon(struct server *f, const struct policy_listener *l,
 	OPT(MHD_OPTION_CONNECTION_LIMIT, lim->max_connections + SERVER_OVERFLOW, NULL);
 	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip + SERVER_OVERFLOW, NULL);
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_MEMORY_LIMIT, NULL);
+	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL);
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, f);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)server_completed, f);
 	if (!l->plain) {
