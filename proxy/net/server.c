@@ -4,7 +4,9 @@
  * timeouts always set, and client certificates checked in full.  Each
  * server also keeps its own list of connections: a client over a
  * connection limit gets a 503, one too slow to send a request's head is
- * cut (libmicrohttpd's own timeout only sees silence).  The daemon has
+ * cut (libmicrohttpd's own timeout only sees silence).  A request whose
+ * length could be read two ways is answered 400 and its connection
+ * closed, and a path is left as sent (no percent-decoding).  The daemon has
  * no socket of its own: the server's acceptor adds each connection, which
  * spreads them evenly over the pool (acceptor.h).
  */
