@@ -414,6 +414,26 @@ for face in assistant camera; do
 			 grep -qi '^connection: close' '$T/framing.out'"
 	done
 done
+# The admin listener (plain HTTP) takes no bodies either.
+# admin_raw REQUEST: like raw, on the admin listener.
+admin_raw() {
+	local state=closed
+	exec 9<>"/dev/tcp/127.0.0.1/$M" || { echo error; return; }
+	printf '%s' "$1" >&9
+	timeout 2 cat <&9 >"$T/admin-raw.out"
+	[ $? -eq 124 ] && state=open
+	exec 9<&-
+	echo $(grep -a '^HTTP/1\.[01] ' "$T/admin-raw.out" | cut -d' ' -f2 | sort -u) "$state"
+}
+SMUGGLED_admin=$'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+is "control, admin: a request and one pipelined after it: both answered, kept open" \
+	"$(admin_raw "$SMUGGLED_admin$SMUGGLED_admin")" "200 open"
+is "admin, a Content-Length: 400, the smuggled request unanswered, connection closed" \
+	"$(admin_raw "GET /healthz HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Content-Length: ${#SMUGGLED_admin}"$'\r\n\r\n'"$SMUGGLED_admin")" "400 closed"
+ours=$((ours + 1))
+is "admin, two Content-Lengths: 400, the smuggled request unanswered, connection closed" \
+	"$(admin_raw "GET /healthz HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Content-Length: 0"$'\r\n'"Content-Length: ${#SMUGGLED_admin}"$'\r\n\r\n'"$SMUGGLED_admin")" "400 closed"
+ours=$((ours + 1))
 is "each of lenscapd's refusals audited as a deny" "$(audits '"event":"deny"')" $((denied + ours))
 ok "... naming the fault" sh -c "grep -q '\"detail\":\"both Content-Length and Transfer-Encoding\"' '$T/audit.log' && grep -q '\"detail\":\"a request body where none is taken\"' '$T/audit.log' && grep -q '\"detail\":\"white space in or empty header name\"' '$T/audit.log'"
 ok "lenscapd logs each" grep -q 'request framing refused (more than one Content-Length): 400, connection closed' "$T/lenscapd.stderr"
