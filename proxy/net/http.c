@@ -51,16 +51,19 @@ http_bearer(struct MHD_Connection *c)
 	return *h != '\0' ? h : NULL;
 }
 
+/* Queues r (NULL: out of memory) with its type and no-store, and with
+ * "Connection: close" if close is set; r is released either way. */
 static enum MHD_Result
 queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
-      const char *content_type)
+      const char *content_type, int close)
 {
 	enum MHD_Result ret;
 
 	if (r == NULL)
 		return MHD_NO; /* out of memory: MHD closes the connection */
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    (close && MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
@@ -69,8 +72,10 @@ queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
 	return ret;
 }
 
-enum MHD_Result
-http_problem(struct MHD_Connection *c, unsigned status, const char *title)
+/* Queues the problem body for status and title, closing after it if
+ * close is set. */
+static enum MHD_Result
+problem(struct MHD_Connection *c, unsigned status, const char *title, int close)
 {
 	char body[256];
 	int n = snprintf(body, sizeof(body), "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%u}\n",
@@ -80,7 +85,19 @@ http_problem(struct MHD_Connection *c, unsigned status, const char *title)
 		return MHD_NO;
 	return queue(c, status,
 	             MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY),
-	             "application/problem+json");
+	             "application/problem+json", close);
+}
+
+enum MHD_Result
+http_problem(struct MHD_Connection *c, unsigned status, const char *title)
+{
+	return problem(c, status, title, 0);
+}
+
+enum MHD_Result
+http_problem_close(struct MHD_Connection *c, unsigned status, const char *title)
+{
+	return problem(c, status, title, 1);
 }
 
 enum MHD_Result
@@ -92,5 +109,5 @@ http_answer(struct MHD_Connection *c, unsigned status, const char *content_type,
 
 	if (r == NULL)
 		free(base);
-	return queue(c, status, r, content_type);
+	return queue(c, status, r, content_type, 0);
 }

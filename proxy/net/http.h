@@ -25,6 +25,11 @@ const char *http_bearer(struct MHD_Connection *c);
 enum MHD_Result http_problem(struct MHD_Connection *c, unsigned status,
                              const char *title);
 
+/* The same, with "Connection: close": libmicrohttpd closes the
+ * connection once the answer is out and reads no further request on it. */
+enum MHD_Result http_problem_close(struct MHD_Connection *c, unsigned status,
+                                   const char *title);
+
 /* Queues len bytes at base + off as the body; the response takes
  * ownership of base (freed with free()), so nothing is copied. */
 enum MHD_Result http_answer(struct MHD_Connection *c, unsigned status,

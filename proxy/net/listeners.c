@@ -136,14 +136,26 @@ ctx_for(struct lcd *d, const struct policy_listener *l)
 	return ctxs[nctxs++] = c;
 }
 
-/* The handlers for a face of this role. */
+/* Audits a request the face's server refused for its framing. */
+static void
+audit_misframed(void *cls, const char *why)
+{
+	struct listener_ctx *fc = cls;
+	struct audit_event ev = { .event = "deny", .face = fc->name, .detail = why };
+
+	(void)audit_log(fc->d->audit, &ev);
+}
+
+/* The handlers for a face of this role; only the camera face takes
+ * request bodies. */
 static struct server_ops
 ops_for(struct listener_ctx *fc)
 {
 	struct metrics *m = &fc->d->metrics;
 	enum metrics_face mf = lcd_metrics_face(fc->role);
 	struct server_ops ops = { admin_access, admin_completed, fc,
-	                        &m->conns_refused[mf], &m->heads_late[mf] };
+	                        &m->conns_refused[mf], &m->heads_late[mf], 0,
+	                        audit_misframed };
 
 	if (fc->role == POLICY_ROLE_ASSISTANT) {
 		ops.access = assistant_access;
@@ -151,6 +163,7 @@ ops_for(struct listener_ctx *fc)
 	} else if (fc->role == POLICY_ROLE_CAMERA) {
 		ops.access = camera_access;
 		ops.completed = camera_completed;
+		ops.takes_bodies = 1;
 	}
 	return ops;
 }

@@ -5,7 +5,9 @@
  * PEM files, limits and timeouts always set.  Each server also keeps its
  * own list of connections: a client over a connection limit gets a 503,
  * one too slow to send a request's head is cut (libmicrohttpd's own
- * timeout only sees silence).  The daemon has no socket of its own: the
+ * timeout only sees silence).  A request whose length could be read two
+ * ways is answered 400 and its connection closed, and a path is left as
+ * sent (no percent-decoding).  The daemon has no socket of its own: the
  * server's acceptor adds each connection, which spreads them evenly over
  * the pool (acceptor.h).
  */
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,6 +31,7 @@
 
 #include "net/acceptor.h"
 #include "clock.h"
+#include "net/http.h"
 #include "net/server.h"
 #include "log.h"
 
@@ -373,9 +377,87 @@ busy(struct server *f, struct MHD_Connection *c)
 	return ret;
 }
 
+/* ---- request framing: one reading of where a request ends ---- */
+
+/* What a request's head says about how its body is framed. */
+struct framing {
+	unsigned cl, te;  /* Content-Length and Transfer-Encoding headers */
+	const char *bad;  /* the first fault in one header, or NULL */
+};
+
+/* Whether s is one or more decimal digits and nothing else. */
+static int
+all_digits(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	return s[strspn(s, "0123456789")] == '\0';
+}
+
+/* MHD: tallies one header of the head in a struct framing. */
+static enum MHD_Result
+tally_header(void *cls, enum MHD_ValueKind kind, const char *name, const char *value)
+{
+	struct framing *fr = cls;
+
+	(void)kind;
+	if (name == NULL || *name == '\0' || name[strcspn(name, " \t")] != '\0') {
+		if (fr->bad == NULL)
+			fr->bad = "white space in or empty header name";
+	} else if (strcasecmp(name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		fr->cl++;
+		if (!all_digits(value) && fr->bad == NULL)
+			fr->bad = "Content-Length not a number";
+	} else if (strcasecmp(name, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		fr->te++;
+		if ((value == NULL || strcasecmp(value, "chunked") != 0) && fr->bad == NULL)
+			fr->bad = "Transfer-Encoding not chunked";
+	}
+	return MHD_YES;
+}
+
+/* Why f refuses the framing of c's request, a fixed phrase; NULL if it
+ * does not.  A front may frame a request with such a head differently
+ * (RFC 9112 6.1, 6.3; RFC 9110 8.6), and answer a request we never
+ * saw, or see one we answer twice. */
+static const char *
+framing_fault(const struct server *f, struct MHD_Connection *c)
+{
+	struct framing fr = { 0, 0, NULL };
+
+	if (MHD_get_connection_values(c, MHD_HEADER_KIND, tally_header, &fr) < 0)
+		return "headers unreadable";
+	if (fr.bad != NULL)
+		return fr.bad;
+	if (fr.cl > 1)
+		return "more than one Content-Length";
+	if (fr.te > 1)
+		return "more than one Transfer-Encoding";
+	if (fr.cl > 0 && fr.te > 0)
+		return "both Content-Length and Transfer-Encoding";
+	if (!f->ops.takes_bodies && fr.cl + fr.te > 0)
+		return "a request body where none is taken";
+	return NULL;
+}
+
+/* Not a handler's: marks a request refused here, to the end of it. */
+static int refused_here;
+
+/* Answers 400 to a request whose framing f refuses, and closes the
+ * connection after it: nothing after that head is read as a request. */
+static enum MHD_Result
+misframed(struct server *f, struct MHD_Connection *c, const char *why, void **req_cls)
+{
+	log_info("%s: request framing refused (%s): 400, connection closed", f->name, why);
+	if (f->ops.misframed != NULL)
+		f->ops.misframed(f->ops.cls, why);
+	*req_cls = &refused_here;
+	return http_problem_close(c, MHD_HTTP_BAD_REQUEST, "malformed request framing");
+}
+
 /* MHD's access handler for every server: the first call of a request ends
- * its head deadline and turns away connections over a limit; the rest
- * is the server's own handler. */
+ * its head deadline, turns away connections over a limit and requests
+ * whose framing is refused; the rest is the server's own handler. */
 static enum MHD_Result
 server_access(void *cls, struct MHD_Connection *c, const char *url,
             const char *method, const char *version, const char *data,
@@ -383,8 +465,13 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct server *f = cls;
 	struct server_conn *fc;
+	const char *why;
 	int over = 1;
 
+	if (*req_cls == &refused_here) {
+		*data_size = 0; /* answered; MHD closes once it is out */
+		return MHD_YES;
+	}
 	if (*req_cls == NULL) {
 		/* Every server's handler sets *req_cls on its first call. */
 		if ((fc = conn_of(c)) != NULL) {
@@ -395,6 +482,8 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 		}
 		if (over)
 			return busy(f, c);
+		if ((why = framing_fault(f, c)) != NULL)
+			return misframed(f, c, why, req_cls);
 	}
 	return f->ops.access(f->ops.cls, c, url, method, version, data, data_size, req_cls);
 }
@@ -407,6 +496,8 @@ server_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct server *f = cls;
 	struct server_conn *fc = conn_of(c);
 
+	if (*req_cls == &refused_here)
+		*req_cls = NULL; /* none of the handler's */
 	if (fc != NULL) {
 		pthread_mutex_lock(&f->lock);
 		fc->in_request = 0;
@@ -478,6 +569,17 @@ room(void *cls)
 	return ok;
 }
 
+/* MHD: leaves a request's path (and any query value) as sent, undecoded,
+ * so that routes match the path as sent and a percent-encoding matches
+ * none (lenscap.policy(5)); returns its length. */
+static size_t
+keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
+}
+
 /* The daemon itself, with no socket of its own: the acceptor adds the
  * connections.  NULL after logging why. */
 static struct MHD_Daemon *
@@ -502,6 +604,7 @@ start_daemon(struct server *f, const struct policy_listener *l,
 	OPT(MHD_OPTION_CONNECTION_LIMIT, lim->max_connections + SERVER_OVERFLOW, NULL);
 	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_connections_per_ip + SERVER_OVERFLOW, NULL);
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_MEMORY_LIMIT, NULL);
+	OPT(MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)keep_escaped, NULL);
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, f);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)server_completed, f);
 	if (!l->plain) {
