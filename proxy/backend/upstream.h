@@ -54,6 +54,11 @@ struct upstream_req {
 	int64_t length_;
 	int curl_result_;
 	char content_type_[128];
+	struct upstream *owner_;
+	int stray_;                 /* bytes came before the request went */
+	int retried_;               /* once, on a fresh connection */
+	int bad_framing_;           /* duplicate Content-Length and the like */
+	int ncl_, nte_;             /* framing headers of the answer so far */
 };
 
 #define UPSTREAM_READ_PAUSE ((size_t)-1)
