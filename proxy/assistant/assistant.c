@@ -27,6 +27,8 @@ struct areq {
 	uint8_t *buf;                /* the sealed frame as it arrives */
 	size_t len, cap, max;
 	struct mjpeg *stream;        /* an MJPEG route's relay */
+	int head_seen;               /* the envelope's header has arrived */
+	enum lc_drop early;          /* why on_data stopped it, or NONE */
 };
 
 static void
@@ -37,7 +39,39 @@ areq_destroy(struct freq *q)
 	free(r->buf);
 }
 
-/* Upstream thread: collects the sealed frame, bounded. */
+/*
+ * Upstream thread: once the envelope's header is in, whether the frame
+ * can pass at all by what it says of itself (device, kind, content type;
+ * a header that cannot be an envelope).  If not, the transfer ends there,
+ * before the rest of another device's frame is read (how long that took
+ * told its size), and its connection is closed.  Nothing is trusted
+ * here: finish_snapshot() runs the gate on the header for the reason.
+ */
+static enum lc_drop
+check_head(struct areq *r)
+{
+	struct lc_envelope env;
+	enum lc_drop why = LC_DROP_MALFORMED;
+	int rc;
+
+	rc = lc_envelope_parse(r->buf, r->len, &env, &why);
+	if (rc == LC_EAGAIN)
+		return LC_DROP_NONE; /* not all of it yet */
+	r->head_seen = 1;
+	if (rc != 0)
+		return why == LC_DROP_NONE ? LC_DROP_MALFORMED : why;
+	if (strcmp(env.device, r->q.device) != 0)
+		return LC_DROP_DEVICE_MISMATCH;
+	if (env.kind != (int)r->q.route->media)
+		return LC_DROP_KIND_MISMATCH;
+	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
+		if (strcmp(r->q.route->content_types[i], env.content_type) == 0)
+			return LC_DROP_NONE;
+	return LC_DROP_CONTENT_TYPE;
+}
+
+/* Upstream thread: collects the sealed frame, bounded, and stops it at
+ * its header if it cannot pass (check_head). */
 static int
 on_data(void *arg, const uint8_t *p, size_t n)
 {
@@ -64,7 +98,27 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	}
 	memcpy(r->buf + r->len, p, n);
 	r->len += n;
+	if (!r->head_seen && (r->early = check_head(r)) != LC_DROP_NONE)
+		return 1;
 	return 0;
+}
+
+/* The reason for a frame check_head() stopped: what the gate says of its
+ * header, as it would of the whole frame (a header that is not signed
+ * is bad_signature before it is another device's), else what
+ * check_head() saw. */
+static enum lc_drop
+early_drop(struct areq *r, const struct lc_policy *pol,
+           const struct gate_request *req, struct lc_envelope *env)
+{
+	enum lc_drop why = r->early;
+	int rc;
+
+	rc = lc_envelope_parse(r->buf, r->len, env, &why);
+	if (rc != 0)
+		return rc == LC_EREJECTED && why != LC_DROP_NONE ? why : r->early;
+	why = gate_header(pol, req, env, NULL, lcd_now_ms());
+	return why != LC_DROP_NONE ? why : r->early;
 }
 
 static void
@@ -102,6 +156,15 @@ finish_snapshot(struct areq *r)
 	void *out;
 	size_t off, out_len;
 
+	if (r->q.result == UPSTREAM_ABORTED && r->early != LC_DROP_NONE) {
+		memset(&env, 0, sizeof(env));
+		now = lcd_policy(d);
+		why = early_drop(r, now, &req, &env);
+		policy_free(now);
+		d->metrics.frames_dropped[why]++;
+		audit_request(r, "drop", why, env.header != NULL ? &env : NULL, NULL);
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
+	}
 	if (r->q.result == UPSTREAM_ABORTED) {
 		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
 		audit_request(r, "drop", LC_DROP_TOO_LARGE, NULL, "backend reply over the limit");
