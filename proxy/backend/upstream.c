@@ -4,8 +4,24 @@
  * the sockets that are ready are served (curl_multi_socket_action), and
  * an eventfd wakes the thread for new, cancelled and resumed requests.
  * A request that is cancelled or fails is removed in the middle of its
- * transfer, which makes libcurl close that connection: a late reply can
- * never reach another request through the pool (the redis-py incident).
+ * transfer, which makes libcurl close that connection.
+ *
+ * The pool (the redis-py incident, issue 18): libcurl 7.88 takes an idle
+ * connection with input waiting for alive, so a stray reply written on
+ * it after an answer would be read as the next request's, and every
+ * later request there would get the answer before its own.  lenscapd
+ * decides itself (upstream_easy.c): a connection is used again only
+ * after the expected answer (200; 201 or 204 to a PUT) framed one way
+ * and read to its end; any other answer, one with two Content-Lengths or
+ * Content-Length and Transfer-Encoding, an abort (on_data, cancel) or a
+ * failure closes it (CURLOPT_FORBID_REUSE, set before the transfer
+ * ends).  And before a request goes out, the pre-request callback peeks
+ * at the chosen connection's socket: a byte (or the end) already there
+ * closes the connection and the request runs once more on a fresh one
+ * (retry_fresh).  What the peek cannot see: a stray reply that arrives
+ * after the request went out is read as its answer; the gate keeps
+ * other devices' frames out, and the real answer that follows is then
+ * waiting at the next peek.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>

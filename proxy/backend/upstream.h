@@ -120,7 +120,9 @@ int64_t upstream_length(const struct upstream_req *req);
  * "other"; valid in on_done. */
 const char *upstream_failure(const struct upstream_req *req);
 
-/* Connections libcurl opened so far (for tests of connection reuse). */
+/* Connections libcurl opened so far (for tests of connection reuse).
+ * A connection is reused only after the expected answer read cleanly,
+ * and never with bytes waiting on it (upstream.c). */
 uint64_t upstream_connects(const struct upstream *up);
 
 #endif
