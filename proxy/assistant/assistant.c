@@ -23,6 +23,8 @@ struct areq {
 	uint8_t *buf;                /* the sealed frame as it arrives */
 	size_t len, cap, max;
 	struct mjpeg *stream;        /* an MJPEG route's relay */
+	int head_seen;               /* the envelope's header has arrived */
+	enum lc_drop early;          /* why on_data stopped it, or NONE */
 };
 
 static void
@@ -33,7 +35,39 @@ areq_destroy(struct freq *q)
 	free(r->buf);
 }
 
-/* Upstream thread: collects the sealed frame, bounded. */
+/*
+ * Upstream thread: once the envelope's header is in, whether the frame
+ * can pass at all by what it says of itself (device, kind, content type;
+ * a header that cannot be an envelope).  If not, the transfer ends there,
+ * before the rest of another device's frame is read (how long that took
+ * told its size), and its connection is closed.  Nothing is trusted
+ * here: finish_snapshot() runs the gate on the header for the reason.
+ */
+static enum lc_drop
+check_head(struct areq *r)
+{
+	struct lc_envelope env;
+	enum lc_drop why = LC_DROP_MALFORMED;
+	int rc;
+
+	rc = lc_envelope_parse(r->buf, r->len, &env, &why);
+	if (rc == LC_EAGAIN)
+		return LC_DROP_NONE; /* not all of it yet */
+	r->head_seen = 1;
+	if (rc != 0)
+		return why == LC_DROP_NONE ? LC_DROP_MALFORMED : why;
+	if (strcmp(env.device, r->q.device) != 0)
+		return LC_DROP_DEVICE_MISMATCH;
+	if (env.kind != (int)r->q.route->media)
+		return LC_DROP_KIND_MISMATCH;
+	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
+		if (strcmp(r->q.route->content_types[i], env.content_type) == 0)
+			return LC_DROP_NONE;
+	return LC_DROP_CONTENT_TYPE;
+}
+
+/* Upstream thread: collects the sealed frame, bounded, and stops it at
+ * its header if it cannot pass (check_head). */
 static int
 on_data(void *arg, const uint8_t *p, size_t n)
 {
@@ -60,6 +94,8 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	}
 	memcpy(r->buf + r->len, p, n);
 	r->len += n;
+	if (!r->head_seen && (r->early = check_head(r)) != LC_DROP_NONE)
+		return 1;
 	return 0;
 }
 
@@ -79,6 +115,10 @@ finish_snapshot(struct areq *r)
 	char detail[96];
 	void *buf;
 
+	if (r->q.result == UPSTREAM_ABORTED && r->early != LC_DROP_NONE) {
+		(void)release_stopped(&r->q, r->session, r->buf, r->len, r->early);
+		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
+	}
 	if (r->q.result == UPSTREAM_ABORTED) {
 		d->metrics.frames_dropped[LC_DROP_TOO_LARGE]++;
 		freq_audit(&r->q, "drop", LC_DROP_TOO_LARGE, NULL, "backend reply over the limit");

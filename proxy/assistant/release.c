@@ -36,6 +36,16 @@ verdict(const struct freq *q, const struct gate_request *req, const uint8_t *sea
 	return why;
 }
 
+/* Counts and audits a drop; returns why. */
+static enum lc_drop
+dropped(const struct freq *q, enum lc_drop why, const struct lc_envelope *env,
+        const char *detail)
+{
+	q->fc->d->metrics.frames_dropped[why]++;
+	freq_audit(q, "drop", why, env, detail);
+	return why;
+}
+
 enum lc_drop
 release_frame(const struct freq *q, const uint8_t *session, const uint8_t *sealed,
               size_t len, struct gate_stream *st, struct lc_envelope *env,
@@ -48,14 +58,35 @@ release_frame(const struct freq *q, const uint8_t *session, const uint8_t *seale
 
 	memset(env, 0, sizeof(*env));
 	why = verdict(q, &req, sealed, len, st, env, detail, sizeof(detail));
-	if (why != LC_DROP_NONE) {
-		q->fc->d->metrics.frames_dropped[why]++;
-		freq_audit(q, "drop", why, env, detail[0] ? detail : NULL);
-		return why;
-	}
+	if (why != LC_DROP_NONE)
+		return dropped(q, why, env, detail[0] ? detail : NULL);
 	/* The body goes out from where it lies in the sealed frame. */
 	out->off = q->route->pass_sealed ? 0 : env->header_len;
 	out->len = q->route->pass_sealed ? len : env->body_len;
 	out->content_type = q->route->pass_sealed ? SEALED_TYPE : env->content_type;
 	return LC_DROP_NONE;
+}
+
+enum lc_drop
+release_stopped(const struct freq *q, const uint8_t *session, const uint8_t *head,
+                size_t len, enum lc_drop early)
+{
+	struct gate_request req = { .session = session, .account = q->account,
+	                            .device = q->device, .route = q->route };
+	struct lc_envelope env;
+	struct lc_policy *now;
+	enum lc_drop why = early;
+	int rc;
+
+	memset(&env, 0, sizeof(env));
+	rc = lc_envelope_parse(head, len, &env, &why);
+	if (rc != 0) {
+		if (rc != LC_EREJECTED || why == LC_DROP_NONE)
+			why = early;
+		return dropped(q, why, env.header != NULL ? &env : NULL, NULL);
+	}
+	now = lcd_policy(q->fc->d);
+	why = gate_header(now, &req, &env, NULL, lcd_now_ms());
+	policy_free(now);
+	return dropped(q, why != LC_DROP_NONE ? why : early, &env, NULL);
 }

@@ -29,4 +29,15 @@ enum lc_drop release_frame(const struct freq *q, const uint8_t *session,
                            const uint8_t *sealed, size_t len, struct gate_stream *st,
                            struct lc_envelope *env, struct release_out *out);
 
+/*
+ * The drop of a frame whose fetch was stopped at its envelope header
+ * (head, len bytes: the header and perhaps some body) because early said
+ * it could not pass: the reason is the gate's verdict on the header under
+ * the policy in force now (an unsigned header is bad_signature before it
+ * is another device's), else early.  Counted and audited like any drop;
+ * returns the reason.
+ */
+enum lc_drop release_stopped(const struct freq *q, const uint8_t *session,
+                             const uint8_t *head, size_t len, enum lc_drop early);
+
 #endif

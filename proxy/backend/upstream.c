@@ -4,8 +4,24 @@
  * the sockets that are ready are served (curl_multi_socket_action), and
  * an eventfd wakes the thread for new, cancelled and resumed requests.
  * A request that is cancelled or fails is removed in the middle of its
- * transfer, which makes libcurl close that connection: a late reply can
- * never reach another request through the pool (the redis-py incident).
+ * transfer, which makes libcurl close that connection.
+ *
+ * The pool (the redis-py incident, issue 18): libcurl 7.88 takes an idle
+ * connection with input waiting for alive, so a stray reply written on
+ * it after an answer would be read as the next request's, and every
+ * later request there would get the answer before its own.  lenscapd
+ * decides itself (upstream_easy.c): a connection is used again only
+ * after the expected answer (200; 201 or 204 to a PUT) framed one way
+ * and read to its end; any other answer, one with two Content-Lengths or
+ * Content-Length and Transfer-Encoding, an abort (on_data, cancel) or a
+ * failure closes it (CURLOPT_FORBID_REUSE, set before the transfer
+ * ends).  And before a request goes out, the pre-request callback peeks
+ * at the chosen connection's socket: a byte (or the end) already there
+ * closes the connection and the request runs once more on a fresh one
+ * (retry_fresh).  What the peek cannot see: a stray reply that arrives
+ * after the request went out is read as its answer; the gate keeps
+ * other devices' frames out, and the real answer that follows is then
+ * waiting at the next peek.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
@@ -158,6 +174,29 @@ resume_paused(struct upstream *up)
 			(void)curl_easy_pause(r->easy, CURLPAUSE_CONT);
 }
 
+/* Runs req again on a new connection, after the pre-request check
+ * closed the one libcurl chose (bytes were waiting on it): nothing of
+ * the request went out.  Once only.  0, or -1 (then req is to end). */
+static int
+retry_fresh(struct upstream *up, struct upstream_req *req)
+{
+	if (req->retried_ || req->cancelled_)
+		return -1;
+	log_info("backend: %s: bytes waiting on a pooled connection before the "
+	         "request: closed, trying a new one", req->path);
+	(void)curl_multi_remove_handle(up->multi, req->easy);
+	req->retried_ = 1;
+	req->stray_ = 0;
+	req->status_ = 0;
+	req->length_ = -1;
+	req->content_type_[0] = '\0';
+	if (curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, 0L) != CURLE_OK ||
+	    curl_easy_setopt(req->easy, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
+	    curl_multi_add_handle(up->multi, req->easy) != CURLM_OK)
+		return -1;
+	return 0;
+}
+
 static void
 reap_done(struct upstream *up)
 {
@@ -173,6 +212,9 @@ reap_done(struct upstream *up)
 		(void)curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&req);
 		if (req == NULL)
 			continue;
+		if (msg->data.result == CURLE_ABORTED_BY_CALLBACK && req->stray_ &&
+		    retry_fresh(up, req) == 0)
+			continue;
 		if (msg->data.result == CURLE_OK)
 			rc = 0;
 		else if (req->cancelled_ == 2)
@@ -182,6 +224,8 @@ reap_done(struct upstream *up)
 		else
 			rc = UPSTREAM_FAILED;
 		req->curl_result_ = msg->data.result;
+		if (rc == UPSTREAM_FAILED && (req->stray_ || req->bad_framing_))
+			req->curl_result_ = CURLE_WEIRD_SERVER_REPLY; /* "protocol" */
 		if (rc == UPSTREAM_FAILED)
 			log_info("backend: %s: %s", req->path,
 			         curl_easy_strerror(msg->data.result));
@@ -351,6 +395,7 @@ upstream_release(struct upstream *up)
 	pthread_mutex_destroy(&up->lock);
 	conf_free(up->conf);
 	conf_free(up->next);
+	free(up->socks); /* libcurl closed them all above */
 	free(up);
 }
 
@@ -464,6 +509,9 @@ upstream_submit(struct upstream *up, struct upstream_req *req)
 	req->length_ = -1;
 	req->curl_result_ = CURLE_OK;
 	req->content_type_[0] = '\0';
+	req->owner_ = up;
+	req->stray_ = req->retried_ = req->bad_framing_ = 0;
+	req->ncl_ = req->nte_ = 0;
 	pthread_mutex_lock(&up->lock);
 	/* Queued before the thread read stopping, so its last pass starts
 	 * and cancels req; or refused. */

@@ -54,6 +54,11 @@ struct upstream_req {
 	int64_t length_;
 	int curl_result_;
 	char content_type_[128];
+	struct upstream *owner_;
+	int stray_;                 /* bytes came before the request went */
+	int retried_;               /* once, on a fresh connection */
+	int bad_framing_;           /* duplicate Content-Length and the like */
+	int ncl_, nte_;             /* framing headers of the answer so far */
 };
 
 #define UPSTREAM_READ_PAUSE ((size_t)-1)
@@ -115,7 +120,9 @@ int64_t upstream_length(const struct upstream_req *req);
  * "other"; valid in on_done. */
 const char *upstream_failure(const struct upstream_req *req);
 
-/* Connections libcurl opened so far (for tests of connection reuse). */
+/* Connections libcurl opened so far (for tests of connection reuse).
+ * A connection is reused only after the expected answer read cleanly,
+ * and never with bytes waiting on it (upstream.c). */
 uint64_t upstream_connects(const struct upstream *up);
 
 #endif

@@ -3,8 +3,13 @@
  * policy says, timeouts, headers, the method and body), its callbacks,
  * and the spare handles kept between requests.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "log.h"
@@ -27,20 +32,91 @@ upstream_note_response(struct upstream_req *req)
 		snprintf(req->content_type_, sizeof(req->content_type_), "%s", ct);
 }
 
+/* The connection req runs on is closed when the transfer ends, whatever
+ * the end: libcurl reads FORBID_REUSE then, not when it is set.  0, or
+ * -1 if libcurl refused (the caller then aborts the transfer). */
+static int
+forbid_reuse(struct upstream_req *req)
+{
+	return curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK ? 0 : -1;
+}
+
 static size_t
 write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct upstream_req *req = arg;
 
 	upstream_note_response(req);
-	if (req->cancelled_)
-		return 0; /* aborts the transfer; curl closes the connection */
+	if (req->cancelled_) {
+		(void)forbid_reuse(req); /* aborting closes it anyway */
+		return 0;
+	}
 	if (req->on_data == NULL)
 		return n; /* nobody wants the body (a PUT's answer): drain it */
 	if (req->on_data(req->arg, (const uint8_t *)p, n) != 0) {
 		req->cancelled_ = 2;
+		(void)forbid_reuse(req);
 		return 0;
 	}
+	return n;
+}
+
+/* Whether header line p (n bytes) is the header name. */
+static int
+is_header(const char *p, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+
+	return n > len && strncasecmp(p, name, len) == 0 && p[len] == ':';
+}
+
+/* The answer a request expects: 200 for a GET, 200, 201 or 204 for a PUT
+ * (a frame stored).  Only after such an answer may its connection serve
+ * another request. */
+static int
+expected_status(const struct upstream_req *req, long status)
+{
+	if (status == 200)
+		return 1;
+	return strcmp(req->method, "PUT") == 0 && (status == 201 || status == 204);
+}
+
+/* Each header line of the answer.  At the end of the head: an answer
+ * framed two ways (two Content-Lengths, or one with Transfer-Encoding)
+ * ends the transfer, since where its body ends is anybody's guess; an
+ * answer other than the expected one is read, then its connection
+ * closed. */
+static size_t
+header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct upstream_req *req = arg;
+	long status = 0;
+
+	(void)size;
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		req->ncl_ = req->nte_ = 0; /* a new head (after a 1xx) */
+		return n;
+	}
+	if (is_header(p, n, "Content-Length"))
+		req->ncl_++;
+	else if (is_header(p, n, "Transfer-Encoding"))
+		req->nte_++;
+	if (!(n == 2 && p[0] == '\r') && !(n == 1 && p[0] == '\n'))
+		return n;
+	if (curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) {
+		req->bad_framing_ = 1;
+		(void)forbid_reuse(req);
+		return 0;
+	}
+	if (status >= 100 && status < 200)
+		return n;
+	if (req->ncl_ > 1 || req->nte_ > 1 || (req->ncl_ > 0 && req->nte_ > 0)) {
+		req->bad_framing_ = 1;
+		(void)forbid_reuse(req);
+		return 0;
+	}
+	if (!expected_status(req, status) && forbid_reuse(req) != 0)
+		return 0;
 	return n;
 }
 
@@ -56,14 +132,131 @@ read_cb(char *buf, size_t size, size_t n, void *arg)
 	return got == UPSTREAM_READ_PAUSE ? CURL_READFUNC_PAUSE : got;
 }
 
-/* Counts new connections, so that tests can see what was reused. */
+/* Opens a backend socket and keeps it in the table (the pre-request
+ * check looks for it there); counts new connections, so that tests can
+ * see what was reused. */
 static curl_socket_t
 open_cb(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
 {
 	struct upstream *up = arg;
+	struct upstream_sock *t;
+	curl_socket_t fd;
 
+	(void)purpose;
+	if (up->nsocks == up->socks_cap) {
+		size_t cap = up->socks_cap ? up->socks_cap * 2 : 64;
+
+		if ((t = realloc(up->socks, cap * sizeof(*t))) == NULL)
+			return CURL_SOCKET_BAD;
+		up->socks = t;
+		up->socks_cap = cap;
+	}
+	fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+	if (fd == CURL_SOCKET_BAD)
+		return CURL_SOCKET_BAD;
+	memset(&up->socks[up->nsocks], 0, sizeof(up->socks[0]));
+	up->socks[up->nsocks++].fd = fd;
 	up->connects++;
-	return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+	return fd;
+}
+
+/* libcurl is done with a socket: out of the table, closed. */
+static int
+close_cb(void *arg, curl_socket_t fd)
+{
+	struct upstream *up = arg;
+
+	for (size_t i = 0; i < up->nsocks; i++)
+		if (up->socks[i].fd == fd) {
+			up->socks[i] = up->socks[--up->nsocks];
+			break;
+		}
+	return close(fd);
+}
+
+/* The port of a socket address, and its address as text in buf. */
+static int
+addr_port(const struct sockaddr_storage *sa, char *buf, size_t n)
+{
+	const void *a;
+	int port;
+
+	if (sa->ss_family == AF_INET) {
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	} else if (sa->ss_family == AF_INET6) {
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	} else {
+		return 0;
+	}
+	if (buf != NULL && inet_ntop(sa->ss_family, a, buf, (socklen_t)n) == NULL)
+		buf[0] = '\0';
+	return port;
+}
+
+/* Fills in where s is connected, once it is; 0 if it is known. */
+static int
+sock_learn(struct upstream_sock *s)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+
+	if (s->lport != 0)
+		return 0;
+	if (getpeername(s->fd, (struct sockaddr *)&sa, &len) != 0)
+		return -1;
+	s->pport = addr_port(&sa, s->peer, sizeof(s->peer));
+	len = sizeof(sa);
+	if (getsockname(s->fd, (struct sockaddr *)&sa, &len) != 0)
+		return -1;
+	s->lport = addr_port(&sa, NULL, 0);
+	return s->lport != 0 ? 0 : -1;
+}
+
+/* The socket of the connection libcurl chose, by its ports and peer; -1
+ * if none of lenscapd's sockets is that one. */
+static curl_socket_t
+sock_find(struct upstream *up, const char *peer, int pport, int lport)
+{
+	for (size_t i = 0; i < up->nsocks; i++) {
+		struct upstream_sock *s = &up->socks[i];
+
+		if (sock_learn(s) == 0 && s->lport == lport && s->pport == pport &&
+		    strcmp(s->peer, peer) == 0)
+			return s->fd;
+	}
+	return CURL_SOCKET_BAD;
+}
+
+/*
+ * Called once libcurl has chosen (or made) the connection and before the
+ * request goes out.  libcurl takes an idle connection with bytes waiting
+ * for alive, and the next answer read there would be those bytes: a
+ * stray reply written after the last transfer ended, or the rest of an
+ * answer meant for someone else.  Nothing may come before the request
+ * is sent, so any byte (or the end) there means the connection is out
+ * of step: it is closed, and the request is tried once more on a new one
+ * (reap_done).  A socket that cannot be found is treated the same.
+ */
+static int
+prereq_cb(void *arg, char *peer, char *local, int pport, int lport)
+{
+	struct upstream_req *req = arg;
+	curl_socket_t fd;
+	ssize_t r;
+	char b;
+
+	(void)local;
+	fd = sock_find(req->owner_, peer, pport, lport);
+	if (fd != CURL_SOCKET_BAD) {
+		r = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return CURL_PREREQFUNC_OK;
+	}
+	req->stray_ = 1;
+	(void)forbid_reuse(req); /* on abort libcurl would keep it else */
+	return CURL_PREREQFUNC_ABORT;
 }
 
 static int
@@ -118,6 +311,7 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	else if ((e = curl_easy_init()) == NULL)
 		return -1;
 	req->easy = e;
+	req->owner_ = up;
 	bad |= curl_easy_setopt(e, CURLOPT_BUFFERSIZE, req->stream ? (long)UPSTREAM_STREAM_BUFFER
 	                        : (long)UPSTREAM_STILL_BUFFER) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
@@ -131,6 +325,12 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, req) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cb) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, up) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, up) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PREREQDATA, req) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, req) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L) != CURLE_OK;

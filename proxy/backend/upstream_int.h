@@ -22,6 +22,15 @@
  * and the parser holds the frame anyway; a few more reads per frame. */
 #define UPSTREAM_STREAM_BUFFER (8 * 1024)
 
+/* A backend socket libcurl opened through lenscapd, with the ports and
+ * peer it was found connected to (0 and "" until looked up): the
+ * pre-request check finds a reused connection's socket by them. */
+struct upstream_sock {
+	curl_socket_t fd;
+	int lport, pport;
+	char peer[48];
+};
+
 /* The backend's settings, copied from the policy: the thread reads its
  * own copy, and a reload hands it a new one (upstream_configure). */
 struct upstream_conf {
@@ -47,6 +56,8 @@ struct upstream {
 	atomic_uint_fast64_t connects;
 	struct metrics *m;
 	struct upstream_conf *conf;  /* the thread's: for requests it starts */
+	struct upstream_sock *socks; /* every open backend socket; the */
+	size_t nsocks, socks_cap;    /* thread's (libcurl's callbacks) */
 };
 
 /* The easy handle for req, from the spares or new, with every option

@@ -32,6 +32,12 @@ static const struct fault_kind kinds[F_COUNT] = {
 	[F_CHUNKED_EDGE]      = { "chunked_edge", "delivered", BOTH, 0, 0, 0 },
 	[F_CHUNKED_BAD]       = { "chunked_bad", "backend_error", BOTH, 0, 0, 1 },
 	[F_DRIP]              = { "drip", "delivered", BOTH, 0, 0, 0 },
+	/* Bytes left on the idle connection: the answer itself passes, and
+	 * no later request may read them (lenscapd closes it). */
+	[F_STRAY]             = { "stray_reply", "delivered", MEDIA_SNAPSHOT, 0, 0, 0 },
+	[F_SPLIT]             = { "split_reply", "delivered", MEDIA_SNAPSHOT, 0, 0, 0 },
+	[F_DUP_LENGTH]        = { "duplicate_length", "backend_error", MEDIA_SNAPSHOT, 0, 0, 1 },
+	[F_SLOW_FOREIGN]      = { "slow_foreign", "drop device_mismatch", MEDIA_SNAPSHOT, 0, 0, 1 },
 };
 
 const struct fault_kind *

@@ -35,6 +35,10 @@ enum fault {
 	F_CHUNKED_EDGE,        /* odd chunk sizes, extensions, leading zeros, trailers */
 	F_CHUNKED_BAD,         /* a chunk size that is not hex */
 	F_DRIP,                /* the frame in 64-byte pieces, 1 ms apart */
+	F_STRAY,               /* the answer, and 0.2 s later a second, full one */
+	F_SPLIT,               /* the answer, the head of another, its rest 0.2 s later */
+	F_DUP_LENGTH,          /* two Content-Length headers */
+	F_SLOW_FOREIGN,        /* another device's frame, its body 4 KiB per 20 ms */
 	F_COUNT
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "lenscap.h"
 #include "chaos.h"
@@ -56,7 +57,7 @@ make_frame(int dev, uint64_t n, int kind, const char *sid, uint64_t seq,
            enum fault f, struct sealed *out)
 {
 	char name[32];
-	int of = f == F_OTHER_DEVICE ? other_device(dev, 1) :
+	int of = f == F_OTHER_DEVICE || f == F_SLOW_FOREIGN ? other_device(dev, 1) :
 	         f == F_OTHER_ACCOUNT ? other_device(dev, 0) : dev;
 	size_t base = f == F_OVERSIZE ? C.max_frame + LC_HEADER_MAX + 1 : C.base;
 	size_t cap = base + base / 2 + 1, blen, written;
@@ -202,6 +203,10 @@ write_faulted(struct conn *c, const uint8_t *p, size_t n, enum fault f, int chun
 		return chunked ? conn_write_chunks(c, p, n, 0, 1, 0) : conn_write(c, p, n, 1, 0);
 	case F_CHUNKED_EDGE:
 		return conn_write_chunks(c, p, n, 1, 0, sim_mix((uint64_t)n));
+	case F_SLOW_FOREIGN:
+		/* A reader that stops at the envelope's header closes the
+		 * connection long before the body is through. */
+		return conn_write(c, p, n, 4096, 20000);
 	case F_DRIP:
 		if (!chunked)
 			return conn_write(c, p, n, 64, 1000);
@@ -226,6 +231,50 @@ answer_status(struct conn *c, const char *status)
 }
 
 /* --- snapshots ---------------------------------------------------------------- */
+
+/* Whether the next request has come on c already (then a stray answer
+ * would be taken for its answer, which no client can tell). */
+static int
+request_waiting(const struct conn *c)
+{
+	char b;
+
+	return c->have > 0 || (c->tls != NULL && gnutls_record_check_pending(c->tls) > 0) ||
+	       recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/* After an answer, on the same connection: 0.2 s later a second, full
+ * answer (another device's frame) that nobody asked for, unless the next
+ * request came meanwhile; or, for F_SPLIT, the first bytes of its head
+ * at once and the rest 0.2 s later.  Either lies on a connection the
+ * client holds idle.  -1 when the connection must end. */
+static int
+write_stray(struct conn *c, int dev, uint64_t k, enum fault f)
+{
+	struct sealed o = { 0 };
+	char h[256];
+	size_t cut;
+	int hl, rc;
+
+	if (make_frame(dev, k, LC_KIND_SNAPSHOT, "", atomic_fetch_add(&C.next_seq, 1),
+	               F_OTHER_DEVICE, &o) != 0)
+		return -1;
+	hl = snprintf(h, sizeof(h), "HTTP/1.1 200 OK\r\nContent-Type: " SEALED_TYPE
+	              "\r\nContent-Length: %zu\r\n\r\n", o.len);
+	cut = f == F_SPLIT ? (size_t)hl - 12 : 0;
+	rc = conn_write(c, h, cut, 0, 0);
+	usleep(200000);
+	if (f == F_STRAY && rc == 0 && request_waiting(c)) {
+		free(o.p);
+		return 0;
+	}
+	if (rc == 0)
+		rc = conn_write(c, h + cut, (size_t)hl - cut, 0, 0);
+	if (rc == 0)
+		rc = conn_write(c, o.p, o.len, 0, 0);
+	free(o.p);
+	return rc;
+}
 
 static enum fault
 incident_fault(int dev, enum fault f, const struct sealed *s)
@@ -272,6 +321,10 @@ serve_snapshot(struct conn *c, int dev, uint64_t k)
 	chunked = f == F_CHUNKED_EDGE || f == F_CHUNKED_BAD;
 	hl = chunked ? snprintf(h, sizeof(h), "HTTP/1.1 200 OK\r\nContent-Type: " SEALED_TYPE
 	                        "\r\nTransfer-Encoding: chunked\r\n\r\n")
+	   : f == F_DUP_LENGTH
+	             ? snprintf(h, sizeof(h), "HTTP/1.1 200 OK\r\nContent-Type: " SEALED_TYPE
+	                        "\r\nContent-Length: %zu\r\nContent-Length: %zu\r\n\r\n",
+	                        s.len, s.len + 16)
 	             : snprintf(h, sizeof(h), "HTTP/1.1 200 OK\r\nContent-Type: " SEALED_TYPE
 	                        "\r\nCache-Control: private, max-age=60\r\n%s"
 	                        "Content-Length: %zu\r\n\r\n",
@@ -279,6 +332,10 @@ serve_snapshot(struct conn *c, int dev, uint64_t k)
 	rc = conn_write(c, h, (size_t)hl, 0, 0) == 0 ? write_faulted(c, s.p, s.len, f, chunked) : -1;
 	if (rc == 0 && chunked)
 		rc = conn_write(c, "0\r\nX-Chaos-Trailer: edge\r\n\r\n", 28, 0, 0);
+	if (rc == 0 && (f == F_STRAY || f == F_SPLIT))
+		rc = write_stray(c, dev, k, f);
+	if (f == F_DUP_LENGTH || f == F_SLOW_FOREIGN)
+		rc = -1; /* where its answer ends is unclear: no more */
 	free(s.p);
 	return rc;
 }

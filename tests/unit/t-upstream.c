@@ -122,6 +122,37 @@ answer(struct conn *c, const char *path)
 		msleep(200);
 		return send_all(c->fd, "PART-TWO", 8);
 	}
+	if (strncmp(path, "/echo", 5) == 0)
+		return reply(c->fd, path);
+	if (strncmp(path, "/stray", 6) == 0) {
+		/* Its own answer, then 0.2 s later a second, full one on the
+		 * idle connection (the redis-py class of backend glitch). */
+		if (reply(c->fd, path) != 0)
+			return -1;
+		msleep(200);
+		return reply(c->fd, "STRAY-REPLY");
+	}
+	if (strncmp(path, "/split", 6) == 0) {
+		/* Its answer with the start of another after it, and the
+		 * rest of that one 0.2 s later: one reply across two
+		 * requests. */
+		static const char more[] =
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Le";
+		static const char rest[] = "ngth: 11\r\n\r\nSPLIT-REPLY";
+		if (reply(c->fd, path) != 0 || send_all(c->fd, more, sizeof(more) - 1) != 0)
+			return -1;
+		msleep(200);
+		return send_all(c->fd, rest, sizeof(rest) - 1);
+	}
+	if (strncmp(path, "/dupcl", 6) == 0) {
+		static const char dup[] =
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+			"Content-Length: 4\r\nContent-Length: 30\r\n\r\n"
+			"DUPLHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+		return send_all(c->fd, dup, sizeof(dup) - 1);
+	}
+	if (strncmp(path, "/busy", 5) == 0)
+		return reply_status(c->fd, "503 Service Unavailable", "BUSY");
 	return send_all(c->fd, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", 45);
 }
 
@@ -427,9 +458,9 @@ new_upstream(struct server *srv, uint32_t timeout_ms)
 	return up;
 }
 
-/* Submits path and waits for it; checks it got "FAST" with status 200. */
+/* Submits path and waits for it; checks it got want with status 200. */
 static void
-fetch_fast(struct upstream *up, const char *path, const char *what)
+fetch_want(struct upstream *up, const char *path, const char *want, const char *what)
 {
 	struct job j;
 
@@ -439,10 +470,23 @@ fetch_fast(struct upstream *up, const char *path, const char *what)
 	ok(job_wait(&j, WAIT_MS), "%s: on_done came", what);
 	is_int(j.result, 0, "%s: result 0", what);
 	is_int(j.status, 200, "%s: status 200", what);
-	if (!ok(strcmp(j.body, "FAST") == 0, "%s: its own reply", what))
+	if (!ok(strcmp(j.body, want) == 0, "%s: its own reply", what))
 		printf("#   got \"%s\"\n", j.body);
 	job_settle(up, &j);
 	job_fini(&j);
+}
+
+static void
+fetch_fast(struct upstream *up, const char *path, const char *what)
+{
+	fetch_want(up, path, "FAST", what);
+}
+
+/* The /echo answer: the request's own path. */
+static void
+fetch_echo(struct upstream *up, const char *path, const char *what)
+{
+	fetch_want(up, path, path, what);
 }
 
 /* (a) two sequential requests share one pooled connection. */
@@ -558,6 +602,78 @@ test_abort(struct server *srv)
 	fetch_fast(up, "/fast?d=after", "abort after");
 	is_int(job_done_count(&j), 1, "abort: on_done exactly once");
 	is_int(j.data_calls_after_done, 0, "abort: no on_data after on_done");
+	upstream_free(up);
+	job_fini(&j);
+}
+
+/*
+ * A backend writes a second, full answer (stray), or the start of one
+ * (split), on a connection after its answer: once the bytes lie on the
+ * idle connection, every later request still gets its own answer, and
+ * the connection they lie on is never used again.
+ */
+static void
+test_stray(struct server *srv, const char *kind)
+{
+	struct upstream *up = new_upstream(srv, 2000);
+	char path[64], what[64];
+	int a0, conn;
+
+	if (!ok(up != NULL, "%s: upstream_new", kind))
+		return;
+	snprintf(path, sizeof(path), "/%s?g=1", kind);
+	snprintf(what, sizeof(what), "%s: the request before", kind);
+	fetch_echo(up, path, what);
+	conn = server_conn_of(srv, path);
+	a0 = server_accepts(srv);
+	msleep(400); /* the stray bytes are on the idle connection now */
+	for (int i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/echo?%s=%d", kind, i);
+		snprintf(what, sizeof(what), "%s: request %d after", kind, i);
+		fetch_echo(up, path, what);
+		if (i == 0)
+			ok(server_conn_of(srv, path) != conn,
+			   "%s: the next request went on another connection", kind);
+	}
+	is_int(server_accepts(srv) - a0, 1, "%s: one new connection, kept for the rest", kind);
+	upstream_free(up);
+}
+
+/*
+ * An answer other than a clean 200 (a 404, a 503, two Content-Lengths)
+ * never leaves its connection for the next request; two Content-Lengths
+ * fail the request.
+ */
+static void
+test_unclean(struct server *srv, const char *path, long status, int result)
+{
+	struct upstream *up = new_upstream(srv, 2000);
+	char warm[64], next[64];
+	struct job j;
+	int a0;
+
+	if (!ok(up != NULL, "%s: upstream_new", path))
+		return;
+	snprintf(warm, sizeof(warm), "/echo?warm=%s", path + 1);
+	snprintf(next, sizeof(next), "/echo?next=%s", path + 1);
+	fetch_echo(up, warm, "unclean warm-up");
+	a0 = server_accepts(srv);
+	job_init(&j, path);
+	ok(upstream_submit(up, &j.req) == 0, "%s: submitted", path);
+	ok(job_wait(&j, WAIT_MS), "%s: on_done came", path);
+	is_int(j.result, result, "%s: result %d", path, result);
+	if (status != 0)
+		is_int(j.status, status, "%s: status %ld", path, status);
+	if (result == UPSTREAM_FAILED)
+		ok(strcmp(upstream_failure(&j.req), "protocol") == 0,
+		   "%s: failed for \"protocol\"", path);
+	job_settle(up, &j);
+	is_int(server_conn_of(srv, path), server_conn_of(srv, warm),
+	       "%s: it ran on the warm connection", path);
+	fetch_echo(up, next, "unclean next");
+	ok(server_conn_of(srv, next) != server_conn_of(srv, path),
+	   "%s: the next request went on another connection", path);
+	is_int(server_accepts(srv) - a0, 1, "%s: the backend accepted one new connection", path);
 	upstream_free(up);
 	job_fini(&j);
 }
@@ -714,6 +830,11 @@ main(void)
 	test_stop(&srv);
 	test_cancel_queued(&srv);
 	test_put(&srv);
+	test_stray(&srv, "stray");
+	test_stray(&srv, "split");
+	test_unclean(&srv, "/missing", 404, 0);
+	test_unclean(&srv, "/busy", 503, 0);
+	test_unclean(&srv, "/dupcl", 0, UPSTREAM_FAILED);
 	server_stop(&srv);
 	curl_global_cleanup();
 	return tap_done();
