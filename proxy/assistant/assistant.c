@@ -19,7 +19,7 @@ enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
 
 struct areq {
 	struct freq q;               /* first: the shared lifecycle */
-	uint8_t session[LC_DIGEST_BYTES]; /* the bearer token's SHA-256 */
+	struct session session;      /* who asks; the gate checks it again */
 	uint8_t *buf;                /* the sealed frame as it arrives */
 	size_t len, cap, max;
 	struct mjpeg *stream;        /* an MJPEG route's relay */
@@ -116,7 +116,7 @@ finish_snapshot(struct areq *r)
 	void *buf;
 
 	if (r->q.result == UPSTREAM_ABORTED && r->early != LC_DROP_NONE) {
-		(void)release_stopped(&r->q, r->session, r->buf, r->len, r->early);
+		(void)release_stopped(&r->q, &r->session, r->buf, r->len, r->early);
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	}
 	if (r->q.result == UPSTREAM_ABORTED) {
@@ -131,7 +131,7 @@ finish_snapshot(struct areq *r)
 		           freq_backend_error(&r->q, detail, sizeof(detail)));
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	}
-	if (release_frame(&r->q, r->session, r->buf, r->len, NULL, &env, &out) != LC_DROP_NONE)
+	if (release_frame(&r->q, &r->session, r->buf, r->len, NULL, &env, &out) != LC_DROP_NONE)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	d->metrics.frames_relayed++;
 	buf = r->buf;
@@ -155,11 +155,9 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
-	/* The token's digest is kept: the gate looks the session up again
-	 * for every frame. */
+	/* The session is kept: the gate checks it again for every frame. */
 	token = http_bearer(r->q.conn);
-	acct = token != NULL && lc_digest(token, strlen(token), r->session) == 0
-	       ? policy_session_account_digest(r->q.pol, r->session) : NULL;
+	acct = session_from_static(r->q.pol, token, &r->session);
 	if (acct == NULL) {
 		d->metrics.auth_failures++;
 		freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL,
@@ -186,7 +184,7 @@ start(struct areq *r, const char *url, const char *method)
 		return ret;
 	if (r->q.route->media == LC_KIND_MJPEG) {
 		r->q.state = A_DONE;
-		return mjpeg_start(&r->q, r->session, &r->stream);
+		return mjpeg_start(&r->q, &r->session, &r->stream);
 	}
 	/* A snapshot, or an HLS playlist or segment: one sealed frame. */
 	if (policy_backend_path(r->q.route, r->q.device, r->q.name, r->q.up.path,

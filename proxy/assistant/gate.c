@@ -10,19 +10,20 @@
 #include "assistant/gate.h"
 
 /* Rule 4: the frame is of the device asked for, granted to the session
- * under the policy in force now.  The session is looked up again, not
+ * under the policy in force now.  The session is checked again, not
  * only its account (Eufy, 2021): a token a reload took away, or gave to
- * another account, sees nothing more. */
+ * another account, or one that expired, sees nothing more. */
 static enum lc_drop
 check_grant(const struct lc_policy *pol, const struct gate_request *req,
-            const struct lc_envelope *env)
+            const struct lc_envelope *env, uint64_t now_ms)
 {
 	const struct policy_account *acct;
 
 	if (strcmp(env->device, req->device) != 0)
 		return LC_DROP_DEVICE_MISMATCH;
-	acct = policy_session_account_digest(pol, req->session);
-	if (acct == NULL || strcmp(policy_account_name(acct), req->account) != 0 ||
+	acct = policy_account_by_name(pol, req->account);
+	if (acct == NULL ||
+	    !session_holds(pol, req->session, req->account, req->device, now_ms) ||
 	    !policy_may_see(pol, acct, req->device))
 		return LC_DROP_NOT_GRANTED;
 	return LC_DROP_NONE;
@@ -84,7 +85,7 @@ gate_header(const struct lc_policy *pol, const struct gate_request *req,
 	/* Rules 2 and 3: signature, and the key's right to the device. */
 	if (lc_envelope_verify(env, policy_keyring(pol), &why) != 0)
 		return why == LC_DROP_NONE ? LC_DROP_INTERNAL : why;
-	if ((why = check_grant(pol, req, env)) != LC_DROP_NONE ||
+	if ((why = check_grant(pol, req, env, now_ms)) != LC_DROP_NONE ||
 	    (why = check_time(pol, req->route, env->capture_ms, now_ms)) != LC_DROP_NONE ||
 	    (why = check_sequence(st, env)) != LC_DROP_NONE ||
 	    (why = check_type(req->route, env)) != LC_DROP_NONE)

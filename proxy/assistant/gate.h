@@ -10,10 +10,11 @@
 
 #include "lenscap.h"
 #include "policy.h"
+#include "assistant/session.h"
 
 /* Who asked, for what, through which route.  All borrowed. */
 struct gate_request {
-	const uint8_t *session;            /* the session token's SHA-256 */
+	const struct session *session;     /* who asked, proved how */
 	const char *account;               /* its account when it asked */
 	const char *device;                /* the device asked for */
 	const struct policy_route *route;  /* kind, freshness, content types */

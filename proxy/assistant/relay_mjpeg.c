@@ -74,7 +74,7 @@ struct mjpeg {
 	struct sealed *wait_head, **wait_tail;
 	size_t held, held_max;
 	struct outgoing cur;
-	uint8_t session[LC_DIGEST_BYTES];
+	struct session session;
 	char boundary[40];
 	atomic_uint_fast64_t last_frame_us; /* set by the upstream thread */
 	uint64_t idle_us;
@@ -266,7 +266,7 @@ verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 	struct release_out out;
 	enum lc_drop why;
 
-	why = release_frame(m->q, m->session, f->p, f->len, &m->gs, &env, &out);
+	why = release_frame(m->q, &m->session, f->p, f->len, &m->gs, &env, &out);
 	if (why != LC_DROP_NONE)
 		/* A revoked grant or session ends the stream now; backend
 		 * faults after drops_in_a_row of them. */
@@ -392,7 +392,7 @@ response_gone(void *cls)
 }
 
 static struct mjpeg *
-mjpeg_new(struct freq *q, const uint8_t *session)
+mjpeg_new(struct freq *q, const struct session *session)
 {
 	struct mjpeg *m = calloc(1, sizeof(*m));
 	const struct policy_limits *lim = policy_limits(q->pol);
@@ -406,7 +406,7 @@ mjpeg_new(struct freq *q, const uint8_t *session)
 	freq_ref(q);
 	m->q = q;
 	m->conn = q->conn;
-	memcpy(m->session, session, sizeof(m->session));
+	m->session = *session;
 	randombytes_buf(rnd, sizeof(rnd));
 	memcpy(m->boundary, "lc-", 3);
 	sodium_bin2hex(m->boundary + 3, sizeof(m->boundary) - 3, rnd, sizeof(rnd));
@@ -442,7 +442,7 @@ queue_stream(struct mjpeg *m)
 }
 
 enum MHD_Result
-mjpeg_start(struct freq *q, const uint8_t *session, struct mjpeg **out)
+mjpeg_start(struct freq *q, const struct session *session, struct mjpeg **out)
 {
 	struct mjpeg *m = mjpeg_new(q, session);
 	enum MHD_Result ret;

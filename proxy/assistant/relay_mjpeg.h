@@ -9,17 +9,18 @@
 #include "daemon.h"
 
 struct mjpeg;
+struct session;
 
 struct freq;
 
 /*
  * Queues the streaming response to q (an authorised request on an MJPEG
- * route, of the session whose token digest is session, copied) and
+ * route, of the session, copied) and
  * starts fetching the backend's stream; the relay holds a reference to
  * q.  *out is the stream for mjpeg_detach() when MHD completes the
  * request.  Returns what the access handler should return.
  */
-enum MHD_Result mjpeg_start(struct freq *q, const uint8_t *session, struct mjpeg **out);
+enum MHD_Result mjpeg_start(struct freq *q, const struct session *session, struct mjpeg **out);
 
 /* MHD is done with the request: cancel the fetch, drop its reference. */
 void mjpeg_detach(struct mjpeg *m);

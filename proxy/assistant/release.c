@@ -47,7 +47,7 @@ dropped(const struct freq *q, enum lc_drop why, const struct lc_envelope *env,
 }
 
 enum lc_drop
-release_frame(const struct freq *q, const uint8_t *session, const uint8_t *sealed,
+release_frame(const struct freq *q, const struct session *session, const uint8_t *sealed,
               size_t len, struct gate_stream *st, struct lc_envelope *env,
               struct release_out *out)
 {
@@ -68,7 +68,7 @@ release_frame(const struct freq *q, const uint8_t *session, const uint8_t *seale
 }
 
 enum lc_drop
-release_stopped(const struct freq *q, const uint8_t *session, const uint8_t *head,
+release_stopped(const struct freq *q, const struct session *session, const uint8_t *head,
                 size_t len, enum lc_drop early)
 {
 	struct gate_request req = { .session = session, .account = q->account,

@@ -1,0 +1,51 @@
+/*
+ * Sessions on the assistant face: who asks, proved by what, and how every
+ * frame checks again that the proof still holds under the policy in force.
+ * The policy stays the only trusted copy of who may see what: a session
+ * names an account, never the devices it may see.
+ */
+#ifndef LC_SESSION_H
+#define LC_SESSION_H
+
+#include <stdint.h>
+
+#include "lenscap.h"
+#include "policy.h"
+
+/* Where a session came from. */
+enum session_source {
+	SESSION_STATIC,      /* a bearer token whose SHA-256 is in the policy */
+	SESSION_JWT,         /* an RFC 9068 access token the policy's issuer signed */
+	SESSION_INTROSPECTED,/* an opaque token the vendor's endpoint vouched for */
+	SESSION_CAPABILITY   /* a capability URL lenscapd minted for one device */
+};
+
+/* A session as a request holds it: never the token itself. */
+struct session {
+	enum session_source source;
+	uint8_t digest[LC_DIGEST_BYTES]; /* SHA-256 of the token or capability */
+	uint64_t expires_ms;             /* wall clock; 0: does not expire */
+	/* a capability's one device; "" when the session may ask for any
+	 * device its account may see */
+	char device[LC_DEVICE_MAX + 1];
+};
+
+/*
+ * The account a static bearer token (token, NUL-terminated) belongs to
+ * under pol, or NULL; fills *s either way (its digest is what the gate
+ * checks again).
+ */
+const struct policy_account *session_from_static(const struct lc_policy *pol,
+                                                 const char *token,
+                                                 struct session *s);
+
+/*
+ * Whether s, which asked as account, still holds under pol at now_ms:
+ * a static token must still be the policy's and still name account; any
+ * other session must not have expired and its account must still exist;
+ * a capability must be asked for its own device.  0 or 1.
+ */
+int session_holds(const struct lc_policy *pol, const struct session *s,
+                  const char *account, const char *device, uint64_t now_ms);
+
+#endif
