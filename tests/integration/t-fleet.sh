@@ -55,6 +55,12 @@ for i in 1 2 3; do start_instance "$i" || bail "lenscapd $i did not start"; done
 
 # --- HAProxy in front, as contrib/haproxy/haproxy.cfg but on test ports -------
 HA_A=$(free_port); HA_C=$(free_port); HA_S=$(free_port)
+checks() { # each instance's admin /healthz, every 500 ms
+	printf '\toption httpchk\n'
+	printf '\thttp-check send meth GET uri /healthz ver HTTP/1.1 hdr Host lenscapd\n'
+	printf '\thttp-check expect status 200\n'
+	printf '\tdefault-server inter 500ms fall 2 rise 2\n'
+}
 servers() { # FACE
 	for i in 1 2 3; do
 		echo "	server lenscapd$i 127.0.0.1:$(iport "$i" "$1") check port $(iport "$i" admin)"
@@ -75,10 +81,7 @@ frontend assistant
 	default_backend lenscap_assistant
 backend lenscap_assistant
 	balance leastconn
-	option httpchk
-	http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host lenscapd
-	http-check expect status 200
-	default-server inter 500ms fall 2 rise 2
+$(checks)
 $(servers assistant)
 frontend camera
 	bind 127.0.0.1:$HA_C
@@ -86,10 +89,7 @@ frontend camera
 backend lenscap_camera
 	balance source
 	hash-type consistent
-	option httpchk
-	http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host lenscapd
-	http-check expect status 200
-	default-server inter 500ms fall 2 rise 2
+$(checks)
 $(servers camera)
 frontend stats
 	mode http

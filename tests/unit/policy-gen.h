@@ -29,6 +29,15 @@ gen_hex_digest(const char *s, char hex[2 * LC_DIGEST_BYTES + 1])
 	return 0;
 }
 
+/* The base file: one plain assistant listener, a backend, one route. */
+static const char gen_base_text[] =
+	"{ \"listeners\": { \"assistant\": { \"listen\": "
+	"\"127.0.0.1:8443\", \"plain\": true } },\n"
+	"  \"backend\": { \"url\": \"https://127.0.0.1:9\" },\n"
+	"  \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", "
+	"\"path\": \"/v1/cameras/{device}/snapshot\", \"backend\": "
+	"\"/frames/{device}/latest.lcf\", \"media\": \"snapshot\" } ] }\n";
+
 static FILE *
 gen_open(const char *dir, const char *name)
 {
@@ -47,12 +56,7 @@ policy_gen_dir(const char *dir, size_t n)
 
 	if ((f = gen_open(dir, "00-base.json")) == NULL)
 		return -1;
-	fprintf(f, "{ \"listeners\": { \"assistant\": { \"listen\": "
-	        "\"127.0.0.1:8443\", \"plain\": true } },\n"
-	        "  \"backend\": { \"url\": \"https://127.0.0.1:9\" },\n"
-	        "  \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", "
-	        "\"path\": \"/v1/cameras/{device}/snapshot\", \"backend\": "
-	        "\"/frames/{device}/latest.lcf\", \"media\": \"snapshot\" } ] }\n");
+	fputs(gen_base_text, f);
 	if (fclose(f) != 0 || (f = gen_open(dir, "10-devices.json")) == NULL)
 		return -1;
 	fprintf(f, "{ \"devices\": {\n");
@@ -142,15 +146,7 @@ policy_gen_shards(const char *dir, size_t n, size_t per, size_t nshards,
 
 	if (nshards == 0 || nshards > 99999 || (f = gen_open(dir, "00-base.json")) == NULL)
 		return -1;
-	if (base != NULL)
-		fputs(base, f);
-	else
-		fprintf(f, "{ \"listeners\": { \"assistant\": { \"listen\": "
-		        "\"127.0.0.1:8443\", \"plain\": true } },\n"
-		        "  \"backend\": { \"url\": \"https://127.0.0.1:9\" },\n"
-		        "  \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", "
-		        "\"path\": \"/v1/cameras/{device}/snapshot\", \"backend\": "
-		        "\"/frames/{device}/latest.lcf\", \"media\": \"snapshot\" } ] }\n");
+	fputs(base != NULL ? base : gen_base_text, f);
 	if (fclose(f) != 0)
 		return -1;
 	for (size_t s = 0; s < nshards; s++)
