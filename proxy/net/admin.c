@@ -36,8 +36,9 @@ admin_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return http_problem(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
 	if (strcmp(url, "/healthz") == 0) {
-		metrics_request(&d->metrics, METRICS_ADMIN, 200, 0);
-		if ((buf = strdup(d->stopping ? "stopping\n" : "ok\n")) == NULL)
+		metrics_request(&d->metrics, METRICS_ADMIN, d->stopping ? 503 : 200, 0);
+		/* From the first SIGTERM on: load balancers take the instance out. */
+		if ((buf = strdup(d->stopping ? "draining\n" : "ok\n")) == NULL)
 			return MHD_NO;
 		return http_answer(c, d->stopping ? MHD_HTTP_SERVICE_UNAVAILABLE : MHD_HTTP_OK,
 		                   "text/plain", buf, 0, strlen(buf));

@@ -108,11 +108,13 @@ wait_port() {
 	return 1
 }
 
-# start_lenscapd POLICY: runs lenscapd in the foreground; its ports land
-# in $T/ports ("name port" lines) and its audit trail in $T/audit.log.
+# start_lenscapd POLICY: runs lenscapd in the foreground, with the options
+# in $LENSCAPD_ARGS if set; its ports land in $T/ports ("name port" lines)
+# and its audit trail in $T/audit.log.
 start_lenscapd() {
 	rm -f "$T/ports"
-	"$LENSCAPD" -f -v -c "$1" -A "$T/audit.log" -P "$T/ports" -p "$T/lenscapd.pid" \
+	# shellcheck disable=SC2086 # options, one a word
+	"$LENSCAPD" -f -v ${LENSCAPD_ARGS:-} -c "$1" -A "$T/audit.log" -P "$T/ports" -p "$T/lenscapd.pid" \
 		2>>"$T/lenscapd.stderr" &
 	LENSCAPD_PID=$!
 	PIDS="$PIDS $LENSCAPD_PID"
