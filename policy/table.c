@@ -31,20 +31,7 @@ struct u64set {
 	size_t count;
 };
 
-static uint64_t
-mix64(uint64_t x)
-{
-	/* splitmix64's finaliser: pairs of small indices spread well. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* FNV-1a, then a full avalanche: names that differ only in their last
- * digits ("cam-1000", "cam-1001") must not land in runs of neighbouring
- * slots, or linear probing degrades with a million of them. */
+/* FNV-1a with a final fold. */
 uint64_t
 table_hash(const void *p, size_t n)
 {
@@ -55,7 +42,8 @@ table_hash(const void *p, size_t n)
 		h ^= s[i];
 		h *= 1099511628211ULL;
 	}
-	return mix64(h);
+	/* Fold the high bits in: the index takes only the low ones. */
+	return h ^ (h >> 29);
 }
 
 /* An empty table of MIN_CAP slots. */
@@ -198,6 +186,17 @@ u64set_free(struct u64set *s)
 	free(s->slots);
 	free(s->used);
 	free(s);
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	/* splitmix64's finaliser: pairs of small indices spread well. */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
 }
 
 static size_t
