@@ -14,8 +14,8 @@
 static const char usage_text[] =
 	"usage: lenscap [-h | --help] [-V | --version]\n"
 	"       lenscap keygen -o BASE\n"
-	"       lenscap seal -k SECRET -d DEVICE [-K KIND] [-s STREAM] [-n SEQ]\n"
-	"                    [-t MILLIS] [-c TYPE] [-i IN] [-o OUT]\n"
+	"       lenscap seal -k SECRET -d DEVICE [-K KIND] [-s STREAM | -N NAME]\n"
+	"                    [-n SEQ] [-t MILLIS] [-c TYPE] [-i IN] [-o OUT]\n"
 	"       lenscap open -k PUBLIC[=DEVICE,...] [-k ...] [-d DEVICE] [-m BYTES]\n"
 	"                    [-i IN] [-o OUT]\n"
 	"       lenscap inspect [-i IN]\n"
@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"  -d DEVICE      seal: the device id; open: refuse other devices\n"
 	"  -K KIND        seal: snapshot (default), mjpeg or hls\n"
 	"  -s STREAM      seal: the stream id (default empty)\n"
+	"  -N NAME        seal: the stream id of the HLS object NAME (lenscap-envelope(7))\n"
 	"  -n SEQ         seal: the sequence number (default 0)\n"
 	"  -t MILLIS      seal: capture time, ms since the epoch (default now)\n"
 	"  -c TYPE        seal: content type (default image/jpeg)\n"

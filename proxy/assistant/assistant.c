@@ -5,6 +5,7 @@
  * is written.  A snapshot, an HLS playlist or an HLS segment is one
  * sealed frame; a dropped one is a 502 problem with no image bytes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "backend/freq.h"
 #include "assistant/release.h"
 #include "log.h"
+#include "media/m3u8.h"
 #include "assistant/relay_mjpeg.h"
 
 enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
@@ -105,6 +107,32 @@ answer_problem(struct areq *r, unsigned status, const char *title)
 	return freq_problem(&r->q, A_DONE, status, title);
 }
 
+/*
+ * The Cache-Control of a released frame, in buf (n bytes): "no-store"
+ * for a still and for a live playlist, which the player must fetch, and
+ * the gate check, again.  An HLS segment does not change under its name,
+ * so the player's own cache (never a shared one: "private") may keep it
+ * for what is left of the route's freshness window, after which the gate
+ * would drop it as stale.
+ */
+static const char *
+cache_control(const struct areq *r, const struct lc_envelope *env, char *buf, size_t n)
+{
+	uint64_t now = lcd_now_ms(), age, left;
+	uint32_t window = r->q.route->freshness_ms;
+	int w;
+
+	if (r->q.route->media != LC_KIND_HLS || window == 0 ||
+	    strcmp(env->content_type, M3U8_CONTENT_TYPE) == 0)
+		return "no-store";
+	age = now > env->capture_ms ? now - env->capture_ms : 0;
+	left = age < window ? (window - age) / 1000 : 0;
+	if (left == 0)
+		return "no-store";
+	w = snprintf(buf, n, "private, max-age=%llu, immutable", (unsigned long long)left);
+	return w > 0 && (size_t)w < n ? buf : "no-store";
+}
+
 /* Releases the fetched frame (release.c) and answers. */
 static enum MHD_Result
 finish_snapshot(struct areq *r)
@@ -112,7 +140,8 @@ finish_snapshot(struct areq *r)
 	struct lcd *d = r->q.fc->d;
 	struct release_out out;
 	struct lc_envelope env;
-	char detail[96];
+	char detail[96], cc[64];
+	const char *cache;
 	void *buf;
 
 	if (r->q.result == UPSTREAM_ABORTED && r->early != LC_DROP_NONE) {
@@ -134,10 +163,12 @@ finish_snapshot(struct areq *r)
 	if (release_frame(&r->q, &r->session, r->buf, r->len, NULL, &env, &out) != LC_DROP_NONE)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	d->metrics.frames_relayed++;
+	cache = cache_control(r, &env, cc, sizeof(cc));
 	buf = r->buf;
 	r->buf = NULL;
 	freq_answered(&r->q, A_DONE, 200);
-	return http_answer(r->q.conn, MHD_HTTP_OK, out.content_type, buf, out.off, out.len);
+	return http_answer_cc(r->q.conn, MHD_HTTP_OK, out.content_type, cache, buf,
+	                      out.off, out.len);
 }
 
 /* Who asks, for what: 404 for no route, 401 for no session, 404 for a

@@ -72,6 +72,22 @@ check_type(const struct policy_route *route, const struct lc_envelope *env)
 	return LC_DROP_CONTENT_TYPE;
 }
 
+/* On an hls route with a {name}: the envelope's stream id is the one
+ * the name asked for gives (lc_hls_stream_id()), so that a backend
+ * cannot serve this device's seg-3.ts, or an old playlist under another
+ * name, for the name asked. */
+static enum lc_drop
+check_name(const struct gate_request *req, const struct lc_envelope *env)
+{
+	char want[LC_HLS_STREAM_ID_LEN + 1];
+
+	if (req->route->media != LC_KIND_HLS || !req->route->has_name)
+		return LC_DROP_NONE;
+	if (req->name == NULL || lc_hls_stream_id(req->name, want) != 0)
+		return LC_DROP_INTERNAL;
+	return strcmp(env->stream_id, want) == 0 ? LC_DROP_NONE : LC_DROP_NAME_MISMATCH;
+}
+
 enum lc_drop
 gate_header(const struct lc_policy *pol, const struct gate_request *req,
             const struct lc_envelope *env, struct gate_stream *st,
@@ -88,7 +104,8 @@ gate_header(const struct lc_policy *pol, const struct gate_request *req,
 	if ((why = check_grant(pol, req, env, now_ms)) != LC_DROP_NONE ||
 	    (why = check_time(pol, req->route, env->capture_ms, now_ms)) != LC_DROP_NONE ||
 	    (why = check_sequence(st, env)) != LC_DROP_NONE ||
-	    (why = check_type(req->route, env)) != LC_DROP_NONE)
+	    (why = check_type(req->route, env)) != LC_DROP_NONE ||
+	    (why = check_name(req, env)) != LC_DROP_NONE)
 		return why;
 	if (env->body_len > policy_limits(pol)->max_frame_bytes)
 		return LC_DROP_TOO_LARGE;

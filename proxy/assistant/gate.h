@@ -18,6 +18,7 @@ struct gate_request {
 	const char *account;               /* its account when it asked */
 	const char *device;                /* the device asked for */
 	const struct policy_route *route;  /* kind, freshness, content types */
+	const char *name;                  /* an hls route's {name}, or NULL */
 };
 
 /* Per-stream state for the sequence rule; zero it at stream start.

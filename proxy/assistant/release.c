@@ -52,7 +52,8 @@ release_frame(const struct freq *q, const struct session *session, const uint8_t
               struct release_out *out)
 {
 	struct gate_request req = { .session = session, .account = q->account,
-	                            .device = q->device, .route = q->route };
+	                            .device = q->device, .route = q->route,
+	                            .name = q->name };
 	char detail[96] = "";
 	enum lc_drop why;
 
@@ -72,7 +73,8 @@ release_stopped(const struct freq *q, const struct session *session, const uint8
                 size_t len, enum lc_drop early)
 {
 	struct gate_request req = { .session = session, .account = q->account,
-	                            .device = q->device, .route = q->route };
+	                            .device = q->device, .route = q->route,
+	                            .name = q->name };
 	struct lc_envelope env;
 	struct lc_policy *now;
 	enum lc_drop why = early;

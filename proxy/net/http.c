@@ -51,18 +51,18 @@ http_bearer(struct MHD_Connection *c)
 	return *h != '\0' ? h : NULL;
 }
 
-/* Queues r (NULL: out of memory) with its type and no-store, and with
- * "Connection: close" if close is set; r is released either way. */
+/* Queues r (NULL: out of memory) with its type and cache_control, and
+ * with "Connection: close" if close is set; r is released either way. */
 static enum MHD_Result
-queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
-      const char *content_type, int close)
+queue_cc(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+         const char *content_type, const char *cache_control, int close)
 {
 	enum MHD_Result ret;
 
 	if (r == NULL)
 		return MHD_NO; /* out of memory: MHD closes the connection */
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache_control) != MHD_YES ||
 	    (close && MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
@@ -70,6 +70,14 @@ queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* queue_cc() with "Cache-Control: no-store". */
+static enum MHD_Result
+queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+      const char *content_type, int close)
+{
+	return queue_cc(c, status, r, content_type, "no-store", close);
 }
 
 /* Queues the problem body for status and title, closing after it if
@@ -101,13 +109,20 @@ http_problem_close(struct MHD_Connection *c, unsigned status, const char *title)
 }
 
 enum MHD_Result
-http_answer(struct MHD_Connection *c, unsigned status, const char *content_type,
-            void *base, size_t off, size_t len)
+http_answer_cc(struct MHD_Connection *c, unsigned status, const char *content_type,
+               const char *cache_control, void *base, size_t off, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
 		len, (char *)base + off, free, base);
 
 	if (r == NULL)
 		free(base);
-	return queue(c, status, r, content_type, 0);
+	return queue_cc(c, status, r, content_type, cache_control, 0);
+}
+
+enum MHD_Result
+http_answer(struct MHD_Connection *c, unsigned status, const char *content_type,
+            void *base, size_t off, size_t len)
+{
+	return http_answer_cc(c, status, content_type, "no-store", base, off, len);
 }

@@ -30,10 +30,16 @@ enum MHD_Result http_problem(struct MHD_Connection *c, unsigned status,
 enum MHD_Result http_problem_close(struct MHD_Connection *c, unsigned status,
                                    const char *title);
 
-/* Queues len bytes at base + off as the body; the response takes
+/* Queues len bytes at base + off as the body, "Cache-Control: no-store"; the response takes
  * ownership of base (freed with free()), so nothing is copied. */
 enum MHD_Result http_answer(struct MHD_Connection *c, unsigned status,
                             const char *content_type, void *base, size_t off,
                             size_t len);
+
+/* http_answer() with cache_control for its Cache-Control header instead
+ * of "no-store". */
+enum MHD_Result http_answer_cc(struct MHD_Connection *c, unsigned status,
+                               const char *content_type, const char *cache_control,
+                               void *base, size_t off, size_t len);
 
 #endif
