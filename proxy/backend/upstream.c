@@ -190,7 +190,8 @@ retry_fresh(struct upstream *up, struct upstream_req *req)
 	req->status_ = 0;
 	req->length_ = -1;
 	req->content_type_[0] = '\0';
-	if (curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, 0L) != CURLE_OK ||
+	req->clean_head_ = req->keep_ = 0;
+	if (curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, req->vouch ? 1L : 0L) != CURLE_OK ||
 	    curl_easy_setopt(req->easy, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
 	    curl_multi_add_handle(up->multi, req->easy) != CURLM_OK)
 		return -1;
@@ -512,6 +513,7 @@ upstream_submit(struct upstream *up, struct upstream_req *req)
 	req->owner_ = up;
 	req->stray_ = req->retried_ = req->bad_framing_ = 0;
 	req->ncl_ = req->nte_ = 0;
+	req->clean_head_ = req->keep_ = 0;
 	pthread_mutex_lock(&up->lock);
 	/* Queued before the thread read stopping, so its last pass starts
 	 * and cancels req; or refused. */
