@@ -22,6 +22,22 @@
  * after the request went out is read as its answer; the gate keeps
  * other devices' frames out, and the real answer that follows is then
  * waiting at the next peek.
+ *
+ * A frame dropped after it was read whole (issue 18): the gate runs on
+ * the face worker after on_done, and libcurl has pooled the connection
+ * by then.  So a request may vouch (upstream.h): its connection is
+ * closed (FORBID_REUSE from the start) unless on_data's last call said
+ * UPSTREAM_WHOLE, after a clean head.  The assistant's stills do: they
+ * say so once the frame is there to its last byte by its header and the
+ * release would pass it (assistant.c, vouch()), so the backend thread
+ * judges the frame before the transfer can end.  Holding the transfer
+ * paused until the worker's verdict (CURL_WRITEFUNC_PAUSE, then
+ * continue or close) was the other way: it costs a second hand-off per
+ * still, the paused bytes come again on unpause, a held connection
+ * races cancels and timeouts, and a chunked answer's end cannot be
+ * known to pause at.  Judging here costs a signature check and a policy
+ * look-up on this thread for each still (the digest taken here is the
+ * worker's); streams are judged by their relay and never vouch.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
