@@ -27,6 +27,10 @@ struct areq {
 	struct mjpeg *stream;        /* an MJPEG route's relay */
 	int head_seen;               /* the envelope's header has arrived */
 	enum lc_drop early;          /* why on_data stopped it, or NONE */
+	size_t body_at, whole;       /* where the body starts and the frame
+	                              * ends by the header; whole 0: never */
+	uint8_t digest[LC_DIGEST_BYTES]; /* of buf's body, when hashed */
+	int hashed;                  /* digest is of buf as it is now */
 };
 
 static void
@@ -58,6 +62,9 @@ check_head(struct areq *r)
 	r->head_seen = 1;
 	if (rc != 0)
 		return why == LC_DROP_NONE ? LC_DROP_MALFORMED : why;
+	r->body_at = env.header_len;
+	if (env.body_len <= r->max - env.header_len)
+		r->whole = env.header_len + (size_t)env.body_len;
 	if (strcmp(env.device, r->q.device) != 0)
 		return LC_DROP_DEVICE_MISMATCH;
 	if (env.kind != (int)r->q.route->media)
@@ -68,8 +75,29 @@ check_head(struct areq *r)
 	return LC_DROP_CONTENT_TYPE;
 }
 
-/* Upstream thread: collects the sealed frame, bounded, and stops it at
- * its header if it cannot pass (check_head). */
+/*
+ * Upstream thread: UPSTREAM_WHOLE when the frame is here to its last
+ * byte by its header (not one byte more) and would be released now
+ * (release_check()), so that its backend connection may serve another
+ * request; else 0, and the connection is closed when the transfer ends
+ * (upstream.h, vouch), whatever the end.  The digest taken here is the
+ * release's on the worker, which then need not hash the body again.
+ */
+static int
+vouch(struct areq *r)
+{
+	if (r->whole == 0 || r->len != r->whole)
+		return 0;
+	if (lc_digest(r->buf + r->body_at, r->len - r->body_at, r->digest) != 0)
+		return 0;
+	r->hashed = 1;
+	return release_check(&r->q, &r->session, r->buf, r->len, r->digest) == LC_DROP_NONE
+	       ? UPSTREAM_WHOLE : 0;
+}
+
+/* Upstream thread: collects the sealed frame, bounded, stops it at its
+ * header if it cannot pass (check_head), and vouches for it once whole
+ * (vouch). */
 static int
 on_data(void *arg, const uint8_t *p, size_t n)
 {
@@ -96,9 +124,10 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	}
 	memcpy(r->buf + r->len, p, n);
 	r->len += n;
+	r->hashed = 0;
 	if (!r->head_seen && (r->early = check_head(r)) != LC_DROP_NONE)
 		return 1;
-	return 0;
+	return r->head_seen ? vouch(r) : 0;
 }
 
 static enum MHD_Result
@@ -160,7 +189,8 @@ finish_snapshot(struct areq *r)
 		           freq_backend_error(&r->q, detail, sizeof(detail)));
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	}
-	if (release_frame(&r->q, &r->session, r->buf, r->len, NULL, &env, &out) != LC_DROP_NONE)
+	if (release_frame(&r->q, &r->session, r->buf, r->len, r->hashed ? r->digest : NULL,
+	                  NULL, &env, &out) != LC_DROP_NONE)
 		return answer_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	d->metrics.frames_relayed++;
 	cache = cache_control(r, &env, cc, sizeof(cc));
@@ -224,6 +254,7 @@ start(struct areq *r, const char *url, const char *method)
 	r->max = LC_HEADER_MAX + policy_limits(r->q.pol)->max_frame_bytes;
 	r->q.up.method = "GET";
 	r->q.up.on_data = on_data;
+	r->q.up.vouch = 1; /* a dropped frame's connection is not reused */
 	freq_fetch(&r->q, A_WAIT, A_READY, 1);
 	return MHD_YES;
 }

@@ -134,7 +134,15 @@ gate_frame(const struct lc_policy *pol, const struct gate_request *req,
            const uint8_t *sealed, size_t len, struct lc_envelope *env,
            struct gate_stream *st, uint64_t now_ms)
 {
-	uint8_t digest[LC_DIGEST_BYTES];
+	return gate_frame_hashed(pol, req, sealed, len, NULL, env, st, now_ms);
+}
+
+enum lc_drop
+gate_frame_hashed(const struct lc_policy *pol, const struct gate_request *req,
+                  const uint8_t *sealed, size_t len, const uint8_t *digest,
+                  struct lc_envelope *env, struct gate_stream *st, uint64_t now_ms)
+{
+	uint8_t mine[LC_DIGEST_BYTES];
 	struct gate_stream next;
 	enum lc_drop why = LC_DROP_MALFORMED;
 	int rc;
@@ -151,8 +159,11 @@ gate_frame(const struct lc_policy *pol, const struct gate_request *req,
 		next = *st;
 	if ((why = gate_header(pol, req, env, st ? &next : NULL, now_ms)) != LC_DROP_NONE)
 		return why;
-	if (lc_digest(env->body, len - env->header_len, digest) != 0)
-		return LC_DROP_INTERNAL;
+	if (digest == NULL) {
+		if (lc_digest(env->body, len - env->header_len, mine) != 0)
+			return LC_DROP_INTERNAL;
+		digest = mine;
+	}
 	if ((why = gate_body(env, len - env->header_len, digest)) != LC_DROP_NONE)
 		return why;
 	if (st != NULL)

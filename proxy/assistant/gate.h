@@ -59,4 +59,12 @@ enum lc_drop gate_frame(const struct lc_policy *pol,
                         size_t len, struct lc_envelope *env,
                         struct gate_stream *st, uint64_t now_ms);
 
+/* gate_frame() with the digest of the bytes after the header already
+ * taken (by lenscapd, of these very bytes), or NULL to take it here. */
+enum lc_drop gate_frame_hashed(const struct lc_policy *pol,
+                               const struct gate_request *req, const uint8_t *sealed,
+                               size_t len, const uint8_t *digest,
+                               struct lc_envelope *env, struct gate_stream *st,
+                               uint64_t now_ms);
+
 #endif

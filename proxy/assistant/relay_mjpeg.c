@@ -266,7 +266,7 @@ verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 	struct release_out out;
 	enum lc_drop why;
 
-	why = release_frame(m->q, &m->session, f->p, f->len, &m->gs, &env, &out);
+	why = release_frame(m->q, &m->session, f->p, f->len, NULL, &m->gs, &env, &out);
 	if (why != LC_DROP_NONE)
 		/* A revoked grant or session ends the stream now; backend
 		 * faults after drops_in_a_row of them. */

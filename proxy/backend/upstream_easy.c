@@ -41,10 +41,26 @@ forbid_reuse(struct upstream_req *req)
 	return curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK ? 0 : -1;
 }
 
+/* A vouched request's connection follows the caller's last word: kept
+ * (FORBID_REUSE off) only while on_data last said UPSTREAM_WHOLE after a
+ * clean head, closed otherwise.  0, or -1 if libcurl refused. */
+static int
+vouch_reuse(struct upstream_req *req, int whole)
+{
+	int keep = whole && req->clean_head_;
+
+	if (keep == req->keep_)
+		return 0;
+	req->keep_ = keep;
+	return curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, keep ? 0L : 1L) == CURLE_OK
+	       ? 0 : -1;
+}
+
 static size_t
 write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct upstream_req *req = arg;
+	int rc;
 
 	upstream_note_response(req);
 	if (req->cancelled_) {
@@ -53,12 +69,14 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	}
 	if (req->on_data == NULL)
 		return n; /* nobody wants the body (a PUT's answer): drain it */
-	if (req->on_data(req->arg, (const uint8_t *)p, n) != 0) {
-		req->cancelled_ = 2;
-		(void)forbid_reuse(req);
-		return 0;
-	}
-	return n;
+	rc = req->on_data(req->arg, (const uint8_t *)p, n);
+	if ((rc == 0 || rc == UPSTREAM_WHOLE) &&
+	    (!req->vouch || vouch_reuse(req, rc == UPSTREAM_WHOLE) == 0))
+		return n;
+	req->cancelled_ = 2;
+	req->keep_ = 0;
+	(void)forbid_reuse(req);
+	return 0;
 }
 
 /* Whether header line p (n bytes) is the header name. */
@@ -95,6 +113,7 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 	(void)size;
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		req->ncl_ = req->nte_ = 0; /* a new head (after a 1xx) */
+		req->clean_head_ = 0;
 		return n;
 	}
 	if (is_header(p, n, "Content-Length"))
@@ -115,8 +134,9 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 		(void)forbid_reuse(req);
 		return 0;
 	}
-	if (!expected_status(req, status) && forbid_reuse(req) != 0)
-		return 0;
+	if (!expected_status(req, status))
+		return forbid_reuse(req) == 0 ? n : 0;
+	req->clean_head_ = 1;
 	return n;
 }
 
@@ -334,6 +354,9 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L) != CURLE_OK;
+	/* A vouched request's connection is closed unless the caller says
+	 * otherwise (write_cb); libcurl reads this when the transfer ends. */
+	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->vouch ? 1L : 0L) != CURLE_OK;
 	if (req->stream) {
 		/* A stall, not a total time, ends a stream. */
 		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
