@@ -23,31 +23,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 static struct lc_policy *pol;
 static char dir[] = "/tmp/fuzz-jwt.XXXXXX";
 
-/* Writes text to dir/name; 0 or -1. */
-static int
-put(const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-/* Removes the temp dir's two files and itself. */
+/* Removes the temp dir. */
 static void
 cleanup(void)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/policy.json", dir);
-	(void)unlink(path);
-	snprintf(path, sizeof(path), "%s/jwks.json", dir);
-	(void)unlink(path);
-	(void)rmdir(dir);
+	mint_rmdir(dir);
 }
 
 int
@@ -67,8 +47,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		    mint_jwk(&m[i], k[i], sizeof(k[i])) != 0)
 			abort();
 	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s,%s,%s]}", k[0], k[1], k[2], k[3]);
-	if (put("jwks.json", doc) != 0 ||
-	    put("policy.json",
+	if (mint_put(dir, "jwks.json", doc) != 0 ||
+	    mint_put(dir, "policy.json",
 	        "{\"listeners\":{\"a\":{\"role\":\"assistant\",\"listen\":\"127.0.0.1:1\",\"plain\":true}},"
 	        "\"backend\":{\"url\":\"https://127.0.0.1:2\"},"
 	        "\"devices\":{\"cam-1\":{\"auth\":{\"token_sha256\":\""

@@ -17,20 +17,6 @@
 
 static char dir[] = "/tmp/jwt-bench.XXXXXX";
 
-/* Writes text to dir/name; 0 or -1. */
-static int
-put(const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
 static double
 now_us(void)
 {
@@ -67,8 +53,8 @@ main(int argc, char **argv)
 			goto out;
 	}
 	snprintf(doc, sizeof(doc), "{\"keys\":[%s,%s,%s,%s]}", k[0], k[1], k[2], k[3]);
-	if (put("jwks.json", doc) != 0 ||
-	    put("policy.json",
+	if (mint_put(dir, "jwks.json", doc) != 0 ||
+	    mint_put(dir, "policy.json",
 	        "{\"listeners\":{\"a\":{\"role\":\"assistant\",\"listen\":\"127.0.0.1:1\",\"plain\":true}},"
 	        "\"backend\":{\"url\":\"https://127.0.0.1:2\"},"
 	        "\"accounts\":{\"alice\":{\"devices\":[]}},"
@@ -98,10 +84,6 @@ out:
 	policy_free(pol);
 	for (int i = 0; i < 4; i++)
 		mint_free(&m[i]);
-	snprintf(path, sizeof(path), "%s/policy.json", dir);
-	(void)unlink(path);
-	snprintf(path, sizeof(path), "%s/jwks.json", dir);
-	(void)unlink(path);
-	(void)rmdir(dir);
+	mint_rmdir(dir);
 	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
@@ -21,6 +22,20 @@ struct minter {
 	uint8_t ed_pk[32], ed_sk[64];
 	gnutls_privkey_t priv;
 };
+
+/* Writes text to dir/name; 0 or -1. */
+__attribute__((unused)) static int
+mint_put(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
 
 /* A new key for alg named kid; 0 or -1. */
 __attribute__((unused)) static int
@@ -137,6 +152,19 @@ mint_sign(const struct minter *m, const char *msg, size_t n, uint8_t *sig)
 	gnutls_free(r.data);
 	gnutls_free(ss.data);
 	return len;
+}
+
+/* Removes dir/policy.json, dir/jwks.json and dir (a temp dir). */
+__attribute__((unused)) static void
+mint_rmdir(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/policy.json", dir);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/jwks.json", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
 }
 
 /* header.claims.signature of the two JSON texts, signed by m, into out;

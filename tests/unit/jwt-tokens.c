@@ -20,20 +20,6 @@
 static const char *dir, *iss, *aud;
 static long long now_s;
 
-/* Writes text to DIR/name; 0 or -1. */
-static int
-put(const char *name, const char *text)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
 /* A token of m for sub, valid from now for ttl seconds (negative:
  * expired), with audience a, into DIR/name; 0 or -1. */
 static int
@@ -49,7 +35,7 @@ token(const char *name, const struct minter *m, const char *kid,
 	         iss, a, sub, name, ttl < 0 ? now_s + ttl - 60 : now_s, now_s + ttl);
 	if (mint_token(m, h, c, tok, sizeof(tok)) == 0)
 		return -1;
-	return put(name, tok);
+	return mint_put(dir, name, tok);
 }
 
 int
@@ -74,10 +60,10 @@ main(int argc, char **argv)
 	    mint_jwk(&rs, k[2], sizeof(k[2])))
 		return 1;
 	snprintf(doc, sizeof(doc), "{\"keys\":[%s,\n%s,\n%s]}\n", k[0], k[1], k[2]);
-	if (put("jwks-a.json", doc) || mint_jwk(&ed2, k[0], sizeof(k[0])))
+	if (mint_put(dir, "jwks-a.json", doc) || mint_jwk(&ed2, k[0], sizeof(k[0])))
 		return 1;
 	snprintf(doc, sizeof(doc), "{\"keys\":[%s]}\n", k[0]);
-	if (put("jwks-b.json", doc) ||
+	if (mint_put(dir, "jwks-b.json", doc) ||
 	    token("ok-ed", &ed, "ed", "acct-1", 3600, aud) ||
 	    token("ok-es", &es, "es", "acct-1", 3600, aud) ||
 	    token("ok-rs", &rs, "rs", "acct-1", 3600, aud) ||

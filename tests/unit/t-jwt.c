@@ -29,20 +29,6 @@ static const char policy_fmt[] =
 	"      \"jwks\": \"jwks.json\", \"max_token_bytes\": 4096 } },\n"
 	"  \"limits\": { \"clock_skew_ms\": 2000 } }\n";
 
-/* Writes text to dir/name; 0 or -1. */
-static int
-write_file(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "w")) == NULL)
-		return -1;
-	fputs(text, f);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
 /* Loads the policy of dir, quietly unless it fails; 0 or an LC_E*. */
 static int
 load(struct lc_policy **out)
@@ -405,7 +391,7 @@ load_jwks_text(const char *jwks)
 	struct lc_policy *p = NULL;
 	int rc;
 
-	if (write_file("jwks.json", jwks) != 0)
+	if (mint_put(dir, "jwks.json", jwks) != 0)
 		return -100;
 	rc = load(&p);
 	policy_free(p);
@@ -489,7 +475,7 @@ write_jwks(void)
 		return -1;
 	snprintf(doc, sizeof(doc), "{\"keys\":[\n%s,\n%s,\n%s,\n%s]}\n", k[0], k[1],
 	         k[2], k[3]);
-	return write_file("jwks.json", doc);
+	return mint_put(dir, "jwks.json", doc);
 }
 
 int
@@ -504,7 +490,7 @@ main(void)
 	    mint_keygen(&es, JWK_ES256, "es") || mint_keygen(&rs, JWK_RS256, "rs"))
 		return 99;
 	snprintf(pj, sizeof(pj), policy_fmt, 1);
-	if (write_file("policy.json", pj) != 0 || write_jwks() != 0)
+	if (mint_put(dir, "policy.json", pj) != 0 || write_jwks() != 0)
 		return 99;
 	is_int(load(&pol), 0, "the policy with a JWT issuer loads");
 	if (pol == NULL)
