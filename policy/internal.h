@@ -6,6 +6,7 @@
 #define LC_POLICY_INTERNAL_H
 
 #include "arena.h"
+#include "jwks.h"
 #include "policy.h"
 #include "table.h"
 
@@ -49,6 +50,9 @@ struct lc_policy {
 	struct strtab *account_by_name;
 	struct strtab *session_by_token; /* 32-byte digest -> account */
 	struct u64set *grants;           /* account index << 32 | device index */
+	struct policy_jwt jwt;           /* "sessions"."jwt" */
+	int has_jwt;
+	struct jwks *jwks;               /* owned; jwt.jwks points here */
 
 	struct policy_route **routes;
 	size_t nroutes, routes_cap;

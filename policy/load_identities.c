@@ -356,16 +356,81 @@ load_static_session(struct lctx *c, const struct jnode *s)
 	}
 }
 
+/* Reads the JWKS file jwt names (unless POLICY_NO_FILES); reports it
+ * at the "jwks" member n if it cannot be used. */
+static void
+load_jwks(struct lctx *c, const struct jnode *n, struct policy_jwt *jwt)
+{
+	char why[256];
+	size_t old;
+	int rc;
+
+	if (c->flags & POLICY_NO_FILES)
+		return;
+	rc = jwks_load(jwt->jwks_path, &c->pol->jwks, why, sizeof(why));
+	if (rc == LC_ENOMEM) {
+		load_oom(c);
+		return;
+	}
+	if (rc != 0) {
+		old = jpath_key(&c->path, "jwks");
+		load_err_at(c, n->pos, "JWKS %s: %s", load_shown(jwt->jwks_path),
+		            why[0] ? why : lc_strerror(rc));
+		jpath_pop(&c->path, old);
+		return;
+	}
+	jwt->jwks = c->pol->jwks;
+}
+
+/* "jwt": the issuer whose access tokens are sessions, and its keys. */
+static void
+load_jwt(struct lctx *c, const struct jnode *j)
+{
+	static const char *const keys[] = { "issuer", "audience", "jwks",
+	                                    "max_token_bytes", NULL };
+	struct policy_jwt *jwt = &c->pol->jwt;
+	const char *iss = NULL, *aud = NULL, *path = NULL;
+	int64_t v = 8192;
+	int ok = 1;
+
+	if (!load_want_type(c, j, J_OBJECT))
+		return;
+	if (c->pol->has_jwt) {
+		load_err_at(c, j->kpos, "defined twice (one issuer per policy)");
+		return;
+	}
+	load_check_keys(c, j, keys);
+	ok &= load_get_str(c, j, "issuer", 1, NULL, &iss) == 1;
+	ok &= load_get_str(c, j, "audience", 1, NULL, &aud) == 1;
+	ok &= load_get_file(c, j, "jwks", 1, &path) == 1;
+	ok &= load_get_int(c, j, "max_token_bytes", 256, 65536, &v) >= 0;
+	if (!ok)
+		return;
+	jwt->issuer = load_dup_str(c, iss);
+	jwt->audience = load_dup_str(c, aud);
+	jwt->jwks_path = path;
+	jwt->max_token_bytes = (uint32_t)v;
+	if (jwt->issuer == NULL || jwt->audience == NULL)
+		return;
+	c->pol->has_jwt = 1;
+	load_jwks(c, jnode_get(j, "jwks"), jwt);
+}
+
 void
 load_sessions(struct lctx *c, const struct jnode *sec)
 {
-	static const char *const keys[] = { "static", NULL };
-	const struct jnode *list;
+	static const char *const keys[] = { "static", "jwt", NULL };
+	const struct jnode *list, *j;
 	size_t old;
 
 	if (!load_want_type(c, sec, J_OBJECT))
 		return;
 	load_check_keys(c, sec, keys);
+	if ((j = jnode_get(sec, "jwt")) != NULL) {
+		old = jpath_key(&c->path, "jwt");
+		load_jwt(c, j);
+		jpath_pop(&c->path, old);
+	}
 	if (load_get_array(c, sec, "static", 0, &list) != 1)
 		return;
 	old = jpath_key(&c->path, "static");

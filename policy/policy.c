@@ -81,6 +81,7 @@ policy_model_free(struct lc_policy *pol)
 	strtab_free(pol->route_by_key);
 	u64set_free(pol->grants);
 	lc_keyring_free(pol->keyring);
+	jwks_free(pol->jwks);
 	free(pol->listeners);
 	free(pol->devices);
 	free(pol->accounts);
@@ -109,6 +110,13 @@ policy_free(struct lc_policy *pol)
 }
 
 /* ---- sessions and grants ---------------------------------------------- */
+
+/* The "sessions"."jwt" settings, or NULL. */
+const struct policy_jwt *
+policy_jwt(const struct lc_policy *pol)
+{
+	return pol != NULL && pol->has_jwt ? &pol->jwt : NULL;
+}
 
 /* Session token digest -> account: one table lookup. */
 const struct policy_account *

@@ -73,6 +73,15 @@ struct policy_route {
 	int pass_sealed;          /* hand the sealed frame on as it is */
 };
 
+/* JWT access tokens (RFC 9068) as sessions: "sessions"."jwt". */
+struct policy_jwt {
+	const char *issuer;        /* "iss", compared exactly */
+	const char *audience;      /* must be in "aud" */
+	const char *jwks_path;     /* resolved against the policy file */
+	uint32_t max_token_bytes;  /* checked before anything else */
+	const struct jwks *jwks;   /* read at load; NULL under POLICY_NO_FILES */
+};
+
 /* Flags for policy_load_mem(). */
 #define POLICY_NO_FILES 0x1u /* don't touch the filesystem (fuzzing):
                                 referenced files are not checked and
@@ -107,6 +116,9 @@ const struct policy_account *policy_session_account(
 /* The same, from the token's SHA-256. */
 const struct policy_account *policy_session_account_digest(
 	const struct lc_policy *pol, const uint8_t digest[LC_DIGEST_BYTES]);
+
+/* The JWT session settings, or NULL if the policy takes no JWTs. */
+const struct policy_jwt *policy_jwt(const struct lc_policy *pol);
 
 /* Whether the account may see the device (by id); 0 for NULLs. */
 int policy_may_see(const struct lc_policy *pol,

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "daemon.h"
+#include "clock.h"
 #include "net/http.h"
 #include "backend/freq.h"
 #include "assistant/release.h"
@@ -201,6 +204,39 @@ finish_snapshot(struct areq *r)
 	                      out.off, out.len);
 }
 
+/* The account token proves, trying each session source in turn (static
+ * digests, then JWTs if the policy has an issuer), filling r->session;
+ * NULL with *why (static) if none takes it. */
+static const struct policy_account *
+find_session(struct areq *r, const char *token, const char **why)
+{
+	const struct policy_account *acct;
+
+	*why = token != NULL ? "unknown session token" : "no session token";
+	acct = session_from_static(r->q.pol, token, &r->session);
+	if (acct == NULL && token != NULL && policy_jwt(r->q.pol) != NULL)
+		acct = session_from_jwt(r->q.pol, token, lcd_now_ms(), &r->session,
+		                        why);
+	return acct;
+}
+
+/* 401, audited with why and the token's digest prefix (never the token)
+ * and counted. */
+static enum MHD_Result
+refuse_session(struct areq *r, const char *token, const char *why)
+{
+	char detail[128], hex[17];
+
+	r->q.fc->d->metrics.auth_failures++;
+	if (token != NULL && r->session.source != SESSION_STATIC) {
+		sodium_bin2hex(hex, sizeof(hex), r->session.digest, 8);
+		(void)snprintf(detail, sizeof(detail), "%s (token sha256 %s)", why, hex);
+		why = detail;
+	}
+	freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL, why);
+	return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
+}
+
 /* Who asks, for what: 404 for no route, 401 for no session, 404 for a
  * device the session may not see.  0 to go on. */
 static enum MHD_Result
@@ -208,7 +244,7 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 {
 	struct lcd *d = r->q.fc->d;
 	const struct policy_account *acct;
-	const char *token;
+	const char *token, *why;
 
 	*go_on = 0;
 	r->q.pol = lcd_policy(d);
@@ -218,13 +254,8 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
 	/* The session is kept: the gate checks it again for every frame. */
 	token = http_bearer(r->q.conn);
-	acct = session_from_static(r->q.pol, token, &r->session);
-	if (acct == NULL) {
-		d->metrics.auth_failures++;
-		freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL,
-		           token ? "unknown session token" : "no session token");
-		return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
-	}
+	if ((acct = find_session(r, token, &why)) == NULL)
+		return refuse_session(r, token, why);
 	r->q.account = policy_account_name(acct);
 	if (!policy_may_see(r->q.pol, acct, r->q.device)) {
 		freq_audit(&r->q, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);

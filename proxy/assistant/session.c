@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "assistant/jwt.h"
 #include "assistant/session.h"
 
 const struct policy_account *
@@ -14,6 +15,29 @@ session_from_static(const struct lc_policy *pol, const char *token, struct sessi
 	if (token == NULL || lc_digest(token, strlen(token), s->digest) != 0)
 		return NULL;
 	return policy_session_account_digest(pol, s->digest);
+}
+
+const struct policy_account *
+session_from_jwt(const struct lc_policy *pol, const char *token,
+                 uint64_t now_ms, struct session *s, const char **why)
+{
+	struct jwt_ok ok;
+	size_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->source = SESSION_JWT;
+	*why = "no session token";
+	if (token == NULL)
+		return NULL;
+	n = strlen(token);
+	if (lc_digest(token, n, s->digest) != 0) {
+		*why = "jwt: digest";
+		return NULL;
+	}
+	if (jwt_verify(pol, token, n, now_ms, &ok, why) != 0)
+		return NULL;
+	s->expires_ms = ok.exp_ms;
+	return ok.acct;
 }
 
 int

@@ -40,6 +40,18 @@ const struct policy_account *session_from_static(const struct lc_policy *pol,
                                                  struct session *s);
 
 /*
+ * The account a JWT access token (token, NUL-terminated) of pol's issuer
+ * belongs to at now_ms (jwt.h), or NULL with *why (a static reason);
+ * fills *s either way: source SESSION_JWT, the token's digest, expiry
+ * at its "exp".
+ */
+const struct policy_account *session_from_jwt(const struct lc_policy *pol,
+                                              const char *token,
+                                              uint64_t now_ms,
+                                              struct session *s,
+                                              const char **why);
+
+/*
  * Whether s, which asked as account, still holds under pol at now_ms:
  * a static token must still be the policy's and still name account; any
  * other session must not have expired and its account must still exist;
