@@ -228,7 +228,8 @@ EOT
 # write_policy ACCT1_DEVICES [LIMITS]: the scenario's policy in $T/policy.json.
 # $POLICY_BACKEND, $POLICY_KEYS and $POLICY_ROUTES, when set, add keys to
 # "backend", trusted keys to "keys" and routes to "routes" (each starting
-# with a comma); $POLICY_TRUST replaces the first trusted key (pki/ingest.pub
+# with a comma); $POLICY_SESSIONS adds keys to "sessions" (likewise);
+# $POLICY_TRUST replaces the first trusted key (pki/ingest.pub
 # for every device); $POLICY_LISTENERS replaces the listeners' entries.
 write_policy() {
 	devices=""; sessions=""
@@ -258,7 +259,7 @@ write_policy() {
   "accounts": { "acct-1": { "devices": [$1] },
                 "acct-2": { "devices": ["cam-3", "cam-4"] },
                 "acct-3": { "devices": ["cam-5", "cam-6"] } },
-  "sessions": { "static": [ ${sessions%,} ] },
+  "sessions": { "static": [ ${sessions%,} ] ${POLICY_SESSIONS:-} },
   "routes": [
     { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
       "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
