@@ -36,6 +36,8 @@ struct lc_policy {
 	struct policy_backend backend;
 	int has_backend;
 	struct policy_limits limits;
+	struct policy_introspection introspection;
+	int has_introspection;
 	const char *ingest_key;
 	struct lc_keyring *keyring;
 

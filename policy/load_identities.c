@@ -416,11 +416,62 @@ load_jwt(struct lctx *c, const struct jnode *j)
 	load_jwks(c, jnode_get(j, "jwks"), jwt);
 }
 
+/* An optional string of sec copied into the model, or NULL. */
+static const char *
+opt_str(struct lctx *c, const struct jnode *sec, const char *key)
+{
+	const char *s;
+
+	return load_get_str(c, sec, key, 0, NULL, &s) == 1 ? load_dup_str(c, s) : NULL;
+}
+
+/* sessions.introspection: the endpoint's path and the cache's bounds. */
+static void
+load_introspection(struct lctx *c, const struct jnode *sec)
+{
+	static const char *const keys[] = { "path", "cache_ms", "negative_cache_ms",
+		"cache_entries", "timeout_ms", "audience", "issuer", NULL };
+	struct policy_introspection *in = &c->pol->introspection;
+	const struct jnode *n;
+	const char *s;
+	int64_t v;
+	size_t old = jpath_key(&c->path, "introspection");
+
+	if (!load_want_type(c, sec, J_OBJECT))
+		goto out;
+	load_check_keys(c, sec, keys);
+	*in = (struct policy_introspection){ .cache_ms = 60000, .negative_cache_ms = 10000,
+		.cache_entries = 10000, .timeout_ms = 1000 };
+	if (load_get_str(c, sec, "path", 1, &n, &s) == 1) {
+		size_t o2 = jpath_key(&c->path, "path");
+
+		if (s[0] != '/' || strlen(s) > 256 || strpbrk(s, "?# \t\r\n") != NULL)
+			load_err_at(c, n->pos, "expected a path (\"/oauth/introspect\"), "
+			            "at most 256 bytes, without a query");
+		else
+			in->path = load_dup_str(c, s);
+		jpath_pop(&c->path, o2);
+	}
+	if (load_get_int(c, sec, "cache_ms", 0, 86400000, &v) == 1)
+		in->cache_ms = (uint32_t)v;
+	if (load_get_int(c, sec, "negative_cache_ms", 0, 86400000, &v) == 1)
+		in->negative_cache_ms = (uint32_t)v;
+	if (load_get_int(c, sec, "cache_entries", 1, 10000000, &v) == 1)
+		in->cache_entries = (uint32_t)v;
+	if (load_get_int(c, sec, "timeout_ms", 1, 600000, &v) == 1)
+		in->timeout_ms = (uint32_t)v;
+	in->audience = opt_str(c, sec, "audience");
+	in->issuer = opt_str(c, sec, "issuer");
+	c->pol->has_introspection = in->path != NULL;
+out:
+	jpath_pop(&c->path, old);
+}
+
 void
 load_sessions(struct lctx *c, const struct jnode *sec)
 {
-	static const char *const keys[] = { "static", "jwt", NULL };
-	const struct jnode *list, *j;
+	static const char *const keys[] = { "static", "jwt", "introspection", NULL };
+	const struct jnode *list, *j, *in;
 	size_t old;
 
 	if (!load_want_type(c, sec, J_OBJECT))
@@ -431,6 +482,8 @@ load_sessions(struct lctx *c, const struct jnode *sec)
 		load_jwt(c, j);
 		jpath_pop(&c->path, old);
 	}
+	if ((in = jnode_get(sec, "introspection")) != NULL)
+		load_introspection(c, in);
 	if (load_get_array(c, sec, "static", 0, &list) != 1)
 		return;
 	old = jpath_key(&c->path, "static");

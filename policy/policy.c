@@ -533,6 +533,12 @@ policy_listener_by_name(const struct lc_policy *pol, const char *name)
 	return strtab_get(pol->listener_by_name, name, strlen(name));
 }
 
+const struct policy_introspection *
+policy_introspection(const struct lc_policy *pol)
+{
+	return pol != NULL && pol->has_introspection ? &pol->introspection : NULL;
+}
+
 /* The backend section (defaults filled in). */
 const struct policy_backend *
 policy_backend(const struct lc_policy *pol)

@@ -49,6 +49,18 @@ struct policy_backend {
 	uint32_t timeout_ms;
 };
 
+/* sessions.introspection: opaque bearer tokens asked of the vendor's
+ * RFC 7662 endpoint on the backend (lenscap.policy(5)). */
+struct policy_introspection {
+	const char *path;          /* on the backend's URL: "/oauth/introspect" */
+	uint32_t cache_ms;         /* an active answer's life at most */
+	uint32_t negative_cache_ms;/* an inactive answer's */
+	uint32_t cache_entries;    /* answers kept at most */
+	uint32_t timeout_ms;       /* the whole exchange */
+	const char *audience;      /* "aud" must hold it; NULL: not checked */
+	const char *issuer;        /* "iss" must be it; NULL: not checked */
+};
+
 struct policy_limits {
 	uint64_t max_frame_bytes;
 	uint32_t drops_in_a_row;
@@ -205,6 +217,8 @@ const struct policy_listener *policy_listener_by_name(
 	const struct lc_policy *pol, const char *name);
 const struct policy_backend *policy_backend(const struct lc_policy *pol);
 const struct policy_limits *policy_limits(const struct lc_policy *pol);
+/* The introspection settings, or NULL if the policy has none. */
+const struct policy_introspection *policy_introspection(const struct lc_policy *pol);
 /* The ingest secret key's path, or NULL if the policy names none. */
 const char *policy_ingest_key(const struct lc_policy *pol);
 /* The trusted keys, each with the devices it may sign for. */

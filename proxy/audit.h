@@ -20,6 +20,7 @@ struct audit_event {
 	const char *route;      /* the route's path template */
 	const char *account;
 	const char *device;     /* the device the request asked for */
+	const char *session;    /* hex prefix of the token's SHA-256, never the token */
 	const char *envelope_device;
 	const uint8_t *key_id;  /* LC_KEY_ID_BYTES, or NULL */
 	int has_seq;

@@ -22,6 +22,7 @@
 #define LCD_REQUEST_ID_BYTES 24
 
 struct seal_key;
+struct icache;
 
 struct lcd {
 	pthread_mutex_t lock;       /* guards pol and ingest */
@@ -29,6 +30,7 @@ struct lcd {
 	struct audit *audit;
 	struct metrics metrics;
 	struct upstream *up;
+	struct icache *icache;      /* introspection answers (introspect.h) */
 	struct seal_key *ingest;    /* guarded by lock; NULL without a key */
 	struct server *servers[LCD_LISTENERS_MAX];
 	size_t nservers;

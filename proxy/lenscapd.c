@@ -28,6 +28,7 @@
 #include "log.h"
 #include "notify.h"
 #include "assistant/relay_mjpeg.h"
+#include "assistant/introspect.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -332,6 +333,7 @@ start(struct lcd *d, const struct options *o)
 {
 	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != NULL ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
+	    (d->icache = icache_new()) == NULL ||
 	    mjpeg_watchdog_start(d) != 0 || listeners_start(d, d->pol) != 0)
 		return -1;
 	if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
@@ -348,6 +350,8 @@ release(struct lcd *d, const struct options *o)
 		shut_down(d, 0);
 	seal_key_install(d, NULL);
 	audit_close(d->audit);
+	icache_free(d->icache);
+	d->icache = NULL;
 	policy_free(d->pol);
 	if (o->pidfile != NULL)
 		(void)unlink(o->pidfile);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -19,8 +20,13 @@
 #include "log.h"
 #include "media/m3u8.h"
 #include "assistant/relay_mjpeg.h"
+#include "assistant/introspect.h"
+#include "assistant/jwt.h"
 
-enum areq_state { A_NEW, A_WAIT, A_READY, A_DONE };
+/* A_ASK: the session's token is being introspected; A_ASKED: answered. */
+enum areq_state { A_NEW, A_ASK, A_ASKED, A_WAIT, A_READY, A_DONE };
+
+#define SESSION_PREFIX_HEX 12 /* of a token's digest, in audit lines */
 
 struct areq {
 	struct freq q;               /* first: the shared lifecycle */
@@ -34,6 +40,8 @@ struct areq {
 	                              * ends by the header; whole 0: never */
 	uint8_t digest[LC_DIGEST_BYTES]; /* of buf's body, when hashed */
 	int hashed;                  /* digest is of buf as it is now */
+	char *ibody;                 /* the introspection's form body */
+	size_t ibody_len;
 };
 
 static void
@@ -42,6 +50,9 @@ areq_destroy(struct freq *q)
 	struct areq *r = (struct areq *)q;
 
 	free(r->buf);
+	if (r->ibody != NULL)
+		sodium_memzero(r->ibody, r->ibody_len);
+	free(r->ibody);
 }
 
 /*
@@ -204,58 +215,36 @@ finish_snapshot(struct areq *r)
 	                      out.off, out.len);
 }
 
-/* The account token proves, trying each session source in turn (static
- * digests, then JWTs if the policy has an issuer), filling r->session;
- * NULL with *why (static) if none takes it. */
-static const struct policy_account *
-find_session(struct areq *r, const char *token, const char **why)
+/* One audit line about r's session: event and detail, with the token's
+ * digest prefix (never the token). */
+static void
+audit_session(const struct areq *r, const char *event, const char *detail)
 {
-	const struct policy_account *acct;
+	struct audit_event ev;
+	char hex[2 * LC_DIGEST_BYTES + 1];
 
-	*why = token != NULL ? "unknown session token" : "no session token";
-	acct = session_from_static(r->q.pol, token, &r->session);
-	if (acct == NULL && token != NULL && policy_jwt(r->q.pol) != NULL)
-		acct = session_from_jwt(r->q.pol, token, lcd_now_ms(), &r->session,
-		                        why);
-	return acct;
+	freq_audit_event(&r->q, event, &ev);
+	(void)sodium_bin2hex(hex, sizeof(hex), r->session.digest, LC_DIGEST_BYTES);
+	hex[SESSION_PREFIX_HEX] = '\0';
+	ev.session = hex;
+	ev.detail = detail;
+	(void)audit_log(r->q.fc->d->audit, &ev);
 }
 
-/* 401, audited with why and the token's digest prefix (never the token)
- * and counted. */
+/* 401 for a session refused for why (audited, counted). */
 static enum MHD_Result
-refuse_session(struct areq *r, const char *token, const char *why)
+refuse_session(struct areq *r, const char *why)
 {
-	char detail[128], hex[17];
-
 	r->q.fc->d->metrics.auth_failures++;
-	if (token != NULL && r->session.source != SESSION_STATIC) {
-		sodium_bin2hex(hex, sizeof(hex), r->session.digest, 8);
-		(void)snprintf(detail, sizeof(detail), "%s (token sha256 %s)", why, hex);
-		why = detail;
-	}
-	freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL, why);
+	audit_session(r, "auth_failure", why);
 	return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
 }
 
-/* Who asks, for what: 404 for no route, 401 for no session, 404 for a
- * device the session may not see.  0 to go on. */
+/* The session's account asks for the route's device: 404 if it may not
+ * see it; *go_on 1 if it may. */
 static enum MHD_Result
-authorize(struct areq *r, const char *url, const char *method, int *go_on)
+grant(struct areq *r, const struct policy_account *acct, int *go_on)
 {
-	struct lcd *d = r->q.fc->d;
-	const struct policy_account *acct;
-	const char *token, *why;
-
-	*go_on = 0;
-	r->q.pol = lcd_policy(d);
-	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
-	                               r->q.device, r->q.name);
-	if (r->q.route == NULL)
-		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
-	/* The session is kept: the gate checks it again for every frame. */
-	token = http_bearer(r->q.conn);
-	if ((acct = find_session(r, token, &why)) == NULL)
-		return refuse_session(r, token, why);
 	r->q.account = policy_account_name(acct);
 	if (!policy_may_see(r->q.pol, acct, r->q.device)) {
 		freq_audit(&r->q, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);
@@ -265,15 +254,181 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	return MHD_YES;
 }
 
+/* What the endpoint said (a, fresh or cached) makes the session: 401
+ * unless active, unexpired and of an account in the policy; exp bounds
+ * the session.  Then grant(). */
 static enum MHD_Result
-start(struct areq *r, const char *url, const char *method)
+introspected(struct areq *r, const struct intro_answer *a, int *go_on)
 {
-	enum MHD_Result ret;
-	int go_on;
+	const struct policy_account *acct;
 
-	ret = authorize(r, url, method, &go_on);
-	if (!go_on)
-		return ret;
+	if (a->verdict != INTRO_ACTIVE)
+		return refuse_session(r, introspect_verdict_reason(a->verdict));
+	if (a->exp_ms != 0 && a->exp_ms <= lcd_now_ms())
+		return refuse_session(r, "introspection: expired");
+	acct = a->sub[0] != '\0' ? policy_account_by_name(r->q.pol, a->sub) : NULL;
+	if (acct == NULL)
+		return refuse_session(r, "introspection: unknown sub");
+	r->session.expires_ms = a->exp_ms;
+	return grant(r, acct, go_on);
+}
+
+/* Upstream thread: collects the endpoint's answer, bounded. */
+static int
+on_answer(void *arg, const uint8_t *p, size_t n)
+{
+	struct areq *r = arg;
+
+	if (r->buf == NULL && (r->buf = malloc(INTROSPECT_ANSWER_MAX)) != NULL)
+		r->cap = INTROSPECT_ANSWER_MAX;
+	if (r->buf == NULL || n > r->cap - r->len)
+		return 1;
+	memcpy(r->buf + r->len, p, n);
+	r->len += n;
+	return 0;
+}
+
+/* Asks the policy's endpoint about token (no static session), through
+ * the backend client; the request sleeps until it answers.  A cached
+ * answer is used at once.  *go_on 2 while it sleeps. */
+static enum MHD_Result
+introspect_start(struct areq *r, const char *token, int *go_on)
+{
+	const struct policy_introspection *in = policy_introspection(r->q.pol);
+	struct intro_answer a;
+
+	r->session.source = SESSION_INTROSPECTED; /* digest: the token's, already */
+	if (icache_get(r->q.fc->d->icache, r->session.digest, lcd_now_ms(), &a))
+		return introspected(r, &a, go_on);
+	if ((size_t)snprintf(r->q.up.path, sizeof(r->q.up.path), "%s", in->path) >=
+	        sizeof(r->q.up.path) ||
+	    (r->ibody = introspect_body(token, &r->ibody_len)) == NULL)
+		return answer_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "introspection");
+	r->q.up.method = "POST";
+	r->q.up.body = (const uint8_t *)r->ibody;
+	r->q.up.body_len = r->ibody_len;
+	r->q.up.content_type = "application/x-www-form-urlencoded";
+	r->q.up.timeout_ms = (long)in->timeout_ms;
+	r->q.up.on_data = on_answer;
+	*go_on = 2;
+	freq_fetch(&r->q, A_ASK, A_ASKED, 1);
+	return MHD_YES;
+}
+
+/* Why the introspection fetch gave no usable answer (detail in buf), or
+ * NULL with the answer read into *a. */
+static const char *
+introspect_fault(struct areq *r, struct intro_answer *a, char *buf, size_t n)
+{
+	const char *ct = upstream_content_type(&r->q.up);
+
+	if (r->q.result == UPSTREAM_ABORTED)
+		return "introspection: answer over the limit";
+	if (r->q.result != 0) {
+		(void)snprintf(buf, n, "introspection: %s", upstream_failure(&r->q.up));
+		return buf;
+	}
+	if (r->q.status != 200) {
+		(void)snprintf(buf, n, "introspection: answered %ld", r->q.status);
+		return buf;
+	}
+	if (strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';'))
+		return "introspection: not json";
+	if (introspect_parse(r->buf, r->len, policy_introspection(r->q.pol), a) != 0)
+		return "introspection: malformed answer";
+	return NULL;
+}
+
+/* Caches a fresh answer: an active one until min(cache_ms, exp), an
+ * inactive or refused one for negative_cache_ms. */
+static void
+introspect_keep(struct areq *r, const struct intro_answer *a)
+{
+	const struct policy_introspection *in = policy_introspection(r->q.pol);
+	uint64_t now = lcd_now_ms(), until;
+
+	if (a->verdict == INTRO_ACTIVE) {
+		until = now + in->cache_ms;
+		if (a->exp_ms != 0 && a->exp_ms < until)
+			until = a->exp_ms;
+	} else {
+		until = now + in->negative_cache_ms;
+	}
+	if (until > now &&
+	    icache_put(r->q.fc->d->icache, in->cache_entries, r->session.digest, a, until) != 0)
+		log_warnx("introspection: out of memory for the cache");
+}
+
+/* The endpoint answered (or did not): 503 if no usable answer (fail
+ * closed, audited, counted); else as introspected() says.  *go_on 1 to
+ * go on to the frame. */
+static enum MHD_Result
+finish_introspection(struct areq *r, int *go_on)
+{
+	struct intro_answer a;
+	const char *why;
+	char detail[96];
+
+	*go_on = 0;
+	sodium_memzero(r->ibody, r->ibody_len);
+	why = introspect_fault(r, &a, detail, sizeof(detail));
+	free(r->buf);
+	r->buf = NULL;
+	r->len = r->cap = 0;
+	if (why != NULL) {
+		r->q.fc->d->metrics.introspection_failures++;
+		audit_session(r, "auth_failure", why);
+		return answer_problem(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                      "session service unavailable");
+	}
+	introspect_keep(r, &a);
+	return introspected(r, &a, go_on);
+}
+
+/* Who asks, for what: 404 for no route, 401 for no session (static,
+ * JWT, or introspected: 503 when the endpoint gives no usable answer),
+ * 404 for a device the session may not see.  *go_on: 1 to go on, 2 while an
+ * introspection runs (the request sleeps), 0 when answered. */
+static enum MHD_Result
+authorize(struct areq *r, const char *url, const char *method, int *go_on)
+{
+	const struct policy_account *acct;
+	const char *token, *why;
+
+	*go_on = 0;
+	r->q.pol = lcd_policy(r->q.fc->d);
+	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
+	                               r->q.device, r->q.name);
+	if (r->q.route == NULL)
+		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
+	/* The session is kept: the gate checks it again for every frame. */
+	token = http_bearer(r->q.conn);
+	if (token == NULL) {
+		r->q.fc->d->metrics.auth_failures++;
+		freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL, "no session token");
+		return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
+	}
+	/* Each source in turn: static digests; a token shaped as a JWT when
+	 * the policy has an issuer (its verdict is final); introspection. */
+	acct = session_from_static(r->q.pol, token, &r->session);
+	if (acct == NULL && policy_jwt(r->q.pol) != NULL && jwt_shaped(token)) {
+		acct = session_from_jwt(r->q.pol, token, lcd_now_ms(), &r->session, &why);
+		if (acct == NULL)
+			return refuse_session(r, why);
+	}
+	if (acct == NULL && policy_introspection(r->q.pol) != NULL)
+		return introspect_start(r, token, go_on);
+	if (acct == NULL)
+		return refuse_session(r, "unknown session token");
+	return grant(r, acct, go_on);
+}
+
+/* The session may see the device: the frame, or the stream, is fetched. */
+static enum MHD_Result
+begin(struct areq *r)
+{
+	memset(&r->q.up, 0, sizeof(r->q.up));
 	if (r->q.route->media == LC_KIND_MJPEG) {
 		r->q.state = A_DONE;
 		return mjpeg_start(&r->q, &r->session, &r->stream);
@@ -288,6 +443,27 @@ start(struct areq *r, const char *url, const char *method)
 	r->q.up.vouch = 1; /* a dropped frame's connection is not reused */
 	freq_fetch(&r->q, A_WAIT, A_READY, 1);
 	return MHD_YES;
+}
+
+static enum MHD_Result
+start(struct areq *r, const char *url, const char *method)
+{
+	enum MHD_Result ret;
+	int go_on;
+
+	ret = authorize(r, url, method, &go_on);
+	return go_on == 1 ? begin(r) : ret;
+}
+
+/* The introspection is over: the frame, or the answer it led to. */
+static enum MHD_Result
+resume_introspected(struct areq *r)
+{
+	enum MHD_Result ret;
+	int go_on;
+
+	ret = finish_introspection(r, &go_on);
+	return go_on == 1 ? begin(r) : ret;
 }
 
 enum MHD_Result
@@ -314,6 +490,8 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 	switch (r->q.state) {
 	case A_NEW:
 		return start(r, url, method);
+	case A_ASKED:
+		return resume_introspected(r);
 	case A_READY:
 		return finish_snapshot(r);
 	default:

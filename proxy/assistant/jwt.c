@@ -319,3 +319,12 @@ fail:
 	free(buf);
 	return rc;
 }
+
+int
+jwt_shaped(const char *token)
+{
+	const char *dot = strchr(token, '.');
+
+	return dot != NULL && (dot = strchr(dot + 1, '.')) != NULL &&
+	       strchr(dot + 1, '.') == NULL;
+}

@@ -18,6 +18,10 @@ struct jwt_ok {
 	uint64_t exp_ms; /* "exp" in ms since the epoch */
 };
 
+/* Whether token has a compact JWS's shape (three parts, two dots), so
+ * that it is a JWT's to judge rather than another session source's. */
+int jwt_shaped(const char *token);
+
 /*
  * Checks token (n bytes) as an access token of pol's issuer at now_ms,
  * within the policy's clock skew: the size, canonical base64url, the

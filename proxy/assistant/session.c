@@ -36,7 +36,8 @@ session_from_jwt(const struct lc_policy *pol, const char *token,
 	}
 	if (jwt_verify(pol, token, n, now_ms, &ok, why) != 0)
 		return NULL;
-	s->expires_ms = ok.exp_ms;
+	/* Accepted within the clock skew after exp, so held as long. */
+	s->expires_ms = ok.exp_ms + policy_limits(pol)->clock_skew_ms;
 	return ok.acct;
 }
 

@@ -22,11 +22,12 @@ struct metrics;
  * upstream never touches it again.
  */
 struct upstream_req {
-	const char *method;         /* "GET" or "PUT" */
+	const char *method;         /* "GET", "PUT" or "POST" (with body) */
 	char path[512];             /* appended to the backend URL */
-	const uint8_t *body;        /* PUT body, or NULL */
+	const uint8_t *body;        /* PUT or POST body, or NULL */
 	size_t body_len;
-	const char *content_type;   /* PUT body's type, or NULL */
+	const char *content_type;   /* the body's type, or NULL */
+	long timeout_ms;            /* the whole request's; 0: the backend's */
 	const char *request_id;     /* sent as X-Request-Id (the audit
 	                             * trail's), so that the backend's logs
 	                             * and ours meet; or NULL */

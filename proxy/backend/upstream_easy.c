@@ -88,8 +88,8 @@ is_header(const char *p, size_t n, const char *name)
 	return n > len && strncasecmp(p, name, len) == 0 && p[len] == ':';
 }
 
-/* The answer a request expects: 200 for a GET, 200, 201 or 204 for a PUT
- * (a frame stored).  Only after such an answer may its connection serve
+/* The answer a request expects: 200 for a GET or a POST, 200, 201 or 204
+ * for a PUT (a frame stored).  Only after such an answer may its connection serve
  * another request. */
 static int
 expected_status(const struct upstream_req *req, long status)
@@ -363,7 +363,8 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
 		                        (c->timeout_ms + 999) / 1000) != CURLE_OK;
 	} else {
-		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0
+		                        ? req->timeout_ms : c->timeout_ms) != CURLE_OK;
 	}
 	bad |= set_tls(c, e) != 0;
 	req->headers_ = curl_slist_append(NULL, "Expect:");
@@ -377,8 +378,9 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 		bad |= curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_READDATA, req) != CURLE_OK;
-	} else if (strcmp(req->method, "PUT") == 0) {
-		bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK;
+	} else if (strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0) {
+		if (strcmp(req->method, "PUT") == 0) /* else POSTFIELDS' POST */
+			bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		                        (curl_off_t)req->body_len) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body) != CURLE_OK;

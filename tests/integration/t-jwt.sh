@@ -37,7 +37,7 @@ get() { # TOKEN_FILE DEVICE: the status of a still fetched with the token in TOK
 		-H "Authorization: Bearer $(cat "$T/$1")" \
 		"https://127.0.0.1:$A/v1/cameras/$2/snapshot"
 }
-digest16() { sha256sum < "$T/$1" | cut -c1-16; }
+digest12() { sha256sum < "$T/$1" | cut -c1-12; }
 failures() { metric lenscap_auth_failures_total; }
 
 for t in ok-ed ok-es ok-rs; do
@@ -58,21 +58,21 @@ for t in expired:"jwt: expired" forged:"jwt: bad signature" wrong-aud:"jwt: aud"
 	is "$name: 401" "$(get "$name" cam-1)" 401
 	ok "$name: answered \"session required\"" grep -q '"title":"session required"' "$T/got/body"
 	ok "$name: audited as \"$why\" with the token's digest prefix" \
-		grep -q "\"event\":\"auth_failure\".*\"detail\":\"$why (token sha256 $(digest16 "$name"))\"" "$T/audit.log"
+		grep -q "\"event\":\"auth_failure\".*\"session\":\"$(digest12 "$name")\".*\"detail\":\"$why\"" "$T/audit.log"
 done
 is "three failures counted" "$(failures)" $((f0 + 3))
 ok "no token in the audit trail" sh -c "! grep -qF '$(cut -c1-40 "$T/forged")' '$T/audit.log'"
 ok "nor in the diagnostic log" sh -c "! grep -qF '$(cut -c1-40 "$T/forged")' '$T/lenscapd.stderr'"
 printf 'x%.0s' $(seq 5000) > "$T/huge"
 is "a token over max_token_bytes: 401" "$(get huge cam-1)" 401
-ok "audited as too large" grep -q '"detail":"jwt: too large (token sha256' "$T/audit.log"
+ok "audited as too large" grep -q '"detail":"jwt: too large"' "$T/audit.log"
 
 # --- SIGHUP with another JWKS drops the old keys ------------------------------
 is "ok-b's key is not trusted yet (401)" "$(get ok-b cam-1)" 401
 cp "$T/jwks-b.json" "$T/jwks.json"
 is "the reload with the new JWKS is taken" "$(hup)" "policy in force"
 is "a token of the old key: 401 at the next request" "$(get ok-ed cam-1)" 401
-ok "audited as an unknown kid" grep -q "\"detail\":\"jwt: unknown kid (token sha256 $(digest16 ok-ed))\"" "$T/audit.log"
+ok "audited as an unknown kid" grep -q "\"session\":\"$(digest12 ok-ed)\".*\"detail\":\"jwt: unknown kid\"" "$T/audit.log"
 is "a token of the new key: 200" "$(get ok-b cam-1)" 200
 printf '{ "keys": [ ] }' > "$T/jwks.json"
 is "the refused reload keeps the policy in force" "$(hup | cut -c1-8)" "refused:"
@@ -93,12 +93,14 @@ s1=$(date +%s)
 n=$(grep -aoc 'lenscap-truth device=cam-2' "$T/got/live.mjpeg")
 echo "# frames before the token expired: $n of 400; ended at $s1, exp $short_exp"
 ok "the stream ended early (curl $rc)" test "$rc" -ne 0 -a "$n" -lt 400 -a "$n" -gt 0
-ok "no later than a second after exp" test "$s1" -le "$((short_exp + 1))"
+# a token is held until exp and the policy's clock skew (2 s), as long
+# as it is accepted
+ok "no later than a second after exp and the skew" test "$s1" -le "$((short_exp + 3))"
 ok "audited as not_granted" grep -q '"account":"acct-1","device":"cam-2".*"reason":"not_granted"' "$T/audit.log"
-# past exp and the policy's clock skew (2 s)
+# past exp and the skew
 while [ "$(date +%s)" -lt $((short_exp + 3)) ]; do sleep 0.2; done
 is "the short token is refused now (401)" "$(get late/short cam-1)" 401
-ok "as expired" grep -q "\"detail\":\"jwt: expired (token sha256 $(digest16 late/short))\"" "$T/audit.log"
+ok "as expired" grep -q "\"session\":\"$(digest12 late/short)\".*\"detail\":\"jwt: expired\"" "$T/audit.log"
 kill -TERM "$LENSCAPD_PID"; wait "$LENSCAPD_PID"
 is "SIGTERM: exit 0" "$?" 0
 done_testing
