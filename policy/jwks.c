@@ -242,6 +242,22 @@ key_rsa(const struct jnode *k, struct jwk *out, const char **why)
 	return 0;
 }
 
+/* k's print: the SHA-256 of its Ed25519 key, or of its
+ * SubjectPublicKeyInfo; a session keeps it to know its key again. */
+static int
+key_print(struct jwk *k, const char **why)
+{
+	size_t n = sizeof(k->print);
+
+	if (k->alg == JWK_ED25519 || k->alg == JWK_EDDSA)
+		return crypto_hash_sha256(k->print, k->ed25519, sizeof(k->ed25519)) == 0
+		       ? 0 : (*why = "key print", -1);
+	if (gnutls_pubkey_get_key_id(k->pub, GNUTLS_KEYID_USE_SHA256, k->print, &n) < 0 ||
+	    n != sizeof(k->print))
+		return *why = "key print", -1;
+	return 0;
+}
+
 /* One key of the "keys" array into out; 0 or -1 with *why. */
 static int
 parse_key(const struct jnode *k, struct jwk *out, const char **why)
@@ -266,11 +282,11 @@ parse_key(const struct jnode *k, struct jwk *out, const char **why)
 	if (kty == NULL)
 		return *why = "a key needs a kty", -1;
 	if (strcmp(kty, "OKP") == 0)
-		return key_okp(k, out, why);
+		return key_okp(k, out, why) == 0 ? key_print(out, why) : -1;
 	if (strcmp(kty, "EC") == 0)
-		return key_ec(k, out, why);
+		return key_ec(k, out, why) == 0 ? key_print(out, why) : -1;
 	if (strcmp(kty, "RSA") == 0)
-		return key_rsa(k, out, why);
+		return key_rsa(k, out, why) == 0 ? key_print(out, why) : -1;
 	return *why = "kty must be OKP, EC or RSA", -1;
 }
 

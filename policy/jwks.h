@@ -30,6 +30,7 @@ struct jwk {
 	enum jwk_alg alg;
 	uint8_t ed25519[32];  /* JWK_ED25519, JWK_EDDSA */
 	gnutls_pubkey_t pub;  /* JWK_ES256, JWK_RS256 */
+	uint8_t print[32];    /* SHA-256 of the public key: which key it is */
 };
 
 struct jwks {

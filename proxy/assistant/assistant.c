@@ -269,7 +269,9 @@ introspected(struct areq *r, const struct intro_answer *a, int *go_on)
 	acct = a->sub[0] != '\0' ? policy_account_by_name(r->q.pol, a->sub) : NULL;
 	if (acct == NULL)
 		return refuse_session(r, "introspection: unknown sub");
-	r->session.expires_ms = a->exp_ms;
+	/* source_print: introspect_start()'s */
+	r->session.expires_ms = session_introspected_until(r->q.pol, a->exp_ms,
+	                                                   lcd_now_ms());
 	return grant(r, acct, go_on);
 }
 
@@ -288,6 +290,20 @@ on_answer(void *arg, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* The cache's key for r's token: its digest with the endpoint's print
+ * (session.source_print), so that a reload that changes the endpoint,
+ * its audience or issuer finds none of the answers given before. */
+static const uint8_t *
+cache_key(const struct areq *r, uint8_t key[LC_DIGEST_BYTES])
+{
+	uint8_t both[2 * LC_DIGEST_BYTES];
+
+	memcpy(both, r->session.source_print, LC_DIGEST_BYTES);
+	memcpy(both + LC_DIGEST_BYTES, r->session.digest, LC_DIGEST_BYTES);
+	(void)crypto_hash_sha256(key, both, sizeof(both));
+	return key;
+}
+
 /* Asks the policy's endpoint about token (no static session), through
  * the backend client; the request sleeps until it answers.  A cached
  * answer is used at once.  *go_on 2 while it sleeps. */
@@ -295,10 +311,13 @@ static enum MHD_Result
 introspect_start(struct areq *r, const char *token, int *go_on)
 {
 	const struct policy_introspection *in = policy_introspection(r->q.pol);
+	uint8_t key[LC_DIGEST_BYTES];
 	struct intro_answer a;
 
 	r->session.source = SESSION_INTROSPECTED; /* digest: the token's, already */
-	if (icache_get(r->q.fc->d->icache, r->session.digest, lcd_now_ms(), &a))
+	if (introspect_source_print(r->q.pol, r->session.source_print) != 0)
+		return refuse_session(r, "introspection: not configured");
+	if (icache_get(r->q.fc->d->icache, cache_key(r, key), lcd_now_ms(), &a))
 		return introspected(r, &a, go_on);
 	if ((size_t)snprintf(r->q.up.path, sizeof(r->q.up.path), "%s", in->path) >=
 	        sizeof(r->q.up.path) ||
@@ -309,6 +328,7 @@ introspect_start(struct areq *r, const char *token, int *go_on)
 	r->q.up.body_len = r->ibody_len;
 	r->q.up.content_type = "application/x-www-form-urlencoded";
 	r->q.up.timeout_ms = (long)in->timeout_ms;
+	r->q.up.alone = 1; /* this token's answer: no pool, no cache */
 	r->q.up.on_data = on_answer;
 	*go_on = 2;
 	freq_fetch(&r->q, A_ASK, A_ASKED, 1);
@@ -347,6 +367,7 @@ introspect_keep(struct areq *r, const struct intro_answer *a)
 {
 	const struct policy_introspection *in = policy_introspection(r->q.pol);
 	uint64_t now = lcd_now_ms(), until;
+	uint8_t key[LC_DIGEST_BYTES];
 
 	if (a->verdict == INTRO_ACTIVE) {
 		until = now + in->cache_ms;
@@ -356,7 +377,8 @@ introspect_keep(struct areq *r, const struct intro_answer *a)
 		until = now + in->negative_cache_ms;
 	}
 	if (until > now &&
-	    icache_put(r->q.fc->d->icache, in->cache_entries, r->session.digest, a, until) != 0)
+	    icache_put(r->q.fc->d->icache, in->cache_entries, cache_key(r, key), a,
+	               until) != 0)
 		log_warnx("introspection: out of memory for the cache");
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <yajl/yajl_parse.h>
 
 #include "assistant/introspect.h"
@@ -419,4 +420,28 @@ icache_put(struct icache *c, size_t entries, const uint8_t digest[LC_DIGEST_BYTE
 fail:
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+/* Adds s and its NUL (or a lone NUL for NULL) to st. */
+static void
+hash_str(crypto_hash_sha256_state *st, const char *s)
+{
+	(void)crypto_hash_sha256_update(st, (const unsigned char *)(s ? s : ""),
+	                                s ? strlen(s) + 1 : 1);
+}
+
+int
+introspect_source_print(const struct lc_policy *pol, uint8_t out[LC_DIGEST_BYTES])
+{
+	const struct policy_introspection *in = policy_introspection(pol);
+	crypto_hash_sha256_state st;
+
+	if (in == NULL)
+		return -1;
+	(void)crypto_hash_sha256_init(&st);
+	hash_str(&st, in->path);
+	hash_str(&st, in->audience);
+	hash_str(&st, in->issuer);
+	(void)crypto_hash_sha256_final(&st, out);
+	return 0;
 }

@@ -50,6 +50,14 @@ int introspect_parse(const uint8_t *buf, size_t len,
                      const struct policy_introspection *in, struct intro_answer *out);
 
 /* A bounded, thread-safe cache of answers. */
+/*
+ * What an introspected session rests on under pol: the SHA-256 of the
+ * endpoint's path, audience and issuer.  A session keeps it and asks
+ * again for every frame, so that a reload that removes or changes the
+ * endpoint ends its streams too.  0, or -1 if pol has no introspection.
+ */
+int introspect_source_print(const struct lc_policy *pol, uint8_t out[LC_DIGEST_BYTES]);
+
 struct icache;
 
 /* A new, empty cache; NULL when out of memory. */

@@ -314,6 +314,7 @@ jwt_verify(const struct lc_policy *pol, const char *token, size_t n,
 	if (!signature_ok(k, token, p[0].tlen + 1 + p[1].tlen, p[2].bin, p[2].blen))
 		goto fail;
 	rc = jwt_claims(pol, (const char *)p[1].bin, p[1].blen, now_ms, ok, why);
+	ok->key = k;
 fail:
 	arena_free(&a);
 	free(buf);
@@ -327,4 +328,26 @@ jwt_shaped(const char *token)
 
 	return dot != NULL && (dot = strchr(dot + 1, '.')) != NULL &&
 	       strchr(dot + 1, '.') == NULL;
+}
+
+int
+jwt_source_print(const struct lc_policy *pol, const char *kid,
+                 uint8_t out[LC_DIGEST_BYTES])
+{
+	const struct policy_jwt *cfg = policy_jwt(pol);
+	crypto_hash_sha256_state st;
+	const struct jwk *k;
+
+	if (cfg == NULL || cfg->jwks == NULL ||
+	    (k = jwks_find(cfg->jwks, kid, strlen(kid))) == NULL)
+		return -1;
+	(void)crypto_hash_sha256_init(&st);
+	(void)crypto_hash_sha256_update(&st, (const unsigned char *)cfg->issuer,
+	                                strlen(cfg->issuer) + 1);
+	(void)crypto_hash_sha256_update(&st, (const unsigned char *)cfg->audience,
+	                                strlen(cfg->audience) + 1);
+	(void)crypto_hash_sha256_update(&st, (const unsigned char *)kid, strlen(kid) + 1);
+	(void)crypto_hash_sha256_update(&st, k->print, sizeof(k->print));
+	(void)crypto_hash_sha256_final(&st, out);
+	return 0;
 }

@@ -16,7 +16,18 @@
 struct jwt_ok {
 	const struct policy_account *acct;
 	uint64_t exp_ms; /* "exp" in ms since the epoch */
+	const struct jwk *key; /* the key that verified it, in pol */
 };
+
+/*
+ * What a JWT session rests on under pol: the SHA-256 of the issuer, the
+ * audience, kid and the print of the key kid names.  A session keeps it
+ * and asks again for every frame, so that a reload that drops the key,
+ * replaces it, or changes the issuer or audience ends its streams too.
+ * 0, or -1 if pol has no issuer or no key kid.
+ */
+int jwt_source_print(const struct lc_policy *pol, const char *kid,
+                     uint8_t out[LC_DIGEST_BYTES]);
 
 /* Whether token has a compact JWS's shape (three parts, two dots), so
  * that it is a JWT's to judge rather than another session source's. */

@@ -2,8 +2,12 @@
  * Sessions (session.h): turning what a request proves into an account,
  * and the per-frame re-check the gate's rule 4 makes of it.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "assistant/introspect.h"
 #include "assistant/jwt.h"
 #include "assistant/session.h"
 
@@ -38,7 +42,43 @@ session_from_jwt(const struct lc_policy *pol, const char *token,
 		return NULL;
 	/* Accepted within the clock skew after exp, so held as long. */
 	s->expires_ms = ok.exp_ms + policy_limits(pol)->clock_skew_ms;
+	(void)snprintf(s->kid, sizeof(s->kid), "%s", ok.key->kid);
+	if (jwt_source_print(pol, s->kid, s->source_print) != 0) {
+		*why = "jwt: unknown kid";
+		return NULL;
+	}
 	return ok.acct;
+}
+
+uint64_t
+session_introspected_until(const struct lc_policy *pol, uint64_t exp_ms,
+                           uint64_t now_ms)
+{
+	const struct policy_introspection *in = policy_introspection(pol);
+	uint64_t life = in != NULL && in->cache_ms > 1000 ? in->cache_ms : 1000;
+
+	return exp_ms != 0 && exp_ms < now_ms + life ? exp_ms : now_ms + life;
+}
+
+/* Whether the policy's source of s is still what accepted it. */
+static int
+source_holds(const struct lc_policy *pol, const struct session *s)
+{
+	uint8_t now[LC_DIGEST_BYTES];
+
+	switch (s->source) {
+	case SESSION_JWT:
+		if (jwt_source_print(pol, s->kid, now) != 0)
+			return 0;
+		break;
+	case SESSION_INTROSPECTED:
+		if (introspect_source_print(pol, now) != 0)
+			return 0;
+		break;
+	default:
+		return 1;
+	}
+	return sodium_memcmp(now, s->source_print, sizeof(now)) == 0;
 }
 
 int
@@ -52,6 +92,8 @@ session_holds(const struct lc_policy *pol, const struct session *s,
 		return acct != NULL && strcmp(policy_account_name(acct), account) == 0;
 	}
 	if (s->expires_ms != 0 && now_ms >= s->expires_ms)
+		return 0;
+	if (!source_holds(pol, s))
 		return 0;
 	if (s->device[0] != '\0' && strcmp(s->device, device) != 0)
 		return 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lenscap.h"
+#include "jwks.h"
 #include "policy.h"
 
 /* Where a session came from. */
@@ -28,6 +29,11 @@ struct session {
 	/* a capability's one device; "" when the session may ask for any
 	 * device its account may see */
 	char device[LC_DEVICE_MAX + 1];
+	/* a JWT's or an introspected token's: what the policy's source of
+	 * it was when it was accepted (jwt_source_print(),
+	 * introspect_source_print()), asked again for every frame */
+	uint8_t source_print[LC_DIGEST_BYTES];
+	char kid[JWK_KID_MAX + 1];       /* a JWT's key id */
 };
 
 /*
@@ -52,10 +58,21 @@ const struct policy_account *session_from_jwt(const struct lc_policy *pol,
                                               const char **why);
 
 /*
+ * Until when an introspected session holds, asked at now_ms: its "exp"
+ * (exp_ms, 0 for none) and no longer than the policy's cache_ms (at
+ * least a second), so that a token the endpoint revokes ends a live
+ * stream within that time, even one without "exp".
+ */
+uint64_t session_introspected_until(const struct lc_policy *pol, uint64_t exp_ms,
+                                    uint64_t now_ms);
+
+/*
  * Whether s, which asked as account, still holds under pol at now_ms:
  * a static token must still be the policy's and still name account; any
  * other session must not have expired and its account must still exist;
- * a capability must be asked for its own device.  0 or 1.
+ * a JWT's or an introspected token's source must still be what accepted
+ * it (the same issuer, audience and key; the same endpoint); a
+ * capability must be asked for its own device.  0 or 1.
  */
 int session_holds(const struct lc_policy *pol, const struct session *s,
                   const char *account, const char *device, uint64_t now_ms);

@@ -32,6 +32,10 @@ struct upstream_req {
 	                             * trail's), so that the backend's logs
 	                             * and ours meet; or NULL */
 	int stream;                 /* no total timeout; a stall limit instead */
+	/* alone on a fresh connection, closed after it, and asked with
+	 * Cache-Control: no-store: an answer that must be this request's
+	 * own (a token introspection), not a pooled or cached one */
+	int alone;
 	/* A streamed request body (chunked PUT) instead of body/body_len:
 	 * fills buf with up to max bytes and returns how many, 0 at the end,
 	 * or UPSTREAM_READ_PAUSE when it has none yet (then the producer

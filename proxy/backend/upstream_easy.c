@@ -356,7 +356,9 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	bad |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L) != CURLE_OK;
 	/* A vouched request's connection is closed unless the caller says
 	 * otherwise (write_cb); libcurl reads this when the transfer ends. */
-	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, req->vouch ? 1L : 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE,
+	                        req->vouch || req->alone ? 1L : 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, req->alone ? 1L : 0L) != CURLE_OK;
 	if (req->stream) {
 		/* A stall, not a total time, ends a stream. */
 		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
@@ -370,7 +372,8 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	req->headers_ = curl_slist_append(NULL, "Expect:");
 	if (req->headers_ == NULL ||
 	    add_header(req, "Content-Type", req->content_type) != 0 ||
-	    add_header(req, "X-Request-Id", req->request_id) != 0)
+	    add_header(req, "X-Request-Id", req->request_id) != 0 ||
+	    add_header(req, "Cache-Control", req->alone ? "no-store" : NULL) != 0)
 		return -1;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers_) != CURLE_OK;
 	if (strcmp(req->method, "PUT") == 0 && req->on_read != NULL) {
