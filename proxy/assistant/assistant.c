@@ -49,6 +49,7 @@ areq_destroy(struct freq *q)
 {
 	struct areq *r = (struct areq *)q;
 
+	mjpeg_free(r->stream);
 	free(r->buf);
 	if (r->ibody != NULL)
 		sodium_memzero(r->ibody, r->ibody_len);
@@ -529,7 +530,6 @@ assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 	if (r == NULL)
 		return;
-	mjpeg_detach(r->stream);
 	freq_completed(&r->q);
 	*req_cls = NULL;
 }

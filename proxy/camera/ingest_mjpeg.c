@@ -150,8 +150,7 @@ end_push(struct creq *r)
 	wait = r->q.upstream_live;
 	if (wait) {
 		r->q.state = C_WAIT;
-		r->q.suspended = 1;
-		MHD_suspend_connection(r->q.conn);
+		freq_sleep(&r->q);
 	} else {
 		r->q.state = C_READY;
 	}
@@ -167,8 +166,7 @@ static void
 cancel_backend(struct creq *r)
 {
 	pthread_mutex_lock(&r->q.lock);
-	if (r->q.upstream_live)
-		upstream_cancel(r->q.fc->d->up, &r->q.up);
+	freq_cancel(&r->q);
 	pthread_mutex_unlock(&r->q.lock);
 }
 
