@@ -6,7 +6,7 @@
 #define LC_POLICY_INTERNAL_H
 
 #include "arena.h"
-#include "capability.h"
+#include "capability_format.h"
 #include "policy.h"
 #include "table.h"
 

@@ -1,6 +1,6 @@
 /*
  * policy: loading "capabilities": the keys that mint and verify
- * capability URLs (common/capability.h), each an id and a secret file
+ * capability URLs (common/capability_format.h), each an id and a secret file
  * read into sodium_malloc'd memory now, and the lifetime of a capability
  * per media kind.
  */

@@ -20,7 +20,7 @@
 struct lc_policy;
 struct policy_device;
 struct policy_account;
-struct capability_key;   /* common/capability.h */
+struct capability_key;   /* common/capability_format.h */
 
 enum policy_role {
 	POLICY_ROLE_ASSISTANT = 1, /* sessions ask for frames */

@@ -19,6 +19,7 @@ struct audit_event {
 	const char *face;       /* "assistant", "camera", "admin" */
 	const char *route;      /* the route's path template */
 	const char *account;
+	const char *session;    /* a digest prefix ("cap:0123..."), never a token */
 	const char *device;     /* the device the request asked for */
 	const char *envelope_device;
 	const uint8_t *key_id;  /* LC_KEY_ID_BYTES, or NULL */

@@ -18,8 +18,8 @@
  *   | MAC (32) = BLAKE2b-256 keyed with the 32-byte secret over
  *     "lenscap capability v1" NUL | every byte before the MAC.
  */
-#ifndef LC_CAPABILITY_H
-#define LC_CAPABILITY_H
+#ifndef LC_CAPABILITY_FORMAT_H
+#define LC_CAPABILITY_FORMAT_H
 
 #include <stddef.h>
 #include <stdint.h>

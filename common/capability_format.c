@@ -1,5 +1,5 @@
 /*
- * Capabilities (capability.h): minting and opening the format, and the
+ * Capabilities (capability_format.h): minting and opening the format, and the
  * secret files its keys live in.  Secrets stay in sodium_malloc'd
  * memory, are wiped when freed, and are never logged.
  */
@@ -11,7 +11,7 @@
 
 #include <sodium.h>
 
-#include "capability.h"
+#include "capability_format.h"
 
 static const char mac_context[] = "lenscap capability v1"; /* and its NUL */
 
