@@ -76,13 +76,12 @@ capability_tag(const char *text, size_t n, uint8_t digest[LC_DIGEST_BYTES], char
 	return 0;
 }
 
-/* Fills out's session from the capability text[0, n) and its claims;
- * 0 or -1. */
+/* Fills out's session (and again its digest and tag) from the
+ * capability text[0, n) and its claims; 0 or -1. */
 static int
 make_session(struct capability_request *out, const char *text, size_t n,
              const struct capability_claims *cl)
 {
-	memset(&out->session, 0, sizeof(out->session));
 	out->session.source = SESSION_CAPABILITY;
 	out->session.expires_ms = cl->expires_ms;
 	memcpy(out->session.device, cl->device, sizeof(out->session.device));
@@ -120,6 +119,10 @@ capability_resolve(const struct lc_policy *pol, const char *face,
 	file = slash + 1;
 	if (strlen(file) > POLICY_NAME_MAX || !policy_segment_ok(file, strlen(file)))
 		return refuse(out, "capability path: not a file name");
+	/* Every refusal is audited with the digest prefix, even a forgery's. */
+	if (n <= CAPABILITY_TEXT_MAX &&
+	    capability_tag(text, n, out->session.digest, out->tag) != 0)
+		return refuse(out, "capability digest failed");
 	keys = policy_capability_keys(pol, &nkeys);
 	v = capability_open(text, n, keys, nkeys, now_ms, &cl);
 	if (v != CAPABILITY_OK && v != CAPABILITY_EXPIRED)
