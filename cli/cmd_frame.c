@@ -29,16 +29,6 @@ key_error(int rc)
 	return rc == LC_EIO ? strerror(errno) : lc_strerror(rc);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Reads the input, seals it, writes envelope || body. */
 static int
 seal_io(const struct lc_secret_key *sk, const struct lc_seal_params *p,
@@ -116,7 +106,7 @@ cmd_seal(int argc, char **argv)
 	if (!lc_valid_content_type(p.content_type))
 		return cli_usage_error("seal: invalid content type (want lower-case type/subtype)");
 	if (!time_set)
-		p.capture_ms = now_ms();
+		p.capture_ms = cli_now_ms();
 	if ((rc = lc_key_load_secret(keyfile, &sk)) != 0) {
 		log_warnx("%s: %s", keyfile, key_error(rc));
 		return CLI_ERROR;

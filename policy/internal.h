@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "jwks.h"
+#include "capability_format.h"
 #include "policy.h"
 #include "table.h"
 
@@ -61,6 +62,12 @@ struct lc_policy {
 	struct strtab *route_by_key;     /* face \0 method \0 template */
 	size_t max_segments;             /* most segments of any route path */
 	int has_name_routes;             /* some route ends in {name} */
+
+	/* "capabilities": keys in policy order (the first mints), each
+	 * secret sodium_malloc'd and freed (wiped) with the model */
+	struct capability_key *cap_keys;
+	size_t ncap_keys, cap_keys_cap;
+	uint32_t cap_lifetime_ms[LC_KIND_HLS + 1]; /* by enum lc_kind */
 };
 
 /* Appends p to a growable array of pointers; 0 or LC_ENOMEM. */

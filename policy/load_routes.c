@@ -163,6 +163,61 @@ out:
 	jpath_pop(&c->path, old);
 }
 
+/* Whether s is an origin as browsers send it: "https://host" or
+ * "http://host", an optional ":port", nothing else. */
+static int
+origin_ok(const char *s)
+{
+	const char *h = strncmp(s, "https://", 8) == 0 ? s + 8 :
+	                strncmp(s, "http://", 7) == 0 ? s + 7 : NULL;
+	size_t n;
+
+	if (h == NULL || strlen(s) > 256)
+		return 0;
+	n = strspn(h, "abcdefghijklmnopqrstuvwxyz0123456789.-");
+	if (n == 0)
+		return 0;
+	if (h[n] == ':')
+		return h[n + 1] != '\0' &&
+		       h[n + 1 + strspn(h + n + 1, "0123456789")] == '\0';
+	return h[n] == '\0';
+}
+
+/* "cors_origins": the origins a browser may read this route's answers
+ * from (lower case, as browsers send them). */
+static void
+load_cors(struct lctx *c, const struct jnode *r, struct policy_route *rt)
+{
+	const struct jnode *list;
+	const char **v;
+	size_t i = 0, old;
+
+	if (load_get_array(c, r, "cors_origins", 0, &list) != 1)
+		return;
+	old = jpath_key(&c->path, "cors_origins");
+	if ((v = arena_alloc(&c->pol->arena, (list->len + 1) * sizeof(*v))) == NULL) {
+		load_oom(c);
+		goto out;
+	}
+	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
+		size_t o2 = jpath_index(&c->path, i);
+
+		v[i] = NULL;
+		if (load_want_type(c, e, J_STRING)) {
+			if (!origin_ok(e->str))
+				load_err_at(c, e->pos, "not an origin "
+				            "(\"https://host[:port]\", lower case)");
+			else
+				v[i] = load_dup_str(c, e->str);
+		}
+		jpath_pop(&c->path, o2);
+	}
+	rt->cors_origins = v;
+	rt->ncors_origins = list->len;
+out:
+	jpath_pop(&c->path, old);
+}
+
 /* A string member checked by fn(value) -> NULL or why; 1 if fine. */
 static int
 checked_str(struct lctx *c, const struct jnode *obj, const char *key,
@@ -268,7 +323,8 @@ static void
 load_route(struct lctx *c, const struct jnode *r)
 {
 	static const char *const keys[] = { "face", "method", "path", "backend",
-		"media", "freshness_ms", "content_types", "pass_sealed", NULL };
+		"media", "freshness_ms", "content_types", "pass_sealed",
+		"cors_origins", NULL };
 	struct policy_route *rt;
 	const struct jnode *n;
 	const char *s = NULL;
@@ -326,6 +382,7 @@ load_route(struct lctx *c, const struct jnode *r)
 		ok &= checked_str(c, r, "pass_sealed", &s,
 		                  "only for routes on an assistant face");
 	load_ctypes(c, r, rt);
+	load_cors(c, r, rt);
 	if (!ok || c->oom)
 		return;
 	if ((rt->method = load_dup_str(c, rt->method)) == NULL ||

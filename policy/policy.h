@@ -20,6 +20,7 @@
 struct lc_policy;
 struct policy_device;
 struct policy_account;
+struct capability_key;   /* common/capability_format.h */
 
 enum policy_role {
 	POLICY_ROLE_ASSISTANT = 1, /* sessions ask for frames */
@@ -83,6 +84,8 @@ struct policy_route {
 	const char *const *content_types;
 	size_t ncontent_types;
 	int pass_sealed;          /* hand the sealed frame on as it is */
+	const char *const *cors_origins; /* origins answered with CORS headers */
+	size_t ncors_origins;
 };
 
 /* JWT access tokens (RFC 9068) as sessions: "sessions"."jwt". */
@@ -203,6 +206,29 @@ int policy_backend_path(const struct policy_route *route, const char *device,
 
 size_t policy_route_count(const struct lc_policy *pol);
 const struct policy_route *policy_route(const struct lc_policy *pol, size_t i);
+
+/* --- capabilities ------------------------------------------------------ */
+
+/* The capability keys in policy order (the first mints, all verify);
+ * none when the policy has no "capabilities". */
+const struct capability_key *policy_capability_keys(const struct lc_policy *pol,
+                                                    size_t *n);
+/* How long a capability of kind (enum lc_kind) minted now lives, ms;
+ * 0 for no kind. */
+uint32_t policy_capability_lifetime(const struct lc_policy *pol, int kind);
+/*
+ * The route a capability path of kind takes on the assistant listener
+ * face for method: the first route in policy order on that face with
+ * that method and media kind and a {device} segment, which for hls also
+ * ends in {name} (and for the others does not).  NULL if none.
+ */
+const struct policy_route *policy_capability_route(const struct lc_policy *pol,
+                                                   const char *face,
+                                                   const char *method,
+                                                   int kind);
+/* origin as route's "cors_origins" holds it (exactly), or NULL. */
+const char *policy_cors_origin(const struct policy_route *route,
+                               const char *origin);
 
 /* --- the rest ---------------------------------------------------------- */
 

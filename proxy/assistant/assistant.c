@@ -1,5 +1,6 @@
 /*
- * The assistant face: a session (bearer token) asks for a device's
+ * The assistant face: a session (a bearer token, or a capability URL:
+ * assistant/capability.c) asks for a device's
  * frame; the policy must grant it (else 404, never 403); the sealed frame
  * is fetched from the backend and passes the gate before one byte of it
  * is written.  A snapshot, an HLS playlist or an HLS segment is one
@@ -16,6 +17,7 @@
 #include "clock.h"
 #include "net/http.h"
 #include "backend/freq.h"
+#include "assistant/capability.h"
 #include "assistant/release.h"
 #include "log.h"
 #include "media/m3u8.h"
@@ -212,8 +214,8 @@ finish_snapshot(struct areq *r)
 	buf = r->buf;
 	r->buf = NULL;
 	freq_answered(&r->q, A_DONE, 200);
-	return http_answer_cc(r->q.conn, MHD_HTTP_OK, out.content_type, cache, buf,
-	                      out.off, out.len);
+	return http_answer_cors(r->q.conn, MHD_HTTP_OK, out.content_type, cache, buf,
+	                        out.off, out.len, &r->q.cors);
 }
 
 /* One audit line about r's session: event and detail, with the token's
@@ -239,6 +241,61 @@ refuse_session(struct areq *r, const char *why)
 	r->q.fc->d->metrics.auth_failures++;
 	audit_session(r, "auth_failure", why);
 	return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
+}
+
+/* The route's CORS answer for the request's Origin (none if the route
+ * lists no origins). */
+static void
+set_cors(struct areq *r)
+{
+	const char *origin;
+
+	if (r->q.route == NULL || r->q.route->ncors_origins == 0)
+		return;
+	origin = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND, "Origin");
+	r->q.cors.vary = 1;
+	r->q.cors.origin = policy_cors_origin(r->q.route, origin);
+}
+
+/* Answers a CORS preflight for the route found (204). */
+static enum MHD_Result
+answer_preflight(struct areq *r, const char *allow_headers)
+{
+	freq_answered(&r->q, A_DONE, MHD_HTTP_NO_CONTENT);
+	return http_preflight(r->q.conn, &r->q.cors, allow_headers);
+}
+
+/* A capability path: the capability is the session (capability.h);
+ * 404 or 410 when it does not hold.  Sets *go_on to go on. */
+static enum MHD_Result
+authorize_capability(struct areq *r, const char *url, const char *method, int *go_on)
+{
+	struct lcd *d = r->q.fc->d;
+	struct capability_request cr;
+	unsigned status;
+
+	status = capability_resolve(r->q.pol, r->q.fc->name, method, url,
+	                            lcd_now_ms(), &cr);
+	r->q.route = cr.route;
+	memcpy(r->q.device, cr.device, sizeof(r->q.device));
+	memcpy(r->q.name, cr.name, sizeof(r->q.name));
+	memcpy(r->q.session_tag, cr.tag, sizeof(r->q.session_tag));
+	r->session = cr.session;
+	if (cr.account != NULL)
+		r->q.account = policy_account_name(cr.account);
+	set_cors(r);
+	if (status == 0) {
+		*go_on = 1;
+		return MHD_YES;
+	}
+	if (cr.not_granted) {
+		freq_audit(&r->q, "deny", LC_DROP_NOT_GRANTED, NULL, "capability");
+	} else {
+		d->metrics.auth_failures++;
+		freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL, cr.why);
+	}
+	return answer_problem(r, status, status == MHD_HTTP_GONE ? "capability expired"
+	                                                         : "not found");
 }
 
 /* The session's account asks for the route's device: 404 if it may not
@@ -411,20 +468,35 @@ finish_introspection(struct areq *r, int *go_on)
 
 /* Who asks, for what: 404 for no route, 401 for no session (static,
  * JWT, or introspected: 503 when the endpoint gives no usable answer),
- * 404 for a device the session may not see.  *go_on: 1 to go on, 2 while an
+ * 404 for a device the session may not see; a capability path instead
+ * by authorize_capability().  An OPTIONS request is a CORS preflight for
+ * the GET route: answered 204 once the route (and a capability) holds.  *go_on: 1 to go on, 2 while an
  * introspection runs (the request sleeps), 0 when answered. */
 static enum MHD_Result
 authorize(struct areq *r, const char *url, const char *method, int *go_on)
 {
 	const struct policy_account *acct;
-	const char *token, *why;
+	const char *token, *why, *as;
+	int preflight = strcmp(method, "OPTIONS") == 0;
+	enum MHD_Result ret;
 
 	*go_on = 0;
+	as = preflight ? "GET" : method;
 	r->q.pol = lcd_policy(r->q.fc->d);
-	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
+	if (capability_is_path(r->q.pol, url)) {
+		ret = authorize_capability(r, url, as, go_on);
+		if (!*go_on || !preflight)
+			return ret;
+		*go_on = 0;
+		return answer_preflight(r, NULL);
+	}
+	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, as, url,
 	                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
+	set_cors(r);
+	if (preflight)
+		return answer_preflight(r, "Authorization");
 	/* The session is kept: the gate checks it again for every frame. */
 	token = http_bearer(r->q.conn);
 	if (token == NULL) {

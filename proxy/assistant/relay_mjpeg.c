@@ -415,7 +415,8 @@ queue_stream(struct mjpeg *m)
 		return MHD_NO;
 	freq_ref(m->q); /* the response's */
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ct) != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    http_add_cors(r, &m->q->cors) != MHD_YES) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}

@@ -140,7 +140,7 @@ enum MHD_Result
 freq_problem(struct freq *q, int done_state, unsigned status, const char *title)
 {
 	freq_answered(q, done_state, status);
-	return http_problem(q->conn, status, title);
+	return http_problem_cors(q->conn, status, title, &q->cors);
 }
 
 void
@@ -173,6 +173,7 @@ freq_audit_event(const struct freq *q, const char *event, struct audit_event *ev
 	ev->route = q->route != NULL ? q->route->path : NULL;
 	ev->account = q->account;
 	ev->device = q->device[0] != '\0' ? q->device : NULL;
+	ev->session = q->session_tag[0] != '\0' ? q->session_tag : NULL;
 }
 
 void

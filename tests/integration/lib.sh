@@ -233,6 +233,9 @@ EOT
 # with a comma); $POLICY_TRUST replaces the first trusted key (pki/ingest.pub
 # for every device); $POLICY_LISTENERS replaces the listeners' entries;
 # $POLICY_SESSIONS adds session sources to "sessions" (starting with a comma).
+# $POLICY_ACCOUNTS replaces acct-2's and acct-3's entries (after acct-1's,
+# with a comma, or empty); $POLICY_TOP adds top-level keys (each ending
+# with a comma).
 write_policy() {
 	devices=""; sessions=""
 	trust=${POLICY_TRUST:-'{ "public_file": "pki/ingest.pub", "devices": ["*"] }'}
@@ -251,6 +254,9 @@ write_policy() {
 	for pair in ${POLICY_TOKENS:-1:1 2:2 3:3}; do
 		sessions="$sessions{ \"token_sha256\": \"$(token_digest "token-of-account-${pair%%:*}")\", \"account\": \"acct-${pair#*:}\" },"
 	done
+	accounts=', "acct-2": { "devices": ["cam-3", "cam-4"] },
+                "acct-3": { "devices": ["cam-5", "cam-6"] }'
+	accounts=${POLICY_ACCOUNTS-$accounts}
 	cat > "$T/policy.json.new" <<EOT
 {
   "listeners": { ${POLICY_LISTENERS:-$(listeners)} },
@@ -258,9 +264,8 @@ write_policy() {
   "ingest_key": "pki/ingest.sec",
   "keys": [ $trust ${POLICY_KEYS:-} ],
   "devices": { ${devices%,} },
-  "accounts": { "acct-1": { "devices": [$1] },
-                "acct-2": { "devices": ["cam-3", "cam-4"] },
-                "acct-3": { "devices": ["cam-5", "cam-6"] } },
+  ${POLICY_TOP:-}
+  "accounts": { "acct-1": { "devices": [$1] }$accounts },
   "sessions": { "static": [ ${sessions%,} ] ${POLICY_SESSIONS:-} },
   "routes": [
     { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
