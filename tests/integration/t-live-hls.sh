@@ -4,8 +4,8 @@
 # test pattern and pushing a live HLS stream (-f hls -method PUT: each
 # segment, then the sliding-window playlist again) through the camera
 # face over TLS, each object sealed under its name's stream id; nginx
-# stores them.  ffmpeg as acct-1's player plays cam-1 through the
-# assistant face over TLS and decodes it.  Then the backend misbehaves:
+# stores them.  ffmpeg as acct-1's Nest Hub plays cam-1 through the
+# assistant face over TLS, given only a capability URL, and decodes it.  Then the backend misbehaves:
 # an object served under another name, a playlist left frozen past the
 # freshness window, and a cache keyed by the file name alone that serves
 # cam-3's objects for cam-1's names (the Xiaomi bug, live).
@@ -29,6 +29,9 @@ routes() { # FRESHNESS of the assistant's routes
 }
 routes 60000
 POLICY_TOKEN_ONLY="1 3"
+# The player is a Nest Hub: it has only a capability URL, no token.
+"$L" capability keygen -o "$T/pki/k1.cap" || bail "capability keygen"
+POLICY_TOP='"capabilities": { "keys": [ { "id": "k1", "secret": "pki/k1.cap" } ] },'
 write_policy '"cam-1", "cam-2"'
 start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
 A=$(port_of assistant); C=$(port_of camera); M=$(port_of admin)
@@ -52,10 +55,13 @@ for _ in $(seq 100); do
 done
 ok "the cameras' first segments are stored" test -f "$T/store/frames/hls/cam-1/index3.ts"
 
-# --- ffmpeg plays cam-1 through the assistant face -----------------------------
+# --- ffmpeg plays cam-1 through the assistant face, given only a ---------------
+# capability URL (no Authorization header), as a Cast receiver is
+CAP=$("$L" capability mint -k "$T/pki/k1.cap" -i k1 -a acct-1 -d cam-1 -K hls -t 600000)
+ok "a capability URL for acct-1's cam-1 is minted" test -n "$CAP"
 start=$(date +%s)
-ffmpeg -nostdin -hide_banner -loglevel verbose -headers 'Authorization: Bearer token-of-account-1' \
-	-i "https://127.0.0.1:$A/v1/cameras/cam-1/hls/index.m3u8" -t 13 -f null - \
+ffmpeg -nostdin -hide_banner -loglevel verbose \
+	-i "https://127.0.0.1:$A$CAP" -t 13 -f null - \
 	-progress "$T/progress" > "$T/player.log" 2>&1
 is "the player exits 0" "$?" 0
 played=$(( $(date +%s) - start ))
@@ -63,7 +69,9 @@ frames=$(sed -n 's/^frame=//p' "$T/progress" | tail -n 1)
 echo "# the player ran $played s and decoded ${frames:-no} frames"
 ok "it played for at least 10 s" test "$played" -ge 10
 ok "and decoded at least 250 frames (10 s at 25/s)" test "${frames:-0}" -ge 250
-fetched=$(sed -n "s|.*Opening 'https://[^']*/hls/\(index[0-9]*\.ts\)' for reading.*|\1|p" "$T/player.log" | sort -u)
+fetched=$(sed -n "s|.*Opening 'https://[^']*/\(index[0-9]*\.ts\)' for reading.*|\1|p" "$T/player.log" | sort -u)
+ok "every segment it fetched came through the capability" \
+	sh -c "! grep \"Opening 'https://\" '$T/player.log' | grep -v '${CAP%/index.m3u8}/'"
 echo "# it fetched:" $fetched
 ok "it fetched at least 8 segments" test "$(echo "$fetched" | wc -w)" -ge 8
 # Each, fetched again through lenscapd (within the route's 60 s), is
