@@ -10,20 +10,7 @@
 mkdir -p "$T/nginx" "$T/store" "$T/got" || bail mkdir
 chmod 755 "$T"
 STORE=$(free_port)
-user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
-cat > "$T/nginx/nginx.conf" <<EOT
-$user
-worker_processes 1;
-error_log $T/nginx/error.log;
-pid $T/nginx/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log $T/nginx/access.log;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fastcgi;
-  uwsgi_temp_path $T/nginx/uwsgi;
-  scgi_temp_path $T/nginx/scgi;
+{ nginx_head; cat <<EOT
   server {   # the frame store
     listen 127.0.0.1:$STORE;
     root $T/store;
@@ -32,6 +19,7 @@ http {
   }
 }
 EOT
+} > "$T/nginx/nginx.conf"
 start_nginx "$T/nginx/nginx.conf"
 wait_port "$STORE" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
 
