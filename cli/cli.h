@@ -31,5 +31,6 @@ int cmd_seal(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_check_policy(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

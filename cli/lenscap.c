@@ -23,12 +23,19 @@ static const char usage_text[] =
 	"       lenscap capability keygen -o FILE\n"
 	"       lenscap capability mint -k SECRET -i KEYID -a ACCOUNT -d DEVICE\n"
 	"                    -K KIND -t LIFETIME_MS\n"
+	"       lenscap init [-b URL] [-l HOST] [-n NAME] [-p PORT] DIR\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     show this help\n"
 	"  -V, --version  show the version\n"
 	"  -o BASE        keygen: write BASE.sec (mode 0600) and BASE.pub;\n"
 	"                 capability keygen: write a 32-byte secret (mode 0600)\n"
+	"  -o BASE        keygen: write BASE.sec (mode 0600) and BASE.pub\n"
+	"  -b URL         init: the backend (default http://127.0.0.1:8080)\n"
+	"  -l HOST        init: the faces' address (default 0.0.0.0)\n"
+	"  -n NAME        init: the server certificate's name (default localhost)\n"
+	"  -p PORT        init: the assistant face's port (default 8443); the\n"
+	"                 camera face takes PORT+1, admin 127.0.0.1:PORT+2 (0: any)\n"
 	"  -k FILE        seal: the secret key file; open: a trusted public key\n"
 	"                 file, optionally =DEVICE,... to limit what it may sign;\n"
 	"                 capability mint: the capability secret file\n"
@@ -60,6 +67,7 @@ static const struct {
 	{ "inspect", cmd_inspect },
 	{ "check-policy", cmd_check_policy },
 	{ "capability", cmd_capability },
+	{ "init", cmd_init },
 };
 
 int

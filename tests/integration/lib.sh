@@ -93,6 +93,25 @@ cert_digest() {
 	certtool --certificate-info --infile "$1" --outder 2>/dev/null | sha256
 }
 
+# nginx_head: the start of an nginx.conf whose files all live in $T/nginx,
+# up to the opening of its http block.
+nginx_head() {
+	[ "$(id -u)" -eq 0 ] && echo "user root;"
+	cat <<EOT
+worker_processes 1;
+error_log $T/nginx/error.log;
+pid $T/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log $T/nginx/access.log;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fastcgi;
+  uwsgi_temp_path $T/nginx/uwsgi;
+  scgi_temp_path $T/nginx/scgi;
+EOT
+}
+
 # start_nginx CONF: runs nginx in the foreground on CONF, records its pid.
 start_nginx() {
 	nginx -c "$1" -p "$T/nginx" -g 'daemon off;' 2>"$T/nginx/stderr" &
@@ -167,20 +186,7 @@ setup_pki() {
 # and FRONT.
 setup_nginx() {
 	STORE=$(free_port); FRONT=$(free_port)
-	user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
-	cat > "$T/nginx/nginx.conf" <<EOT
-$user
-worker_processes 1;
-error_log $T/nginx/error.log;
-pid $T/nginx/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log $T/nginx/access.log;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fastcgi;
-  uwsgi_temp_path $T/nginx/uwsgi;
-  scgi_temp_path $T/nginx/scgi;
+	{ nginx_head; cat <<EOT
   proxy_cache_path $T/nginx/cache keys_zone=stills:1m;
   server {   # the frame store
     listen 127.0.0.1:$STORE;
@@ -210,6 +216,7 @@ http {
   }
 }
 EOT
+	} > "$T/nginx/nginx.conf"
 	start_nginx "$T/nginx/nginx.conf"
 	wait_port "$STORE" && wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
 }
