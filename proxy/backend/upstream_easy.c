@@ -286,8 +286,13 @@ set_tls(const struct upstream_conf *c, CURL *e)
 
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	/* The policy's CA alone: not also the system's directory of CAs,
+	 * which libcurl would otherwise read (and GnuTLS parse, and free)
+	 * for every new connection, and which the backend need not be
+	 * trusted by. */
 	if (c->ca != NULL)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca) != CURLE_OK ||
+		       curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
 	if (c->pin != NULL)
 		bad |= curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, c->pin) != CURLE_OK;
 	/* File paths: the GnuTLS build ignores the _BLOB variants. */
