@@ -19,11 +19,14 @@
 struct policy_device {
 	const char *id;
 	uint32_t index;
+	const struct policy_device_info *info; /* NULL: no key given */
 };
 
 struct policy_account {
 	const char *name;
 	uint32_t index;
+	const struct policy_device **devices; /* granted, in policy order */
+	size_t ndevices;
 };
 
 struct lc_policy {

@@ -84,6 +84,18 @@ check_whole(struct lctx *c)
 			            "\"/s/\" are capability URLs", rt->method,
 			            rt->path, rt->face->name);
 	}
+	for (size_t i = 0; i < pol->nroutes; i++) {
+		const struct policy_route *rt = pol->routes[i];
+
+		/* What a platform hands out is a live stream's capability. */
+		if (rt->platform != POLICY_PLATFORM_NONE &&
+		    (pol->ncap_keys == 0 ||
+		     policy_capability_route(pol, rt->face->name, "GET", LC_KIND_HLS) == NULL))
+			load_err_at(c, top, "platform route %s on \"%s\" needs "
+			            "\"capabilities\" and a GET hls route with "
+			            "{device} and {name} on the same face",
+			            rt->path, rt->face->name);
+	}
 	for (size_t i = 0; i < pol->nlisteners; i++) {
 		const struct policy_listener *l = pol->listeners[i];
 

@@ -64,10 +64,129 @@ out:
 	jpath_pop(&c->path, old);
 }
 
+#define INFO_TEXT_MAX 128 /* bytes of a name, a room or a device info string */
+
+/* An optional display string of obj: at most INFO_TEXT_MAX bytes, copied
+ * into the model (NULL when absent). */
+static const char *
+info_text(struct lctx *c, const struct jnode *obj, const char *key)
+{
+	const struct jnode *n;
+	const char *s;
+	size_t old;
+
+	if (load_get_str(c, obj, key, 0, &n, &s) != 1)
+		return NULL;
+	if (strlen(s) <= INFO_TEXT_MAX)
+		return load_dup_str(c, s);
+	old = jpath_key(&c->path, key);
+	load_err_at(c, n->pos, "longer than %d bytes", INFO_TEXT_MAX);
+	jpath_pop(&c->path, old);
+	return NULL;
+}
+
+/* "info": what the platforms show as the device's make. */
+static void
+load_info(struct lctx *c, const struct jnode *m, struct policy_device_info *in)
+{
+	static const char *const keys[] = { "manufacturer", "model", "hw_version",
+		"sw_version", NULL };
+	const struct jnode *o = load_member(c, m, "info", 0);
+	size_t old;
+
+	if (o == NULL)
+		return;
+	old = jpath_key(&c->path, "info");
+	if (load_want_type(c, o, J_OBJECT)) {
+		load_check_keys(c, o, keys);
+		in->manufacturer = info_text(c, o, "manufacturer");
+		in->model = info_text(c, o, "model");
+		in->hw_version = info_text(c, o, "hw_version");
+		in->sw_version = info_text(c, o, "sw_version");
+	}
+	jpath_pop(&c->path, old);
+}
+
+/* One element of "resolutions": {"width": W, "height": H}. */
+static void
+load_resolution(struct lctx *c, const struct jnode *e, struct policy_device_info *in)
+{
+	static const char *const keys[] = { "width", "height", NULL };
+	int64_t w = 0, h = 0;
+
+	if (!load_want_type(c, e, J_OBJECT))
+		return;
+	load_check_keys(c, e, keys);
+	if (load_get_int(c, e, "width", 16, 7680, &w) != 1 ||
+	    load_get_int(c, e, "height", 16, 4320, &h) != 1) {
+		if (jnode_get(e, "width") == NULL || jnode_get(e, "height") == NULL)
+			load_err_at(c, e->pos, "needs \"width\" and \"height\"");
+		return;
+	}
+	in->resolutions[in->nresolutions].width = (uint16_t)w;
+	in->resolutions[in->nresolutions].height = (uint16_t)h;
+	in->nresolutions++;
+}
+
+/* "resolutions": what the camera streams, largest first; 1280x720 when
+ * not given. */
+static void
+load_resolutions(struct lctx *c, const struct jnode *m, struct policy_device_info *in)
+{
+	const struct jnode *list;
+	size_t i = 0, old;
+
+	if (load_get_array(c, m, "resolutions", 0, &list) == 1) {
+		old = jpath_key(&c->path, "resolutions");
+		if (list->len == 0 || list->len > POLICY_RESOLUTIONS_MAX)
+			load_err_at(c, list->pos, "1 to %d resolutions",
+			            POLICY_RESOLUTIONS_MAX);
+		for (const struct jnode *e = list->child;
+		     e != NULL && i < POLICY_RESOLUTIONS_MAX; e = e->next, i++) {
+			size_t o2 = jpath_index(&c->path, i);
+
+			load_resolution(c, e, in);
+			jpath_pop(&c->path, o2);
+		}
+		jpath_pop(&c->path, old);
+	}
+	if (in->nresolutions == 0) {
+		in->resolutions[0].width = 1280;
+		in->resolutions[0].height = 720;
+		in->nresolutions = 1;
+	}
+}
+
+
+/* A device's optional keys for the platforms (policy.h, struct
+ * policy_device_info), kept only when one is given. */
+static void
+load_device_info(struct lctx *c, const struct jnode *m, struct policy_device *dev)
+{
+	static const char *const keys[] = { "name", "room", "info", "resolutions", NULL };
+	struct policy_device_info *in;
+	size_t i;
+
+	for (i = 0; keys[i] != NULL && jnode_get(m, keys[i]) == NULL; i++)
+		;
+	if (keys[i] == NULL)
+		return;
+	if ((in = arena_alloc(&c->pol->arena, sizeof(*in))) == NULL) {
+		load_oom(c);
+		return;
+	}
+	dev->info = in;
+	in->name = info_text(c, m, "name");
+	in->room = info_text(c, m, "room");
+	load_info(c, m, in);
+	load_resolutions(c, m, in);
+}
+
 static void
 load_device(struct lctx *c, const struct jnode *m)
 {
-	static const char *const keys[] = { "auth", NULL };
+	static const char *const keys[] = { "auth", "name", "room", "info",
+		"resolutions", NULL };
 	struct lc_policy *pol = c->pol;
 	struct policy_device *dev, *prev = NULL;
 	const struct jnode *auth;
@@ -103,6 +222,7 @@ load_device(struct lctx *c, const struct jnode *m)
 	dev->index = (uint32_t)(pol->ndevices - 1);
 	if ((auth = load_member(c, m, "auth", 1)) != NULL)
 		load_auth(c, auth, dev);
+	load_device_info(c, m, dev);
 }
 
 void
@@ -135,10 +255,16 @@ device_ref(struct lctx *c, const struct jnode *e)
 
 static void
 load_grants(struct lctx *c, const struct jnode *list,
-            const struct policy_account *acct)
+            struct policy_account *acct)
 {
 	size_t i = 0, old = jpath_key(&c->path, "devices");
 
+	acct->devices = arena_alloc(&c->pol->arena,
+	                            (list->len + 1) * sizeof(*acct->devices));
+	if (acct->devices == NULL) {
+		load_oom(c);
+		goto out;
+	}
 	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
 		size_t o2 = jpath_index(&c->path, i);
 		const struct policy_device *dev = device_ref(c, e);
@@ -151,9 +277,12 @@ load_grants(struct lctx *c, const struct jnode *list,
 				load_err_at(c, e->pos, "device listed twice");
 			else if (rc != 0)
 				load_oom(c);
+			else
+				acct->devices[acct->ndevices++] = dev;
 		}
 		jpath_pop(&c->path, o2);
 	}
+out:
 	jpath_pop(&c->path, old);
 }
 

@@ -184,6 +184,13 @@ policy_account_name(const struct policy_account *acct)
 	return acct != NULL ? acct->name : NULL;
 }
 
+const struct policy_device *const *
+policy_account_devices(const struct policy_account *acct, size_t *n)
+{
+	*n = acct != NULL ? acct->ndevices : 0;
+	return acct != NULL ? acct->devices : NULL;
+}
+
 /* ---- devices ---------------------------------------------------------- */
 
 /* Device by id, or NULL. */
@@ -238,6 +245,15 @@ const char *
 policy_device_name(const struct policy_device *dev)
 {
 	return dev != NULL ? dev->id : NULL;
+}
+
+const struct policy_device_info *
+policy_device_info(const struct policy_device *dev)
+{
+	static const struct policy_device_info none = {
+		.resolutions = { { 1280, 720 } }, .nresolutions = 1 };
+
+	return dev->info != NULL ? dev->info : &none;
 }
 
 /* ---- routes ----------------------------------------------------------- */

@@ -71,6 +71,14 @@ struct policy_limits {
 	uint32_t clock_skew_ms;
 };
 
+/* A route that answers an assistant platform's requests itself
+ * ("platform"), rather than fetching a frame. */
+enum policy_platform {
+	POLICY_PLATFORM_NONE = 0,
+	POLICY_PLATFORM_GOOGLE, /* Google Home fulfillment: SYNC, QUERY, EXECUTE, DISCONNECT */
+	POLICY_PLATFORM_ALEXA   /* Alexa smart home directives, from contrib/alexa */
+};
+
 struct policy_route {
 	size_t index;             /* position in policy order, from 0 */
 	const struct policy_listener *face;
@@ -86,6 +94,22 @@ struct policy_route {
 	int pass_sealed;          /* hand the sealed frame on as it is */
 	const char *const *cors_origins; /* origins answered with CORS headers */
 	size_t ncors_origins;
+	/* a platform route's (media and backend unset): */
+	int platform;             /* enum policy_platform */
+	const char *public_url;   /* "https://host[:port]": links it hands out */
+	uint32_t online_ms;       /* a camera that pushed within is online;
+	                             0: every camera is said to be online */
+};
+
+/* What a device's optional keys say of it to the platforms ("devices"
+ * in lenscap.policy(5)); strings NULL when not given. */
+#define POLICY_RESOLUTIONS_MAX 8
+struct policy_device_info {
+	const char *name;         /* shown to the user; NULL: the device id */
+	const char *room;         /* a room hint */
+	const char *manufacturer, *model, *hw_version, *sw_version;
+	struct { uint16_t width, height; } resolutions[POLICY_RESOLUTIONS_MAX];
+	size_t nresolutions;      /* at least 1: 1280x720 when not given */
 };
 
 /* JWT access tokens (RFC 9068) as sessions: "sessions"."jwt". */
@@ -146,6 +170,10 @@ int policy_may_see_device(const struct lc_policy *pol,
 const struct policy_account *policy_account_by_name(
 	const struct lc_policy *pol, const char *name);
 const char *policy_account_name(const struct policy_account *acct);
+/* The devices acct may see, in the order the policy lists them: *n of
+ * them (none for NULL). */
+const struct policy_device *const *policy_account_devices(
+	const struct policy_account *acct, size_t *n);
 
 /* --- devices (camera face) -------------------------------------------- */
 
@@ -160,6 +188,7 @@ const struct policy_device *policy_device_by_token(
 const struct policy_device *policy_device_by_token_digest(
 	const struct lc_policy *pol, const uint8_t digest[LC_DIGEST_BYTES]);
 const char *policy_device_name(const struct policy_device *dev);
+const struct policy_device_info *policy_device_info(const struct policy_device *dev);
 
 /* --- routes ------------------------------------------------------------ */
 

@@ -29,6 +29,8 @@
 #include "notify.h"
 #include "assistant/relay_mjpeg.h"
 #include "assistant/introspect.h"
+#include "platform/presence.h"
+#include "platform/revoke.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -334,8 +336,11 @@ start(struct lcd *d, const struct options *o)
 	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != NULL ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
 	    (d->icache = icache_new()) == NULL ||
+	    (d->presence = presence_new()) == NULL ||
+	    (d->revoked = revocations_new()) == NULL ||
 	    mjpeg_watchdog_start(d) != 0 || listeners_start(d, d->pol) != 0)
 		return -1;
+	revocations_policy(d->revoked, d->pol);
 	if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
 		return -1;
 	if (o->pidfile != NULL && write_pid(o->pidfile) != 0)
@@ -352,6 +357,10 @@ release(struct lcd *d, const struct options *o)
 	audit_close(d->audit);
 	icache_free(d->icache);
 	d->icache = NULL;
+	presence_free(d->presence);
+	d->presence = NULL;
+	revocations_free(d->revoked);
+	d->revoked = NULL;
 	policy_free(d->pol);
 	if (o->pidfile != NULL)
 		(void)unlink(o->pidfile);

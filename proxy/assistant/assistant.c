@@ -20,13 +20,17 @@
 #include "assistant/capability.h"
 #include "assistant/release.h"
 #include "log.h"
+#include "num.h"
 #include "media/m3u8.h"
 #include "assistant/relay_mjpeg.h"
 #include "assistant/introspect.h"
 #include "assistant/jwt.h"
+#include "platform/front.h"
+#include "platform/revoke.h"
 
-/* A_ASK: the session's token is being introspected; A_ASKED: answered. */
-enum areq_state { A_NEW, A_ASK, A_ASKED, A_WAIT, A_READY, A_DONE };
+/* A_BODY: a platform route's body is coming; A_ASK: the session's
+ * token is being introspected; A_ASKED: answered. */
+enum areq_state { A_NEW, A_BODY, A_ASK, A_ASKED, A_WAIT, A_READY, A_DONE };
 
 #define SESSION_PREFIX_HEX 12 /* of a token's digest, in audit lines */
 
@@ -44,6 +48,12 @@ struct areq {
 	int hashed;                  /* digest is of buf as it is now */
 	char *ibody;                 /* the introspection's form body */
 	size_t ibody_len;
+	struct front *front;         /* a platform route's request, or NULL */
+	const struct policy_account *acct; /* its session's account, in q.pol */
+	/* a capability's account, when a bearer token came with it: the
+	 * token's must be the same */
+	const struct policy_account *cap_account;
+	int expired;                 /* the session was refused as expired */
 };
 
 static void
@@ -52,6 +62,7 @@ areq_destroy(struct freq *q)
 	struct areq *r = (struct areq *)q;
 
 	mjpeg_free(r->stream);
+	front_free(r->front);
 	free(r->buf);
 	if (r->ibody != NULL)
 		sodium_memzero(r->ibody, r->ibody_len);
@@ -147,10 +158,30 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	return r->head_seen ? vouch(r) : 0;
 }
 
+/* Queues a platform route's answer (body, len: malloc'd JSON, owned
+ * from here; NULL: none could be made, a 500 problem instead). */
+static enum MHD_Result
+answer_json(struct areq *r, unsigned status, char *body, size_t len)
+{
+	if (body == NULL)
+		return freq_problem(&r->q, A_DONE, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		                    "answer not made");
+	freq_answered(&r->q, A_DONE, status);
+	return http_answer_cors(r->q.conn, status, "application/json", "no-store", body,
+	                        0, len, NULL);
+}
+
+/* A problem answer; on a platform route, in the platform's shape. */
 static enum MHD_Result
 answer_problem(struct areq *r, unsigned status, const char *title)
 {
-	return freq_problem(&r->q, A_DONE, status, title);
+	char *body;
+	size_t len;
+
+	if (r->front == NULL)
+		return freq_problem(&r->q, A_DONE, status, title);
+	status = front_refusal(r->front, status, r->expired, &body, &len);
+	return answer_json(r, status, body, len);
 }
 
 /*
@@ -238,6 +269,8 @@ audit_session(const struct areq *r, const char *event, const char *detail)
 static enum MHD_Result
 refuse_session(struct areq *r, const char *why)
 {
+	r->expired = strcmp(why, "jwt: expired") == 0 ||
+	             strcmp(why, "introspection: expired") == 0;
 	r->q.fc->d->metrics.auth_failures++;
 	audit_session(r, "auth_failure", why);
 	return answer_problem(r, MHD_HTTP_UNAUTHORIZED, "session required");
@@ -284,6 +317,11 @@ authorize_capability(struct areq *r, const char *url, const char *method, int *g
 	if (cr.account != NULL)
 		r->q.account = policy_account_name(cr.account);
 	set_cors(r);
+	if (status == 0 && revocations_has(d->revoked, r->q.account, cr.route->media,
+	                                   cr.session.expires_ms)) {
+		status = MHD_HTTP_NOT_FOUND; /* the release would drop it too */
+		cr.why = "capability revoked: account unlinked";
+	}
 	if (status == 0) {
 		*go_on = 1;
 		return MHD_YES;
@@ -304,7 +342,13 @@ static enum MHD_Result
 grant(struct areq *r, const struct policy_account *acct, int *go_on)
 {
 	r->q.account = policy_account_name(acct);
-	if (!policy_may_see(r->q.pol, acct, r->q.device)) {
+	r->acct = acct;
+	if (r->front != NULL) {
+		*go_on = 1; /* a platform answers for the account's own devices */
+		return MHD_YES;
+	}
+	if ((r->cap_account != NULL && acct != r->cap_account) ||
+	    !policy_may_see(r->q.pol, acct, r->q.device)) {
 		freq_audit(&r->q, "deny", LC_DROP_NOT_GRANTED, NULL, NULL);
 		return answer_problem(r, MHD_HTTP_NOT_FOUND, "not found");
 	}
@@ -472,11 +516,32 @@ finish_introspection(struct areq *r, int *go_on)
  * by authorize_capability().  An OPTIONS request is a CORS preflight for
  * the GET route: answered 204 once the route (and a capability) holds.  *go_on: 1 to go on, 2 while an
  * introspection runs (the request sleeps), 0 when answered. */
+static enum MHD_Result authenticate(struct areq *r, const char *token, int *go_on);
+
+/* Whether the request announces a body over a platform route's limit:
+ * refused before a byte of it is read. */
+static int
+over_limit(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t n;
+
+	return cl != NULL && (num_parse_u64(cl, &n) != 0 || n > PLATFORM_BODY_MAX);
+}
+
+/* 413 for a platform route's body over its limit, audited. */
+static enum MHD_Result
+answer_too_large(struct areq *r)
+{
+	freq_audit(&r->q, "refused", LC_DROP_NONE, NULL, "body over the limit");
+	return answer_problem(r, MHD_HTTP_CONTENT_TOO_LARGE, "body too large");
+}
+
 static enum MHD_Result
 authorize(struct areq *r, const char *url, const char *method, int *go_on)
 {
-	const struct policy_account *acct;
-	const char *token, *why, *as;
+	const char *as, *token;
 	int preflight = strcmp(method, "OPTIONS") == 0;
 	enum MHD_Result ret;
 
@@ -485,6 +550,14 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	r->q.pol = lcd_policy(r->q.fc->d);
 	if (capability_is_path(r->q.pol, url)) {
 		ret = authorize_capability(r, url, as, go_on);
+		if (*go_on && !preflight && (token = http_bearer(r->q.conn)) != NULL) {
+			/* A capability fetched with a bearer token (Alexa's
+			 * snapshots): the token must hold too, for the
+			 * capability's own account. */
+			r->cap_account = policy_account_by_name(r->q.pol, r->q.account);
+			*go_on = 0;
+			return authenticate(r, token, go_on);
+		}
 		if (!*go_on || !preflight)
 			return ret;
 		*go_on = 0;
@@ -497,8 +570,25 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	set_cors(r);
 	if (preflight)
 		return answer_preflight(r, "Authorization");
+	if (r->q.route->platform != POLICY_PLATFORM_NONE) {
+		/* The body first: an Alexa directive holds its token. */
+		if ((r->front = front_new(r->q.route->platform)) == NULL)
+			return answer_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no memory");
+		r->q.state = A_BODY;
+		return MHD_YES;
+	}
+	return authenticate(r, http_bearer(r->q.conn), go_on);
+}
+
+/* The session token's account, from each source in turn: 401 for none;
+ * *go_on as authorize() says. */
+static enum MHD_Result
+authenticate(struct areq *r, const char *token, int *go_on)
+{
+	const struct policy_account *acct;
+	const char *why;
+
 	/* The session is kept: the gate checks it again for every frame. */
-	token = http_bearer(r->q.conn);
 	if (token == NULL) {
 		r->q.fc->d->metrics.auth_failures++;
 		freq_audit(&r->q, "auth_failure", LC_DROP_NONE, NULL, "no session token");
@@ -519,10 +609,55 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 	return grant(r, acct, go_on);
 }
 
+/* One audit line per platform request: the intent, and how many
+ * devices it asked about and was answered for. */
+static void
+audit_intent(struct areq *r, const struct platform_ctx *ctx, unsigned status)
+{
+	char detail[96];
+
+	(void)snprintf(detail, sizeof(detail), "%s: asked %u, answered %u, status %u",
+	               front_intent(r->front), ctx->asked, ctx->answered, status);
+	freq_audit(&r->q, "intent", LC_DROP_NONE, NULL, detail);
+}
+
+/* A platform route's session holds: its answer, for the account. */
+static enum MHD_Result
+answer_platform(struct areq *r)
+{
+	struct lcd *d = r->q.fc->d;
+	struct platform_ctx ctx = { r->q.pol, r->q.route, r->acct, lcd_now_ms(),
+	                            d->presence, d->revoked, 0, 0 };
+	unsigned status;
+	char *body;
+	size_t len;
+
+	status = front_answer(r->front, &ctx, &body, &len);
+	audit_intent(r, &ctx, status);
+	return answer_json(r, status, body, len);
+}
+
+/* A platform route's body is in: parsed (400 if it cannot be), then its
+ * token is taken as the session. */
+static enum MHD_Result
+platform_read(struct areq *r, int *go_on)
+{
+	const char *why, *token;
+
+	*go_on = 0;
+	if ((why = front_parse(r->front, http_bearer(r->q.conn), &token)) != NULL) {
+		freq_audit(&r->q, "refused", LC_DROP_NONE, NULL, why);
+		return answer_problem(r, MHD_HTTP_BAD_REQUEST, "malformed request");
+	}
+	return authenticate(r, token, go_on);
+}
+
 /* The session may see the device: the frame, or the stream, is fetched. */
 static enum MHD_Result
 begin(struct areq *r)
 {
+	if (r->front != NULL)
+		return answer_platform(r);
 	memset(&r->q.up, 0, sizeof(r->q.up));
 	if (r->q.route->media == LC_KIND_MJPEG) {
 		r->q.state = A_DONE;
@@ -550,6 +685,31 @@ start(struct areq *r, const char *url, const char *method)
 	return go_on == 1 ? begin(r) : ret;
 }
 
+/* A platform route's whole body is in. */
+static enum MHD_Result
+read_platform(struct areq *r)
+{
+	enum MHD_Result ret;
+	int go_on;
+
+	ret = platform_read(r, &go_on);
+	return go_on == 1 ? begin(r) : ret;
+}
+
+/* Body bytes: a platform route's, kept up to its limit (413 past it);
+ * on any other request (which the framing check let through with none
+ * announced) or once answered, dropped. */
+static enum MHD_Result
+body(struct areq *r, const char *data, size_t *data_size)
+{
+	size_t n = *data_size;
+
+	*data_size = 0;
+	if (r->q.state != A_BODY)
+		return MHD_YES;
+	return front_body(r->front, data, n) == 0 ? MHD_YES : answer_too_large(r);
+}
+
 /* The introspection is over: the frame, or the answer it led to. */
 static enum MHD_Result
 resume_introspected(struct areq *r)
@@ -567,6 +727,7 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
                  size_t *data_size, void **req_cls)
 {
 	struct areq *r = *req_cls;
+	enum MHD_Result ret;
 
 	if (r == NULL) {
 		/* First call: headers only.  Answer on a later call, so that
@@ -576,15 +737,26 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 		if (r == NULL)
 			return MHD_NO;
 		*req_cls = r;
+		/* Except a body over a platform route's limit: refused (and
+		 * the connection closed) before it is read, or before
+		 * "100 Continue" invites it. */
+		if (over_limit(c) && assistant_takes_body(cls, method, url))
+			return answer_too_large(r);
 		return MHD_YES;
 	}
-	if (*data_size != 0) {
-		*data_size = 0; /* the assistant face takes no request bodies */
-		return MHD_YES;
+	if (r->q.state == A_NEW) {
+		/* A platform route's body may begin with this call. */
+		ret = start(r, url, method);
+		if (*data_size == 0 || r->q.state != A_BODY) {
+			*data_size = 0;
+			return ret;
+		}
 	}
+	if (*data_size != 0)
+		return body(r, data, data_size);
 	switch (r->q.state) {
-	case A_NEW:
-		return start(r, url, method);
+	case A_BODY:
+		return read_platform(r);
 	case A_ASKED:
 		return resume_introspected(r);
 	case A_READY:
@@ -592,6 +764,24 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 	default:
 		return MHD_NO;
 	}
+}
+
+int
+assistant_takes_body(void *cls, const char *method, const char *url)
+{
+	struct listener_ctx *fc = cls;
+	char device[LC_DEVICE_MAX + 1], name[POLICY_NAME_MAX + 1];
+	const struct policy_route *rt;
+	struct lc_policy *pol;
+	int yes;
+
+	if (strcmp(method, "POST") != 0)
+		return 0;
+	pol = lcd_policy(fc->d);
+	rt = policy_route_find(pol, fc->name, method, url, device, name);
+	yes = rt != NULL && rt->platform != POLICY_PLATFORM_NONE;
+	policy_free(pol);
+	return yes;
 }
 
 void

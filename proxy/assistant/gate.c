@@ -22,7 +22,7 @@ check_grant(const struct lc_policy *pol, const struct gate_request *req,
 	if (strcmp(env->device, req->device) != 0)
 		return LC_DROP_DEVICE_MISMATCH;
 	acct = policy_account_by_name(pol, req->account);
-	if (acct == NULL ||
+	if (acct == NULL || req->revoked ||
 	    !session_holds(pol, req->session, req->account, req->device, now_ms) ||
 	    !policy_may_see(pol, acct, req->device))
 		return LC_DROP_NOT_GRANTED;

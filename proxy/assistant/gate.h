@@ -19,6 +19,8 @@ struct gate_request {
 	const char *device;                /* the device asked for */
 	const struct policy_route *route;  /* kind, freshness, content types */
 	const char *name;                  /* an hls route's {name}, or NULL */
+	int revoked;                       /* a capability an unlinking revoked
+	                                      (platform/revoke.h): nothing passes */
 };
 
 /* Per-stream state for the sequence rule; zero it at stream start.

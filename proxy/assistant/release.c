@@ -9,10 +9,12 @@
 #include "assistant/release.h"
 #include "backend/freq.h"
 #include "media/m3u8.h"
+#include "platform/revoke.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
 
-/* Who asks for q's frame: the session whose token digest is session. */
+/* Who asks for q's frame: the session whose token digest is session;
+ * a capability its account's unlinking revoked is so for every frame. */
 static struct gate_request
 asker(const struct freq *q, const struct session *session)
 {
@@ -20,6 +22,9 @@ asker(const struct freq *q, const struct session *session)
 	                            .device = q->device, .route = q->route,
 	                            .name = q->name };
 
+	req.revoked = session->source == SESSION_CAPABILITY && q->account != NULL &&
+	              revocations_has(q->fc->d->revoked, q->account, q->route->media,
+	                              session->expires_ms);
 	return req;
 }
 

@@ -16,6 +16,7 @@
 #include "media/m3u8.h"
 #include "media/multipart.h"
 #include "net/http.h"
+#include "platform/presence.h"
 
 static void
 creq_destroy(struct freq *q)
@@ -171,6 +172,7 @@ seal_and_store(struct creq *r)
 	                        sizeof(r->q.up.path)) != 0)
 		return creq_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
 	d->metrics.frames_sealed++;
+	presence_seen(d->presence, r->q.device, lcd_now_ms());
 	r->q.up.method = "PUT";
 	r->q.up.body = r->sealed;
 	r->q.up.body_len = n;

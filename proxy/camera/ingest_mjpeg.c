@@ -12,7 +12,9 @@
 
 #include "camera/ingest_mjpeg.h"
 #include "camera/seal.h"
+#include "clock.h"
 #include "media/multipart.h"
+#include "platform/presence.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
 /*
@@ -83,6 +85,7 @@ on_part(void *arg, const struct mp_part *part)
 	}
 	r->parts_sealed++;
 	r->q.fc->d->metrics.frames_sealed++;
+	presence_seen(r->q.fc->d->presence, r->q.device, lcd_now_ms());
 	upstream_resume(r->q.fc->d->up, &r->q.up);
 	return 0;
 }
