@@ -77,13 +77,13 @@ enum MHD_Result assistant_access(void *cls, struct MHD_Connection *c,
                                  size_t *data_size, void **req_cls);
 void assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe);
+/* Whether an assistant face's request may carry a body: a POST to a
+ * platform route of the policy in force. */
+int assistant_takes_body(void *cls, const char *method, const char *url);
 enum MHD_Result camera_access(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *data,
                               size_t *data_size, void **req_cls);
-/* Whether an assistant face's request may carry a body: a POST to a
- * platform route of the policy in force. */
-int assistant_takes_body(void *cls, const char *method, const char *url);
 void camera_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe);
 enum MHD_Result admin_access(void *cls, struct MHD_Connection *c,

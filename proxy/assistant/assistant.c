@@ -675,6 +675,14 @@ begin(struct areq *r)
 	return MHD_YES;
 }
 
+/* After a step that may have answered (ret) or let the request go on
+ * (go_on 1): the frame, the stream or the platform's answer. */
+static enum MHD_Result
+go_on_or(struct areq *r, int go_on, enum MHD_Result ret)
+{
+	return go_on == 1 ? begin(r) : ret;
+}
+
 static enum MHD_Result
 start(struct areq *r, const char *url, const char *method)
 {
@@ -682,7 +690,7 @@ start(struct areq *r, const char *url, const char *method)
 	int go_on;
 
 	ret = authorize(r, url, method, &go_on);
-	return go_on == 1 ? begin(r) : ret;
+	return go_on_or(r, go_on, ret);
 }
 
 /* A platform route's whole body is in. */
@@ -693,7 +701,7 @@ read_platform(struct areq *r)
 	int go_on;
 
 	ret = platform_read(r, &go_on);
-	return go_on == 1 ? begin(r) : ret;
+	return go_on_or(r, go_on, ret);
 }
 
 /* Body bytes: a platform route's, kept up to its limit (413 past it);
@@ -718,7 +726,7 @@ resume_introspected(struct areq *r)
 	int go_on;
 
 	ret = finish_introspection(r, &go_on);
-	return go_on == 1 ? begin(r) : ret;
+	return go_on_or(r, go_on, ret);
 }
 
 enum MHD_Result
