@@ -359,7 +359,6 @@ load_platform(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 		                  public_url_ok(rt->public_url) ? NULL :
 		                  "not \"https://host[:port]\" (lower case, no path)");
 	ok &= rt->public_url != NULL;
-	rt->online_ms = 120000;
 	if (load_get_int(c, r, "online_ms", 0, 86400000, &v) == 1)
 		rt->online_ms = (uint32_t)v;
 	if (ok && !c->oom)

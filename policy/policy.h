@@ -98,7 +98,7 @@ struct policy_route {
 	int platform;             /* enum policy_platform */
 	const char *public_url;   /* "https://host[:port]": links it hands out */
 	uint32_t online_ms;       /* a camera that pushed within is online;
-	                             0: every camera is said to be online */
+	                             0 (the default): every camera is */
 };
 
 /* What a device's optional keys say of it to the platforms ("devices"

@@ -530,6 +530,27 @@ over_limit(struct MHD_Connection *c)
 	return cl != NULL && (num_parse_u64(cl, &n) != 0 || n > PLATFORM_BODY_MAX);
 }
 
+/* The platform (enum policy_platform) of the route a request takes on
+ * listener cls under the policy in force; POLICY_PLATFORM_NONE if it is
+ * no platform route. */
+static int
+platform_of(void *cls, const char *method, const char *url)
+{
+	struct listener_ctx *fc = cls;
+	char device[LC_DEVICE_MAX + 1], name[POLICY_NAME_MAX + 1];
+	const struct policy_route *rt;
+	struct lc_policy *pol;
+	int platform;
+
+	if (strcmp(method, "POST") != 0)
+		return POLICY_PLATFORM_NONE;
+	pol = lcd_policy(fc->d);
+	rt = policy_route_find(pol, fc->name, method, url, device, name);
+	platform = rt != NULL ? rt->platform : POLICY_PLATFORM_NONE;
+	policy_free(pol);
+	return platform;
+}
+
 /* 413 for a platform route's body over its limit, audited. */
 static enum MHD_Result
 answer_too_large(struct areq *r)
@@ -634,6 +655,10 @@ answer_platform(struct areq *r)
 
 	status = front_answer(r->front, &ctx, &body, &len);
 	audit_intent(r, &ctx, status);
+	if (status >= 500) {
+		free(body);
+		return answer_problem(r, status, "answer not made");
+	}
 	return answer_json(r, status, body, len);
 }
 
@@ -736,6 +761,7 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct areq *r = *req_cls;
 	enum MHD_Result ret;
+	int platform;
 
 	if (r == NULL) {
 		/* First call: headers only.  Answer on a later call, so that
@@ -748,8 +774,10 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 		/* Except a body over a platform route's limit: refused (and
 		 * the connection closed) before it is read, or before
 		 * "100 Continue" invites it. */
-		if (over_limit(c) && assistant_takes_body(cls, method, url))
+		if (over_limit(c) && (platform = platform_of(cls, method, url)) != 0) {
+			r->front = front_new(platform); /* NULL: a plain problem */
 			return answer_too_large(r);
+		}
 		return MHD_YES;
 	}
 	if (r->q.state == A_NEW) {
@@ -777,19 +805,7 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 int
 assistant_takes_body(void *cls, const char *method, const char *url)
 {
-	struct listener_ctx *fc = cls;
-	char device[LC_DEVICE_MAX + 1], name[POLICY_NAME_MAX + 1];
-	const struct policy_route *rt;
-	struct lc_policy *pol;
-	int yes;
-
-	if (strcmp(method, "POST") != 0)
-		return 0;
-	pol = lcd_policy(fc->d);
-	rt = policy_route_find(pol, fc->name, method, url, device, name);
-	yes = rt != NULL && rt->platform != POLICY_PLATFORM_NONE;
-	policy_free(pol);
-	return yes;
+	return platform_of(cls, method, url) != POLICY_PLATFORM_NONE;
 }
 
 void

@@ -131,10 +131,8 @@ alexa_parse(const uint8_t *body, size_t len, struct alexa_request *q, const char
 	}
 	if (q->op == ALEXA_UNKNOWN)
 		return 0;
-	if ((q->token = find_token(q->op, endpoint, q->payload)) == NULL) {
-		*why = "no bearer token in the directive";
-		return LC_EFORMAT;
-	}
+	/* No bearer token is a session refused (401), not a bad directive. */
+	q->token = find_token(q->op, endpoint, q->payload);
 	if (needs_endpoint && q->endpoint_id == NULL) {
 		*why = "no endpointId";
 		return LC_EFORMAT;

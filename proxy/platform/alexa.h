@@ -28,16 +28,16 @@ struct alexa_request {
 	const char *message_id;       /* header's, NULL when none */
 	const char *correlation_token;/* header's, NULL when none */
 	const char *endpoint_id;      /* endpoint's, NULL when none */
-	const char *token;            /* the scope's (or grantee's), in the
-	                                 tree; wiped by alexa_request_free() */
+	const char *token;            /* the scope's (or grantee's) bearer
+	                                 token in the tree, NULL if none;
+	                                 wiped by alexa_request_free() */
 	const struct jnode *payload;
 };
 
 /*
  * Parses a directive (len bytes) into q, which the caller frees with
  * alexa_request_free() whatever this returns.  0 when it has a header
- * of payloadVersion "3", a bearer token where the directive carries it,
- * an endpoint id where it needs one, and a payload of the documented
+ * of payloadVersion "3", an endpoint id where it needs one, and a payload of the documented
  * types: op ALEXA_UNKNOWN for a directive lenscapd does not take; else
  * LC_EFORMAT with *why, a fixed phrase (what could be read is set).
  */

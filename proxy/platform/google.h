@@ -39,8 +39,8 @@ int google_parse(const uint8_t *body, size_t len, struct google_request *q,
 void google_request_free(struct google_request *q);
 
 /* Writes the answer to q (parsed, with a known intent) into w for
- * ctx's account: 200, or 500 when the answer cannot be made (a
- * DISCONNECT that could not be recorded). */
+ * ctx's account: 200; or 500 with nothing written when the answer
+ * cannot be made (a DISCONNECT that could not be recorded). */
 unsigned google_answer(struct platform_ctx *ctx, const struct google_request *q,
                        struct jw *w);
 
