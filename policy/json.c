@@ -4,9 +4,12 @@
  * adds all three, so the loader can say file:line:col for every value.
  */
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <yajl/yajl_parse.h>
 
 #include "lenscap.h"
@@ -216,6 +219,7 @@ struct jparser {
 	int finishing;       /* inside yajl_complete_parse: no offsets */
 	int cancelled;       /* a callback stopped the parse */
 	int oom;
+	size_t max_members;  /* per object; 0: no bound (policy files) */
 	struct frame st[JSON_MAX_DEPTH + 1];
 	int depth;           /* frames in use */
 	struct jnode *root;
@@ -380,6 +384,44 @@ cb_number(void *ctx, const char *s, size_t len)
 	return 1;
 }
 
+/* Whether s (n bytes) is UTF-8 as RFC 3629 has it: shortest forms, no
+ * surrogates, nothing past U+10FFFF.  yajl checks the raw bytes but
+ * decodes a "\\udc00" escape into a surrogate's bytes. */
+static int
+utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i], need, min;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 1, min = 0x80, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			need = 2, min = 0x800, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			need = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		if (n - i <= need)
+			return 0;
+		for (unsigned k = 1; k <= need; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
 static int
 cb_string(void *ctx, const unsigned char *s, size_t len)
 {
@@ -397,6 +439,9 @@ cb_string(void *ctx, const unsigned char *s, size_t len)
 	n->len = len;
 	if (memchr(s, '\0', len) != NULL) {
 		perr(p, pos, "string contains \\u0000");
+		n->bad = 1;
+	} else if (!utf8_ok(s, len)) {
+		perr(p, pos, "string is not UTF-8 (a lone surrogate escape?)");
 		n->bad = 1;
 	}
 	ok = 1;
@@ -508,8 +553,16 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	f->kpos = pos;
 	f->skip = 0;
 	old = jpath_key(&p->path, key);
-	if (memchr(s, '\0', len) != NULL) {
+	if (p->max_members != 0 && f->node->len >= p->max_members) {
+		/* Data from outside: bounded, so that no object of colliding
+		 * names can cost more than a small one. */
+		perr(p, pos, "more members than this object may have");
+		p->cancelled = 1;
+	} else if (memchr(s, '\0', len) != NULL) {
 		perr(p, pos, "key contains \\u0000");
+		f->skip = 1;
+	} else if (!utf8_ok(s, len)) {
+		perr(p, pos, "key is not UTF-8 (a lone surrogate escape?)");
 		f->skip = 1;
 	} else if ((first = find_member(p, f, key, len)) != NULL) {
 		char msg[96];
@@ -524,7 +577,7 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		p->oom = 1;
 	}
 	jpath_pop(&p->path, old);
-	if (p->oom)
+	if (p->oom || p->cancelled)
 		return 0;
 	return 1;
 }
@@ -568,8 +621,69 @@ report_yajl(struct jparser *p, const unsigned char *text, size_t len)
 		yajl_free_error(p->h, msg);
 }
 
+/* yajl's own allocations, wiped before they are freed: a strict parse
+ * reads tokens, and yajl decodes a string with escapes into a buffer of
+ * its own. */
+struct wiped {
+	size_t n;
+	max_align_t data[];
+};
+
+static struct wiped *
+wiped_of(void *p)
+{
+	return (struct wiped *)(void *)((char *)p - offsetof(struct wiped, data));
+}
+
+static void *
+wiped_malloc(void *ctx, size_t n)
+{
+	struct wiped *w;
+
+	(void)ctx;
+	if (n > SIZE_MAX - sizeof(*w) || (w = malloc(sizeof(*w) + n)) == NULL)
+		return NULL;
+	w->n = n;
+	return w->data;
+}
+
+static void
+wiped_free(void *ctx, void *p)
+{
+	struct wiped *w;
+
+	(void)ctx;
+	if (p == NULL)
+		return;
+	w = wiped_of(p);
+	sodium_memzero(w->data, w->n);
+	free(w);
+}
+
+static void *
+wiped_realloc(void *ctx, void *p, size_t n)
+{
+	void *q;
+
+	if (p == NULL)
+		return wiped_malloc(ctx, n);
+	if ((q = wiped_malloc(ctx, n)) == NULL)
+		return NULL;
+	memcpy(q, p, wiped_of(p)->n < n ? wiped_of(p)->n : n);
+	wiped_free(ctx, p);
+	return q;
+}
+
+static yajl_alloc_funcs wiped_funcs = {
+	wiped_malloc, wiped_realloc, wiped_free, NULL
+};
+
+/* Members an object of a strict parse (data from outside) may have. */
+#define STRICT_MEMBERS_MAX 256
+
 /* Parses one buffer in one yajl_parse call, so that offsets are
- * offsets into buf; comments allowed or not. */
+ * offsets into buf; comments allowed (policy files) or not (data from
+ * outside: bounded objects, yajl's buffers wiped). */
 static int
 parse_buf(struct arena *a, const char *buf, size_t len, int file,
           struct perrs *errs, struct jnode **root, int comments)
@@ -578,6 +692,7 @@ parse_buf(struct arena *a, const char *buf, size_t len, int file,
 		.a = a, .errs = errs, .file = file,
 		.buf = (const unsigned char *)buf, .len = len,
 		.cur = { 1, 1 },
+		.max_members = comments ? 0 : STRICT_MEMBERS_MAX,
 	};
 	yajl_status st;
 	int rc = LC_EFORMAT;
@@ -587,7 +702,7 @@ parse_buf(struct arena *a, const char *buf, size_t len, int file,
 		          "larger than %zu bytes", JSON_MAX_BYTES);
 		return LC_EFORMAT;
 	}
-	if ((p.h = yajl_alloc(&callbacks, NULL, &p)) == NULL)
+	if ((p.h = yajl_alloc(&callbacks, comments ? NULL : &wiped_funcs, &p)) == NULL)
 		return LC_ENOMEM;
 	if (!yajl_config(p.h, yajl_allow_comments, comments))
 		goto fail;

@@ -78,8 +78,10 @@ enum MHD_Result assistant_access(void *cls, struct MHD_Connection *c,
 void assistant_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe);
 /* Whether an assistant face's request may carry a body: a POST to a
- * platform route of the policy in force. */
-int assistant_takes_body(void *cls, const char *method, const char *url);
+ * platform route of the policy in force, with a Content-Length (never
+ * chunked: Google and the Alexa forwarder say the length, and a body
+ * refused part way could not be answered). */
+int assistant_takes_body(void *cls, const char *method, const char *url, int chunked);
 enum MHD_Result camera_access(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *data,

@@ -337,10 +337,12 @@ start(struct lcd *d, const struct options *o)
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
 	    (d->icache = icache_new()) == NULL ||
 	    (d->presence = presence_new()) == NULL ||
-	    (d->revoked = revocations_new()) == NULL ||
-	    mjpeg_watchdog_start(d) != 0 || listeners_start(d, d->pol) != 0)
+	    (d->revoked = revocations_new()) == NULL)
 		return -1;
+	/* The lifetimes are known before the first request can unlink. */
 	revocations_policy(d->revoked, d->pol);
+	if (mjpeg_watchdog_start(d) != 0 || listeners_start(d, d->pol) != 0)
+		return -1;
 	if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
 		return -1;
 	if (o->pidfile != NULL && write_pid(o->pidfile) != 0)

@@ -50,9 +50,11 @@ struct areq {
 	size_t ibody_len;
 	struct front *front;         /* a platform route's request, or NULL */
 	const struct policy_account *acct; /* its session's account, in q.pol */
-	/* a capability's account, when a bearer token came with it: the
-	 * token's must be the same */
+	/* a capability's account and expiry, when a bearer token came with
+	 * it: the token's account must be the same, and the session holds
+	 * only while the capability does (session.h) */
 	const struct policy_account *cap_account;
+	uint64_t cap_expires_ms;
 	int expired;                 /* the session was refused as expired */
 };
 
@@ -343,6 +345,7 @@ grant(struct areq *r, const struct policy_account *acct, int *go_on)
 {
 	r->q.account = policy_account_name(acct);
 	r->acct = acct;
+	r->session.cap_expires_ms = r->cap_expires_ms;
 	if (r->front != NULL) {
 		*go_on = 1; /* a platform answers for the account's own devices */
 		return MHD_YES;
@@ -576,6 +579,7 @@ authorize(struct areq *r, const char *url, const char *method, int *go_on)
 			 * snapshots): the token must hold too, for the
 			 * capability's own account. */
 			r->cap_account = policy_account_by_name(r->q.pol, r->q.account);
+			r->cap_expires_ms = r->session.expires_ms;
 			*go_on = 0;
 			return authenticate(r, token, go_on);
 		}
@@ -803,9 +807,9 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 }
 
 int
-assistant_takes_body(void *cls, const char *method, const char *url)
+assistant_takes_body(void *cls, const char *method, const char *url, int chunked)
 {
-	return platform_of(cls, method, url) != POLICY_PLATFORM_NONE;
+	return !chunked && platform_of(cls, method, url) != POLICY_PLATFORM_NONE;
 }
 
 void

@@ -14,17 +14,19 @@
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
 
 /* Who asks for q's frame: the session whose token digest is session;
- * a capability its account's unlinking revoked is so for every frame. */
+ * a capability its account's unlinking revoked, or one that came with
+ * the session's token, is so for every frame. */
 static struct gate_request
 asker(const struct freq *q, const struct session *session)
 {
 	struct gate_request req = { .session = session, .account = q->account,
 	                            .device = q->device, .route = q->route,
 	                            .name = q->name };
+	uint64_t cap = session->source == SESSION_CAPABILITY ? session->expires_ms
+	                                                     : session->cap_expires_ms;
 
-	req.revoked = session->source == SESSION_CAPABILITY && q->account != NULL &&
-	              revocations_has(q->fc->d->revoked, q->account, q->route->media,
-	                              session->expires_ms);
+	req.revoked = cap != 0 && q->account != NULL &&
+	              revocations_has(q->fc->d->revoked, q->account, q->route->media, cap);
 	return req;
 }
 

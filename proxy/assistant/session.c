@@ -87,6 +87,8 @@ session_holds(const struct lc_policy *pol, const struct session *s,
 {
 	const struct policy_account *acct;
 
+	if (s->cap_expires_ms != 0 && now_ms >= s->cap_expires_ms)
+		return 0;
 	if (s->source == SESSION_STATIC) {
 		acct = policy_session_account_digest(pol, s->digest);
 		return acct != NULL && strcmp(policy_account_name(acct), account) == 0;

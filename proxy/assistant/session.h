@@ -34,6 +34,10 @@ struct session {
 	 * introspect_source_print()), asked again for every frame */
 	uint8_t source_print[LC_DIGEST_BYTES];
 	char kid[JWK_KID_MAX + 1];       /* a JWT's key id */
+	/* the capability a bearer token came with (Alexa's stills, fetched
+	 * with the user's token): the session then holds only while the
+	 * capability does too (its expiry; its revocation: release.c) */
+	uint64_t cap_expires_ms;         /* 0: none came */
 };
 
 /*
@@ -72,7 +76,8 @@ uint64_t session_introspected_until(const struct lc_policy *pol, uint64_t exp_ms
  * other session must not have expired and its account must still exist;
  * a JWT's or an introspected token's source must still be what accepted
  * it (the same issuer, audience and key; the same endpoint); a
- * capability must be asked for its own device.  0 or 1.
+ * capability must be asked for its own device; a capability that came
+ * with the token must not have expired.  0 or 1.
  */
 int session_holds(const struct lc_policy *pol, const struct session *s,
                   const char *account, const char *device, uint64_t now_ms);

@@ -1,8 +1,10 @@
 /*
  * The admin listener (loopback by default): /metrics in the Prometheus
- * text format, /healthz, and POST /v1/capabilities?account=&device=&kind=
- * which mints a capability URL (lenscapd(8), "Capability URLs").  Nothing
- * here reads frames.
+ * text format, /healthz, POST /v1/capabilities?account=&device=&kind=
+ * which mints a capability URL (lenscapd(8), "Capability URLs"), and
+ * POST /v1/revocations?account= which revokes the account's capabilities
+ * on this instance, as a platform's unlinking does ("Unlinking").
+ * Nothing here reads frames.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "daemon.h"
 #include "net/http.h"
 #include "assistant/capability.h"
+#include "platform/revoke.h"
 
 #define METRICS_BUF (64 * 1024)
 
@@ -116,6 +119,35 @@ mint(struct lcd *d, struct MHD_Connection *c)
 	return http_answer(c, MHD_HTTP_OK, "application/json", buf, 0, (size_t)n);
 }
 
+/* POST /v1/revocations?account=A: 200 with {"revoked_at_ms": N}: every
+ * capability of A this instance minted until now is refused from now on;
+ * 400 for arguments that are not exactly that one, plain. */
+static enum MHD_Result
+revoke_account(struct lcd *d, struct MHD_Connection *c)
+{
+	struct mint_args a = { NULL, NULL, NULL, 0 };
+	uint64_t now = lcd_now_ms();
+	char *buf;
+	int n;
+
+	if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, mint_arg, &a) < 0 ||
+	    a.bad || a.account == NULL || a.device != NULL || a.kind != NULL ||
+	    !lc_valid_device(a.account)) {
+		mint_audit(d, "revocation_refused", &a, NULL, "bad arguments");
+		metrics_request(&d->metrics, METRICS_ADMIN, 400, 0);
+		return http_problem(c, MHD_HTTP_BAD_REQUEST, "want account");
+	}
+	if (revocations_add(d->revoked, a.account, now) != 0 || (buf = malloc(64)) == NULL) {
+		mint_audit(d, "revocation_refused", &a, NULL, "out of memory");
+		metrics_request(&d->metrics, METRICS_ADMIN, 500, 0);
+		return http_problem(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "not revoked");
+	}
+	n = snprintf(buf, 64, "{\"revoked_at_ms\":%llu}\n", (unsigned long long)now);
+	mint_audit(d, "account_revoked", &a, NULL, "admin");
+	metrics_request(&d->metrics, METRICS_ADMIN, 200, 0);
+	return http_answer(c, MHD_HTTP_OK, "application/json", buf, 0, (size_t)n);
+}
+
 enum MHD_Result
 admin_access(void *cls, struct MHD_Connection *c, const char *url,
              const char *method, const char *version, const char *data,
@@ -134,10 +166,10 @@ admin_access(void *cls, struct MHD_Connection *c, const char *url,
 		*data_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(url, "/v1/capabilities") == 0) {
+	if (strcmp(url, "/v1/capabilities") == 0 || strcmp(url, "/v1/revocations") == 0) {
 		if (strcmp(method, "POST") != 0)
 			return http_problem(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
-		return mint(d, c);
+		return strcmp(url, "/v1/capabilities") == 0 ? mint(d, c) : revoke_account(d, c);
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return http_problem(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");

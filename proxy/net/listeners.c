@@ -148,9 +148,9 @@ audit_misframed(void *cls, const char *why)
 
 /* A camera face's request may carry a body (the frame). */
 static int
-camera_takes_body(void *cls, const char *method, const char *url)
+camera_takes_body(void *cls, const char *method, const char *url, int chunked)
 {
-	(void)cls, (void)method, (void)url;
+	(void)cls, (void)method, (void)url, (void)chunked;
 	return 1;
 }
 

@@ -437,7 +437,8 @@ framing_fault(const struct server *f, struct MHD_Connection *c, const char *meth
 	if (fr.cl > 0 && fr.te > 0)
 		return "both Content-Length and Transfer-Encoding";
 	if (fr.cl + fr.te > 0 &&
-	    (f->ops.takes_body == NULL || !f->ops.takes_body(f->ops.cls, method, url)))
+	    (f->ops.takes_body == NULL ||
+	     !f->ops.takes_body(f->ops.cls, method, url, fr.te > 0)))
 		return "a request body where none is taken";
 	return NULL;
 }

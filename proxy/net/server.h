@@ -25,10 +25,10 @@ struct server_ops {
 	/* counted: connections answered 503 past a limit, and connections
 	 * closed for a late request head */
 	atomic_uint_fast64_t *refused, *late;
-	/* whether a request (method, url) may carry a body at all; one
-	 * that may not and carries Content-Length or Transfer-Encoding is
-	 * refused.  NULL: no request may */
-	int (*takes_body)(void *cls, const char *method, const char *url);
+	/* whether a request (method, url) may carry a body at all, chunked
+	 * (Transfer-Encoding) or not (Content-Length); one that may not and
+	 * carries either header is refused.  NULL: no request may */
+	int (*takes_body)(void *cls, const char *method, const char *url, int chunked);
 	/* told of each request refused for its framing (answered 400, the
 	 * connection closed): why, a fixed phrase */
 	void (*misframed)(void *cls, const char *why);
