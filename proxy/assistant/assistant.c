@@ -28,9 +28,10 @@
 #include "platform/front.h"
 #include "platform/revoke.h"
 
-/* A_BODY: a platform route's body is coming; A_ASK: the session's
- * token is being introspected; A_ASKED: answered. */
-enum areq_state { A_NEW, A_BODY, A_ASK, A_ASKED, A_WAIT, A_READY, A_DONE };
+/* A_BODY: a platform route's body is coming; A_OVER: it went past its
+ * limit, the rest is drained; A_ASK: the session's token is being
+ * introspected; A_ASKED: answered. */
+enum areq_state { A_NEW, A_BODY, A_OVER, A_ASK, A_ASKED, A_WAIT, A_READY, A_DONE };
 
 #define SESSION_PREFIX_HEX 12 /* of a token's digest, in audit lines */
 
@@ -49,6 +50,7 @@ struct areq {
 	char *ibody;                 /* the introspection's form body */
 	size_t ibody_len;
 	struct front *front;         /* a platform route's request, or NULL */
+	size_t drained;              /* its body's bytes past the limit */
 	const struct policy_account *acct; /* its session's account, in q.pol */
 	/* a capability's account, when a bearer token came with it: the
 	 * token's must be the same */
@@ -518,6 +520,26 @@ finish_introspection(struct areq *r, int *go_on)
  * introspection runs (the request sleeps), 0 when answered. */
 static enum MHD_Result authenticate(struct areq *r, const char *token, int *go_on);
 
+/* The platform (enum policy_platform) of the route a POST to url on
+ * the listener cls takes under the policy in force; NONE for none. */
+static int
+route_platform(void *cls, const char *method, const char *url)
+{
+	struct listener_ctx *fc = cls;
+	char device[LC_DEVICE_MAX + 1], name[POLICY_NAME_MAX + 1];
+	const struct policy_route *rt;
+	struct lc_policy *pol;
+	int platform;
+
+	if (strcmp(method, "POST") != 0)
+		return POLICY_PLATFORM_NONE;
+	pol = lcd_policy(fc->d);
+	rt = policy_route_find(pol, fc->name, method, url, device, name);
+	platform = rt != NULL ? (int)rt->platform : POLICY_PLATFORM_NONE;
+	policy_free(pol);
+	return platform;
+}
+
 /* Whether the request announces a body over a platform route's limit:
  * refused before a byte of it is read. */
 static int
@@ -696,18 +718,33 @@ read_platform(struct areq *r)
 	return go_on == 1 ? begin(r) : ret;
 }
 
-/* Body bytes: a platform route's, kept up to its limit (413 past it);
- * on any other request (which the framing check let through with none
- * announced) or once answered, dropped. */
+/*
+ * Body bytes: a platform route's, kept up to its limit.  Past it (a body
+ * with no Content-Length), up to another PLATFORM_BODY_MAX is drained,
+ * so that a client a little over reads the 413, answered once the body
+ * ends (libmicrohttpd takes no answer in the middle of one); past that,
+ * the connection is closed.  On any other request (which the framing
+ * check let through with none announced) or once answered, dropped.
+ */
 static enum MHD_Result
 body(struct areq *r, const char *data, size_t *data_size)
 {
 	size_t n = *data_size;
 
 	*data_size = 0;
-	if (r->q.state != A_BODY)
+	if (r->q.state == A_BODY && front_body(r->front, data, n) != 0) {
+		r->q.state = A_OVER;
+		r->drained = 0;
+	}
+	if (r->q.state != A_OVER)
 		return MHD_YES;
-	return front_body(r->front, data, n) == 0 ? MHD_YES : answer_too_large(r);
+	if (n > PLATFORM_BODY_MAX - r->drained) {
+		freq_audit(&r->q, "refused", LC_DROP_NONE, NULL,
+		           "body over the limit: connection closed");
+		return MHD_NO;
+	}
+	r->drained += n;
+	return MHD_YES;
 }
 
 /* The introspection is over: the frame, or the answer it led to. */
@@ -728,6 +765,7 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct areq *r = *req_cls;
 	enum MHD_Result ret;
+	int platform;
 
 	if (r == NULL) {
 		/* First call: headers only.  Answer on a later call, so that
@@ -739,9 +777,13 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 		*req_cls = r;
 		/* Except a body over a platform route's limit: refused (and
 		 * the connection closed) before it is read, or before
-		 * "100 Continue" invites it. */
-		if (over_limit(c) && assistant_takes_body(cls, method, url))
+		 * "100 Continue" invites it; in the platform's shape (no
+		 * front: a plain problem). */
+		if (over_limit(c) &&
+		    (platform = route_platform(cls, method, url)) != POLICY_PLATFORM_NONE) {
+			r->front = front_new(platform);
 			return answer_too_large(r);
+		}
 		return MHD_YES;
 	}
 	if (r->q.state == A_NEW) {
@@ -757,6 +799,8 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 	switch (r->q.state) {
 	case A_BODY:
 		return read_platform(r);
+	case A_OVER:
+		return answer_too_large(r);
 	case A_ASKED:
 		return resume_introspected(r);
 	case A_READY:
@@ -769,19 +813,7 @@ assistant_access(void *cls, struct MHD_Connection *c, const char *url,
 int
 assistant_takes_body(void *cls, const char *method, const char *url)
 {
-	struct listener_ctx *fc = cls;
-	char device[LC_DEVICE_MAX + 1], name[POLICY_NAME_MAX + 1];
-	const struct policy_route *rt;
-	struct lc_policy *pol;
-	int yes;
-
-	if (strcmp(method, "POST") != 0)
-		return 0;
-	pol = lcd_policy(fc->d);
-	rt = policy_route_find(pol, fc->name, method, url, device, name);
-	yes = rt != NULL && rt->platform != POLICY_PLATFORM_NONE;
-	policy_free(pol);
-	return yes;
+	return route_platform(cls, method, url) != POLICY_PLATFORM_NONE;
 }
 
 void
