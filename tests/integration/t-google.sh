@@ -276,7 +276,8 @@ failed=$(sed -n 's/.*Failed to open segment \([0-9]*\) of playlist.*/index\1.ts/
 echo "# it asked for:" $opened
 echo "# and was refused:" $failed
 ok "it asked for at least 10 segments" test "$(echo "$opened" | wc -w)" -ge 10
-is "it was refused exactly the two cam-3 holds in the cache" "$(echo $failed)" "index8.ts index9.ts"
+is "it was refused exactly the two cam-3 holds in the cache" "$(echo "$failed" | paste -sd' ')" \
+	"index8.ts index9.ts"
 ok "each with a 502" test "$(grep -c 'HTTP error 502' "$T/player.log")" -ge 2
 # What it was given, fetched again on its URL: cam-1's own segment, the
 # store's object with its envelope opened, byte for byte; for the names
