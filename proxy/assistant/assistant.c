@@ -155,6 +155,10 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	memcpy(r->buf + r->len, p, n);
 	r->len += n;
 	r->hashed = 0;
+	/* An error page (a 404 for a segment not stored yet): its status is
+	 * the answer (finish_snapshot), none of its bytes is a frame. */
+	if (upstream_status(&r->q.up) != 200)
+		return 0;
 	if (!r->head_seen && (r->early = check_head(r)) != LC_DROP_NONE)
 		return 1;
 	return r->head_seen ? vouch(r) : 0;

@@ -166,6 +166,11 @@ is "18 objects asked for" "$((delivered + dropped))" 18
 is "every drop is audited as device_mismatch" \
 	"$(grep -c '"event":"drop".*"reason":"device_mismatch"' "$T/audit.log")" "$dropped"
 is "another account's camera: 404" "$(fetch token-of-account-1 cam-3 seg-0.ts "$T/got/x")" 404
+# A segment the store does not have: nginx answers 404 with an HTML page,
+# which is no frame to judge: 404, not a drop.
+drops=$(grep -c '"event":"drop"' "$T/audit.log")
+is "a segment the backend does not have: 404" "$(fetch token-of-account-1 cam-1 seg-99.ts "$T/got/x")" 404
+is "and no drop for its error page" "$(grep -c '"event":"drop"' "$T/audit.log")" "$drops"
 
 # --- a playlist sealed elsewhere is checked before it is served -----------------
 # A camera that seals itself (here: with the trusted ingest key, straight
