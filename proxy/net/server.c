@@ -56,7 +56,7 @@
 #define SERVER_WATCH_MS 100 /* how often the head deadline is checked */
 
 /* Not const: MHD's option items carry a plain void pointer. */
-static char tls_priorities[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+static char tls_priorities[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE";
 
 /* One connection, from accept to close (the server's list, under lock). */
 struct server_conn {

@@ -495,6 +495,15 @@ for f in "$T"/bodies/*; do
 done
 is "no error body carries image bytes" "$leaks" 0
 ok "no image byte in the audit trail" sh -c "! grep -aq 'lenscap-truth' '$T/audit.log'"
+# TLS: the faces choose AES-GCM, whatever order the client offers
+# (ChaCha20 costs several times as much in GnuTLS on AES-NI machines).
+cipher() { # FACE-PORT: the cipher of a client that prefers ChaCha20
+	echo | gnutls-cli --x509cafile "$T/pki/ca.crt" -p "$1" 127.0.0.1 \
+		--priority "NORMAL:-CIPHER-ALL:+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-GCM" 2>&1 |
+		sed -n 's/^- Description: .*-(\([A-Z0-9-]*\))$/\1/p'
+}
+is "assistant face: AES-GCM over the client's ChaCha20" "$(cipher "$A")" AES-256-GCM
+is "camera face: the same" "$(cipher "$C")" AES-256-GCM
 ok "healthz" healthy
 ok "the lenscapd process is alive" kill -0 "$LENSCAPD_PID"
 ok "no sanitizer report" sh -c "! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' '$T/lenscapd.stderr'"
