@@ -156,6 +156,37 @@ is "the old one: 404" "$(code "$STILL")" 404
 ok "audited: key unknown" sh -c "grep '\"event\":\"auth_failure\"' '$T/audit.log' | tail -n 1 | grep -q 'capability key unknown'"
 is "the new one: 200" "$(code "$NEW")" 200
 
+# --- a capability with a bearer token (Alexa's stills) ----------------------------------
+WITH=$(mint acct-1 cam-1 snapshot)
+is "fetched with its account's token: 200" "$(code "$WITH" "$A" -H 'Authorization: Bearer token-of-account-1')" 200
+ok "cam-1's still" cmp -s "$T/got/body" "$T/frames/cam-1.jpg"
+is "with another account's token: 404" "$(code "$WITH" "$A" -H 'Authorization: Bearer token-of-account-2')" 404
+is "with an unknown token: 401" "$(code "$WITH" "$A" -H 'Authorization: Bearer no-such-token')" 401
+EXPIRED2=$("$L" capability mint -k "$T/pki/k2.cap" -i k2 -a acct-1 -d cam-1 -K snapshot -t 0)
+is "an expired one, even with its account's token: 410" \
+	"$(code "$EXPIRED2" "$A" -H 'Authorization: Bearer token-of-account-1')" 410
+
+# --- an operator revokes an account's capabilities (lenscapd(8), "Unlinking") ---------
+admin_post() { # PATH?QUERY [METHOD] -> status; the body in $T/got/admin
+	curl -s -o "$T/got/admin" -w '%{http_code}' -X "${2:-POST}" "http://127.0.0.1:$M$1"
+}
+B2=$(mint acct-2 cam-3 snapshot)
+is "revoke acct-1: 200" "$(admin_post '/v1/revocations?account=acct-1')" 200
+ok "it says when" grep -Eq '^\{"revoked_at_ms":[0-9]+\}$' "$T/got/admin"
+ok "audited: account_revoked" grep -q '"event":"account_revoked".*"account":"acct-1"' "$T/audit.log"
+is "acct-1's still minted before: 404" "$(code "$WITH")" 404
+ok "audited: revoked" audited "capability revoked: account unlinked"
+is "even with acct-1's own token: 404" "$(code "$WITH" "$A" -H 'Authorization: Bearer token-of-account-1')" 404
+is "its playlist minted before: 404" "$(code "$HLS")" 404
+is "acct-2's capability is not touched: 200" "$(code "$B2")" 200
+sleep 0.1
+AFTER=$(mint acct-1 cam-1 snapshot)
+is "one minted after the revocation: 200" "$(code "$AFTER")" 200
+is "by GET: 405" "$(admin_post '/v1/revocations?account=acct-1' GET)" 405
+is "without an account: 400" "$(admin_post '/v1/revocations')" 400
+is "with another argument too: 400" "$(admin_post '/v1/revocations?account=acct-1&device=cam-1')" 400
+is "an account name that cannot be: 400" "$(admin_post '/v1/revocations?account=..')" 400
+
 # --- revocation ------------------------------------------------------------------------
 NEWHLS=$(mint acct-1 cam-1 hls)
 CAM3=$(mint acct-2 cam-3 snapshot)
