@@ -95,14 +95,7 @@ check_head(struct areq *r)
 	r->body_at = env.header_len;
 	if (env.body_len <= r->max - env.header_len)
 		r->whole = env.header_len + (size_t)env.body_len;
-	if (strcmp(env.device, r->q.device) != 0)
-		return LC_DROP_DEVICE_MISMATCH;
-	if (env.kind != (int)r->q.route->media)
-		return LC_DROP_KIND_MISMATCH;
-	for (size_t i = 0; i < r->q.route->ncontent_types; i++)
-		if (strcmp(r->q.route->content_types[i], env.content_type) == 0)
-			return LC_DROP_NONE;
-	return LC_DROP_CONTENT_TYPE;
+	return gate_claims(r->q.route, r->q.device, &env);
 }
 
 /*
@@ -255,20 +248,27 @@ finish_snapshot(struct areq *r)
 	                        out.off, out.len, &r->q.cors);
 }
 
-/* One audit line about r's session: event and detail, with the token's
- * digest prefix (never the token). */
+/* Names r's token session in its audit lines from now on: the first
+ * digits of the token's digest, never the token.  A capability's tag,
+ * set first, stays. */
 static void
-audit_session(const struct areq *r, const char *event, const char *detail)
+tag_session(struct areq *r)
 {
-	struct audit_event ev;
 	char hex[2 * LC_DIGEST_BYTES + 1];
 
-	freq_audit_event(&r->q, event, &ev);
+	if (r->q.session_tag[0] != '\0')
+		return;
 	(void)sodium_bin2hex(hex, sizeof(hex), r->session.digest, LC_DIGEST_BYTES);
-	hex[SESSION_PREFIX_HEX] = '\0';
-	ev.session = hex;
-	ev.detail = detail;
-	(void)audit_log(r->q.fc->d->audit, &ev);
+	memcpy(r->q.session_tag, hex, SESSION_PREFIX_HEX);
+	r->q.session_tag[SESSION_PREFIX_HEX] = '\0';
+}
+
+/* One audit line about r's session: event and detail. */
+static void
+audit_session(struct areq *r, const char *event, const char *detail)
+{
+	tag_session(r);
+	freq_audit(&r->q, event, LC_DROP_NONE, NULL, detail);
 }
 
 /* 401 for a session refused for why (audited, counted). */
@@ -350,6 +350,7 @@ grant(struct areq *r, const struct policy_account *acct, int *go_on)
 	r->q.account = policy_account_name(acct);
 	r->acct = acct;
 	r->session.cap_expires_ms = r->cap_expires_ms;
+	tag_session(r);
 	if (r->front != NULL) {
 		*go_on = 1; /* a platform answers for the account's own devices */
 		return MHD_YES;

@@ -89,6 +89,15 @@ check_name(const struct gate_request *req, const struct lc_envelope *env)
 }
 
 enum lc_drop
+gate_claims(const struct policy_route *route, const char *device,
+            const struct lc_envelope *env)
+{
+	if (strcmp(env->device, device) != 0)
+		return LC_DROP_DEVICE_MISMATCH;
+	return check_type(route, env);
+}
+
+enum lc_drop
 gate_header(const struct lc_policy *pol, const struct gate_request *req,
             const struct lc_envelope *env, struct gate_stream *st,
             uint64_t now_ms)

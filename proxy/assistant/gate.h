@@ -47,6 +47,15 @@ enum lc_drop gate_header(const struct lc_policy *pol,
                          const struct lc_envelope *env,
                          struct gate_stream *st, uint64_t now_ms);
 
+/*
+ * What an envelope header claims, without trusting it: its device is
+ * device, its kind and content type the route's.  The gate checks the
+ * same once the signature holds; this lets a fetch stop at a header
+ * that cannot pass before the rest of another device's frame is read.
+ */
+enum lc_drop gate_claims(const struct policy_route *route, const char *device,
+                         const struct lc_envelope *env);
+
 /* Rule 5: the body's length and digest match the envelope. */
 enum lc_drop gate_body(const struct lc_envelope *env, uint64_t body_len,
                        const uint8_t digest[LC_DIGEST_BYTES]);

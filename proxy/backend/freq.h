@@ -29,8 +29,9 @@ struct freq {
 	char device[LC_DEVICE_MAX + 1];
 	char name[POLICY_NAME_MAX + 1];  /* an hls route's {name}, or "" */
 	char rid[LCD_REQUEST_ID_BYTES];
-	char session_tag[24];        /* audit: "cap:" and 16 hex digits of the
-	                                capability's digest, or "" */
+	char session_tag[24];        /* audit: "cap:" and 16 hex digits of a
+	                                capability's digest, 12 of a token's,
+	                                or "" */
 	struct http_cors cors;       /* the route's CORS answer (origin in pol) */
 	uint64_t t0_us;
 	void (*destroy)(struct freq *q); /* frees the outer struct's own */
