@@ -349,3 +349,38 @@ part() {
 }
 # stream_file DEVICE: the file from which the backend serves DEVICE's stream.
 stream_file() { mkdir -p "$T/store/streams/$1"; echo "$T/store/streams/$1/live.mjpeg"; }
+
+# setup_name_cache [NAMES]: nginx as the vendor backend, with /frames/cdn/
+# (a link to /frames/ in the store) behind a cache that keys an object by
+# its file name alone, the Xiaomi bug for HLS; NAMES: a regex of the
+# names it caches (default: every name), so that playlists can stay live.
+setup_name_cache() {
+	setup_nginx 'proxy_cache stills; proxy_cache_valid 200 1h; set $key $uri; set $nocache 1;
+	if ($uri ~ "^/frames/cdn/.*/('"${1:-[^/]+}"')$") { set $key "by-name-only $1"; set $nocache ""; }
+	proxy_cache_key $key; proxy_no_cache $nocache; proxy_cache_bypass $nocache;' ""
+	mkdir -p "$T/store/frames" && ln -s . "$T/store/frames/cdn" || bail "store link"
+}
+
+# play_hls URL SECONDS: ffmpeg plays URL for SECONDS as a Cast receiver
+# or an Echo Show would (no token), and it must run at least 10 s and
+# decode 250 frames, every object it fetched through URL's directory
+# (a capability's); its log is $T/player.log (played_segments reads it).
+play_hls() {
+	local start played frames dir="/${1#https://*/}"
+	start=$(date +%s)
+	ffmpeg -nostdin -hide_banner -loglevel verbose -i "$1" -t "$2" -f null - \
+		-progress "$T/progress" > "$T/player.log" 2>&1
+	is "the player (ffmpeg) exits 0" "$?" 0
+	played=$(( $(date +%s) - start ))
+	frames=$(sed -n 's/^frame=//p' "$T/progress" | tail -n 1)
+	echo "# the player ran $played s and decoded ${frames:-no} frames"
+	ok "it played for at least 10 s" test "$played" -ge 10
+	ok "and decoded at least 250 frames (10 s at 25/s)" test "${frames:-0}" -ge 250
+	ok "every object it fetched came through the capability" \
+		sh -c "! grep \"Opening 'https://\" '$T/player.log' | grep -v \"${dir%/index.m3u8}/\""
+}
+
+# The segments the last play_hls opened, one name a line.
+played_segments() {
+	sed -n "s|.*Opening 'https://[^']*/\(index[0-9]*\.ts\)' for reading.*|\1|p" "$T/player.log" | sort -u
+}

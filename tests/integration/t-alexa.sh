@@ -26,11 +26,7 @@ mkdir -p "$T/alexa" || bail mkdir
 # /frames/cdn/ is /frames/ (a link in the store) behind a cache that keys
 # a segment by its file name alone.  Playlists are not cached, as a CDN
 # keeps a live playlist for a second at most.
-CDN='proxy_cache stills; proxy_cache_valid 200 1h; set $key $uri; set $nocache 1;
-	if ($uri ~ "^/frames/cdn/.*/([^/]+\.ts)$") { set $key "by-name-only $1"; set $nocache ""; }
-	proxy_cache_key $key; proxy_no_cache $nocache; proxy_cache_bypass $nocache;'
-setup_nginx "$CDN" ""
-mkdir -p "$T/store/frames" && ln -s . "$T/store/frames/cdn" || bail "store link"
+setup_name_cache '[^/]+\.ts'
 ISS=https://issuer.example
 "$MINT" "$T" "$(date +%s)" "$ISS" lenscapd-id || bail "minting"
 cp "$T/jwks-a.json" "$T/jwks.json" || bail "jwks"
@@ -190,18 +186,8 @@ is "the backend now serves cam-3's objects for cam-1's names (the bug is live)" 
 camera 1 testsrc 22 25 1 & CAM1=$!; PIDS="$PIDS $CAM1"
 for _ in $(seq 100); do [ -f "$T/store/frames/hls/cam-1/index.m3u8" ] && break; sleep 0.1; done
 ok "cam-1's playlist is stored" test -f "$T/store/frames/hls/cam-1/index.m3u8"
-start=$(date +%s)
-ffmpeg -nostdin -hide_banner -loglevel verbose -i "$URI_A" -t 14 -f null - \
-	-progress "$T/progress" > "$T/player.log" 2>&1
-is "the player (ffmpeg) exits 0" "$?" 0
-played=$(( $(date +%s) - start ))
-frames=$(sed -n 's/^frame=//p' "$T/progress" | tail -n 1)
-echo "# the player ran $played s and decoded ${frames:-no} frames"
-ok "it played for at least 10 s" test "$played" -ge 10
-ok "and decoded at least 250 frames (10 s at 25/s)" test "${frames:-0}" -ge 250
-ok "every object it fetched came through A's capability" \
-	sh -c "! grep \"Opening 'https://\" '$T/player.log' | grep -v \"'${URI_A%/index.m3u8}/\""
-fetched=$(sed -n "s|.*Opening 'https://[^']*/\(index[0-9]*\.ts\)' for reading.*|\1|p" "$T/player.log" | sort -u)
+play_hls "$URI_A" 14
+fetched=$(played_segments)
 echo "# it fetched:" $fetched
 ok "it fetched at least 8 segments" test "$(echo "$fetched" | wc -w)" -ge 8
 ok "among them $POISON" sh -c "echo '$fetched' | grep -qx index8.ts && echo '$fetched' | grep -qx index9.ts"
@@ -306,9 +292,9 @@ is "the correlationToken is echoed" "$(jget state-4 'm["event"]["header"]["corre
 
 # --- the audit trail: one line per directive, no token ---------------------------
 ok "A's InitializeCameraStreams is audited: asked 1, answered 1" \
-	grep -q '"event":"intent".*"account":"acct-1","detail":"InitializeCameraStreams: asked 1, answered 1, status 200"' "$T/audit.log"
+	grep -q '"event":"intent".*"account":"acct-1",.*"detail":"InitializeCameraStreams: asked 1, answered 1, status 200"' "$T/audit.log"
 ok "B's for cam-1 and cam-99: asked 1, answered 0 (twice)" \
-	test "$(grep -c '"event":"intent".*"account":"acct-2","detail":"InitializeCameraStreams: asked 1, answered 0, status 200"' "$T/audit.log")" -ge 2
+	test "$(grep -c '"event":"intent".*"account":"acct-2",.*"detail":"InitializeCameraStreams: asked 1, answered 0, status 200"' "$T/audit.log")" -ge 2
 ok "a malformed directive is audited as refused, with why" \
 	grep -q '"event":"refused".*"route":"/alexa/directive","detail":"payloadVersion is not \\"3\\""' "$T/audit.log"
 ok "no user token in the audit trail" \

@@ -20,11 +20,7 @@ setup_pki
 # /frames/cdn/ is /frames/ (a link in the store) behind a cache that
 # keys a segment by its file name alone; playlists and /frames/ itself
 # are not cached.
-CDN='proxy_cache stills; proxy_cache_valid 200 1h; set $key $uri; set $nocache 1;
-	if ($uri ~ "^/frames/cdn/.*/([^/]+\.ts)$") { set $key "by-name-only $1"; set $nocache ""; }
-	proxy_cache_key $key; proxy_no_cache $nocache; proxy_cache_bypass $nocache;'
-setup_nginx "$CDN" ""
-mkdir -p "$T/store/frames" && ln -s . "$T/store/frames/cdn" || bail "store link"
+setup_name_cache '[^/]+\.ts'
 ISS=https://issuer.example
 "$MINT" "$T" "$(date +%s)" "$ISS" lenscapd-id || bail "minting"
 cp "$T/jwks-a.json" "$T/jwks.json"
@@ -260,18 +256,8 @@ ok "audited: EXECUTE of acct-1, asked 1, answered 1" \
 	grep -q '"event":"intent".*"account":"acct-1".*"detail":"EXECUTE: asked 1, answered 1, status 200"' "$T/audit.log"
 
 # --- the Nest Hub plays it (ffmpeg, no token) -------------------------------------
-start=$(date +%s)
-ffmpeg -nostdin -hide_banner -loglevel verbose -i "https://127.0.0.1:$A$CAP1" -t 15 -f null - \
-	-progress "$T/progress" > "$T/player.log" 2>&1
-is "the player exits 0" "$?" 0
-played=$(( $(date +%s) - start ))
-frames=$(sed -n 's/^frame=//p' "$T/progress" | tail -n 1)
-echo "# the player ran $played s and decoded ${frames:-no} frames"
-ok "it played for at least 10 s" test "$played" -ge 10
-ok "and decoded at least 250 frames (10 s at 25/s)" test "${frames:-0}" -ge 250
-ok "every request it made went to the capability" \
-	sh -c "! grep \"Opening 'https://\" '$T/player.log' | grep -v '${CAP1%/index.m3u8}/'"
-opened=$(sed -n "s|.*Opening 'https://[^']*/\(index[0-9]*\.ts\)' for reading.*|\1|p" "$T/player.log" | sort -u)
+play_hls "https://127.0.0.1:$A$CAP1" 15
+opened=$(played_segments)
 failed=$(sed -n 's/.*Failed to open segment \([0-9]*\) of playlist.*/index\1.ts/p' "$T/player.log" | sort -u)
 echo "# it asked for:" $opened
 echo "# and was refused:" $failed

@@ -14,11 +14,7 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg not installed"
 setup_pki
 # /frames/cdn/ is /frames/ (a link in the store) behind a cache keyed by
 # the file name alone; /frames/ itself is not cached.
-CDN='proxy_cache stills; proxy_cache_valid 200 1h; set $key $uri; set $nocache 1;
-	if ($uri ~ "^/frames/cdn/.*/([^/]+)$") { set $key "by-name-only $1"; set $nocache ""; }
-	proxy_cache_key $key; proxy_no_cache $nocache; proxy_cache_bypass $nocache;'
-setup_nginx "$CDN" ""
-mkdir -p "$T/store/frames" && ln -s . "$T/store/frames/cdn" || bail "store link"
+setup_name_cache
 hls_route() { # FACE METHOD PATH-PART BACKEND-PART FRESHNESS
 	printf ', { "face": "%s", "method": "%s", "path": "/v1/cameras/{device}/%s/{name}",
 	  "backend": "/frames/%s/{device}/{name}", "media": "hls", "freshness_ms": %s,
@@ -59,19 +55,8 @@ ok "the cameras' first segments are stored" test -f "$T/store/frames/hls/cam-1/i
 # capability URL (no Authorization header), as a Cast receiver is
 CAP=$("$L" capability mint -k "$T/pki/k1.cap" -i k1 -a acct-1 -d cam-1 -K hls -t 600000)
 ok "a capability URL for acct-1's cam-1 is minted" test -n "$CAP"
-start=$(date +%s)
-ffmpeg -nostdin -hide_banner -loglevel verbose \
-	-i "https://127.0.0.1:$A$CAP" -t 13 -f null - \
-	-progress "$T/progress" > "$T/player.log" 2>&1
-is "the player exits 0" "$?" 0
-played=$(( $(date +%s) - start ))
-frames=$(sed -n 's/^frame=//p' "$T/progress" | tail -n 1)
-echo "# the player ran $played s and decoded ${frames:-no} frames"
-ok "it played for at least 10 s" test "$played" -ge 10
-ok "and decoded at least 250 frames (10 s at 25/s)" test "${frames:-0}" -ge 250
-fetched=$(sed -n "s|.*Opening 'https://[^']*/\(index[0-9]*\.ts\)' for reading.*|\1|p" "$T/player.log" | sort -u)
-ok "every segment it fetched came through the capability" \
-	sh -c "! grep \"Opening 'https://\" '$T/player.log' | grep -v '${CAP%/index.m3u8}/'"
+play_hls "https://127.0.0.1:$A$CAP" 13
+fetched=$(played_segments)
 echo "# it fetched:" $fetched
 ok "it fetched at least 8 segments" test "$(echo "$fetched" | wc -w)" -ge 8
 # Each, fetched again through lenscapd (within the route's 60 s), is
