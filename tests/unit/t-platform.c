@@ -257,12 +257,12 @@ take(struct answer *a, char *body, size_t len, const char *what)
 static char last_token[64]; /* the token the last request named */
 
 /*
- * Sends body to ctx's route as the assistant face does (front_body,
+ * Sends req to ctx's route as the assistant face does (front_body,
  * front_parse, front_answer) and fills a.  -1 (after a failed check)
  * when it is refused.
  */
 static int
-ask(struct platform_ctx ctx, const char *body, struct answer *a, const char *what)
+ask(struct platform_ctx ctx, const char *req, struct answer *a, const char *what)
 {
 	struct front *f = front_new(ctx.route->platform);
 	const char *why, *tok;
@@ -273,7 +273,7 @@ ask(struct platform_ctx ctx, const char *body, struct answer *a, const char *wha
 	memset(a, 0, sizeof(*a));
 	if (f == NULL)
 		abort();
-	if (front_body(f, body, strlen(body)) != 0 ||
+	if (front_body(f, req, strlen(req)) != 0 ||
 	    (why = front_parse(f, "google-bearer", &tok)) != NULL) {
 		ok(0, "%s: parsed", what);
 		front_free(f);
@@ -288,10 +288,10 @@ ask(struct platform_ctx ctx, const char *body, struct answer *a, const char *wha
 	return rc;
 }
 
-/* body's (len bytes) refusal by front_parse(): the phrase, or NULL when
+/* req's (len bytes) refusal by front_parse(): the phrase, or NULL when
  * it parses. */
 static const char *
-refused_n(int platform, const char *body, size_t len)
+refused_n(int platform, const char *req, size_t len)
 {
 	static char why[128];
 	struct front *f = front_new(platform);
@@ -299,7 +299,7 @@ refused_n(int platform, const char *body, size_t len)
 
 	if (f == NULL)
 		abort();
-	if (front_body(f, body, len) != 0) {
+	if (front_body(f, req, len) != 0) {
 		front_free(f);
 		return "(too large for front_body)";
 	}
@@ -310,9 +310,9 @@ refused_n(int platform, const char *body, size_t len)
 }
 
 static const char *
-refused(int platform, const char *body)
+refused(int platform, const char *req)
 {
-	return refused_n(platform, body, strlen(body));
+	return refused_n(platform, req, strlen(req));
 }
 
 /* text with every id replaced by "<id>" and every messageId's value by
