@@ -74,7 +74,8 @@ static struct revocations *revoked;
 static char dir[] = "/tmp/fuzz-platform.XXXXXX";
 static char key_path[sizeof(dir) + 16];
 
-/* Removes the temp dir (the policy is loaded: the key is in memory). */
+/* Removes the temp dir: once the policy is loaded its key is in memory,
+ * and nothing is left behind should a check abort. */
 static void
 cleanup(void)
 {
@@ -91,12 +92,15 @@ pf_init(void)
 		return;
 	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
 		abort();
-	atexit(cleanup);
 	(void)snprintf(key_path, sizeof(key_path), "%s/cap.key", dir);
 	(void)snprintf(name, sizeof(name), "%s/p.json", dir);
 	if (capability_secret_generate(key_path) != 0 ||
-	    policy_load_mem(name, policy_text, strlen(policy_text), 0, &pol, stderr) != 0 ||
-	    (presence = presence_new()) == NULL || (revoked = revocations_new()) == NULL)
+	    policy_load_mem(name, policy_text, strlen(policy_text), 0, &pol, stderr) != 0) {
+		cleanup();
+		abort();
+	}
+	cleanup();
+	if ((presence = presence_new()) == NULL || (revoked = revocations_new()) == NULL)
 		abort();
 	revocations_policy(revoked, pol);
 	presence_seen(presence, "cam-a1", PF_NOW - 1000);
