@@ -16,7 +16,8 @@ struct front {
 	uint8_t *body;
 	size_t len, cap;
 	int parsed;               /* which of g and a holds a request */
-	int unknown;              /* parsed, but an intent lenscapd does not know */
+	int unknown;              /* well-formed, of an intent or directive
+	                             lenscapd does not take */
 	struct google_request g;
 	struct alexa_request a;
 };
@@ -83,12 +84,12 @@ front_parse(struct front *f, const char *bearer, const char **token)
 	f->parsed = 1;
 	if (f->platform == POLICY_PLATFORM_GOOGLE) {
 		rc = google_parse(f->body, f->len, &f->g, &why);
-		if (rc == 0 && (f->unknown = f->g.intent == GOOGLE_UNKNOWN))
+		if ((f->unknown = rc == 0 && f->g.intent == GOOGLE_UNKNOWN))
 			return "unknown intent";
 		*token = bearer;
 	} else {
 		rc = alexa_parse(f->body, f->len, &f->a, &why);
-		if (rc == 0 && (f->unknown = f->a.op == ALEXA_UNKNOWN))
+		if ((f->unknown = rc == 0 && f->a.op == ALEXA_UNKNOWN))
 			return "unknown directive";
 		*token = f->a.token;
 	}
@@ -136,6 +137,7 @@ google_code(const struct front *f, unsigned status)
 {
 	if (status == 401)
 		return "authFailure";
+	/* A malformed request has no intent either: protocolError. */
 	if (status == 400 && f->unknown)
 		return "notSupported";
 	if (status == 400 || status == 413)

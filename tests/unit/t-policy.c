@@ -483,6 +483,199 @@ test_schema(void)
 	          "]");
 }
 
+/* ---- platform routes and the devices' keys for them ------------------ */
+
+/* What a platform route needs beside it: capability keys and a GET hls
+ * route with {device} and {name} on its face. */
+#define CAPS "\"capabilities\": { \"keys\": [ { \"id\": \"k1\", \"secret\": \"k1.key\" } ] }"
+#define HLS_ROUTE "{ \"face\": \"assistant\", \"method\": \"GET\", \"path\": " \
+	"\"/h/{device}/{name}\", \"backend\": \"/h/{device}/{name}\", \"media\": \"hls\" }"
+/* A platform route: its path, its platform and what else it has. */
+#define PLATFORM_ROUTE(path, platform, rest) "{ \"face\": \"assistant\", " \
+	"\"method\": \"POST\", \"path\": \"" path "\", \"platform\": \"" platform "\", " \
+	"\"public_url\": \"https://cams.example\"" rest " }"
+
+static void
+test_platform_routes(void)
+{
+	check_bad("platform on a camera face",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", { \"face\": \"camera\", "
+	          "\"method\": \"POST\", \"path\": \"/p\", \"platform\": \"google\", "
+	          "\"public_url\": \"https://cams.example\" } ]", P_ALL, "t.json:1:267: routes[1].platform: only for routes on an assistant face\n");
+	check_bad("platform with backend and media",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", " PLATFORM_ROUTE("/p", "alexa",
+	          ", \"backend\": \"/x\", \"media\": \"hls\", \"freshness_ms\": 5000") " ]",
+	          P_ALL, "t.json:1:328: routes[1].backend: not for a platform route\n"
+	          "t.json:1:343: routes[1].media: not for a platform route\n"
+	          "t.json:1:366: routes[1].freshness_ms: not for a platform route\n");
+	check_bad("GET on a platform route",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", { \"face\": \"assistant\", "
+	          "\"method\": \"GET\", \"path\": \"/p\", \"platform\": \"google\", "
+	          "\"public_url\": \"https://cams.example\" } ]", P_ALL, "t.json:1:236: routes[1].method: a platform route takes \"POST\"\n");
+	check_bad("{device} in a platform path",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", { \"face\": \"assistant\", "
+	          "\"method\": \"POST\", \"path\": \"/p/{device}\", \"platform\": "
+	          "\"google\", \"public_url\": \"https://cams.example\" } ]", P_ALL, "t.json:1:252: routes[1].path: a platform route's path has no {device} "
+	          "or {name}\n");
+	check_bad("public_url",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", "
+	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/a\", "
+	          "\"platform\": \"google\", \"public_url\": \"http://cams.example\" }, "
+	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/b\", "
+	          "\"platform\": \"google\", \"public_url\": \"https://cams.example/g\" }, "
+	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/c\", "
+	          "\"platform\": \"google\", \"public_url\": \"https://Cams.example\" }, "
+	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/d\", "
+	          "\"platform\": \"google\" } ]", P_ALL, "t.json:1:294: routes[1].public_url: not \"https://host[:port]\" (lower "
+	          "case, no path)\n"
+	          "t.json:1:410: routes[2].public_url: not \"https://host[:port]\" (lower "
+	          "case, no path)\n"
+	          "t.json:1:529: routes[3].public_url: not \"https://host[:port]\" (lower "
+	          "case, no path)\n"
+	          "t.json:1:555: routes[4]: missing \"public_url\"\n");
+	check_bad("online_ms out of range, an unknown platform",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", "
+	          PLATFORM_ROUTE("/p", "google", ", \"online_ms\": -1") ", "
+	          PLATFORM_ROUTE("/q", "alexa", ", \"online_ms\": 86400001") ", "
+	          PLATFORM_ROUTE("/r", "siri", "") " ]", P_ALL, "t.json:1:331: routes[1].online_ms: out of range (0 to 86400000)\n"
+	          "t.json:1:464: routes[2].online_ms: out of range (0 to 86400000)\n"
+	          "t.json:1:543: routes[3].platform: expected \"google\" or \"alexa\"\n");
+	check_bad("online_ms on a frame route",
+	          "\"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", "
+	          "\"path\": \"/a/{device}\", \"backend\": \"/a/{device}\", \"media\": "
+	          "\"snapshot\", \"online_ms\": 5 } ]", P_ALL, "t.json:1:137: routes[0].online_ms: only for a platform route\n");
+	check_bad("a platform route without capabilities",
+	          "\"routes\": [ " HLS_ROUTE ", " PLATFORM_ROUTE("/p", "google", "") " ]",
+	          P_ALL, "t.json:1:1: $: platform route /p on \"assistant\" needs \"capabilities\" "
+	          "and a GET hls route with {device} and {name} on the same face\n");
+	check_bad("a platform route without an hls capability route",
+	          CAPS ", \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", "
+	          "\"path\": \"/h/{device}\", \"backend\": \"/h/{device}\", \"media\": "
+	          "\"hls\" }, " PLATFORM_ROUTE("/p", "alexa", "") " ]", P_ALL, "t.json:1:1: $: platform route /p on \"assistant\" needs \"capabilities\" "
+	          "and a GET hls route with {device} and {name} on the same face\n");
+}
+
+/* 129 bytes of 'n'. */
+#define N129 "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn" \
+	"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+#define AUTH "\"auth\": { \"token_sha256\": \"" DIGEST_A "\" }"
+#define RES(w, h) "{ \"width\": " #w ", \"height\": " #h " }"
+
+static void
+test_device_info(void)
+{
+	check_bad("name and room over 128 bytes",
+	          "\"devices\": { \"cam-1\": { " AUTH ", \"name\": \"" N129 "\", "
+	          "\"room\": \"" N129 "\", \"info\": { \"model\": \"" N129 "\" } } }",
+	          P_LISTENERS | P_INGEST, "t.json:1:130: devices.cam-1.name: longer than 128 bytes\n"
+	          "t.json:1:271: devices.cam-1.room: longer than 128 bytes\n"
+	          "t.json:1:423: devices.cam-1.info.model: longer than 128 bytes\n");
+	check_bad("resolutions: none, nine",
+	          "\"devices\": { \"cam-1\": { " AUTH ", \"resolutions\": [] }, "
+	          "\"cam-2\": { \"auth\": { \"token_sha256\": \"" HEX64A "bbbbbbbb\" }, "
+	          "\"resolutions\": [ " RES(16, 16) ", " RES(32, 32) ", " RES(48, 48) ", "
+	          RES(64, 64) ", " RES(80, 80) ", " RES(96, 96) ", " RES(112, 112) ", "
+	          RES(128, 128) ", " RES(144, 144) " ] } }",
+	          P_LISTENERS | P_INGEST, "t.json:1:137: devices.cam-1.resolutions: 1 to 8 resolutions\n"
+	          "t.json:1:265: devices.cam-2.resolutions: 1 to 8 resolutions\n");
+	check_bad("resolutions: width 0, no height, a string, an unknown key",
+	          "\"devices\": { \"cam-1\": { " AUTH ", \"resolutions\": [ " RES(0, 720)
+	          ", { \"width\": 1280 }, \"1280x720\", { \"width\": 1280, \"height\": 720, "
+	          "\"fps\": 30 }, " RES(7681, 4321) " ] } }",
+	          P_LISTENERS | P_INGEST, "t.json:1:150: devices.cam-1.resolutions[0].width: out of range (16 to "
+	          "7680)\n"
+	          "t.json:1:170: devices.cam-1.resolutions[1]: needs \"width\" and "
+	          "\"height\"\n"
+	          "t.json:1:189: devices.cam-1.resolutions[2]: expected an object, got a "
+	          "string\n"
+	          "t.json:1:233: devices.cam-1.resolutions[3].fps: unknown key\n"
+	          "t.json:1:257: devices.cam-1.resolutions[4].width: out of range (16 to "
+	          "7680)\n");
+	check_bad("info: an unknown key, a number",
+	          "\"devices\": { \"cam-1\": { " AUTH ", \"info\": { \"maker\": \"Acme\", "
+	          "\"model\": 7 }, \"name\": 5 } }", P_LISTENERS | P_INGEST, "t.json:1:132: devices.cam-1.info.maker: unknown key\n"
+	          "t.json:1:158: devices.cam-1.info.model: expected a string, got a number\n"
+	          "t.json:1:171: devices.cam-1.name: expected a string, got a number\n");
+}
+
+/* The platform keys load into the model: routes and device info. */
+static void
+test_platform_model(void)
+{
+	static const char text[] =
+		"{ \"listeners\": { \"assistant\": { \"listen\": \"h:1\", \"plain\": true } },\n"
+		"  \"backend\": { \"url\": \"https://b\" },\n"
+		"  " CAPS ",\n"
+		"  \"devices\": {\n"
+		"    \"cam-1\": { " AUTH ", \"name\": \"Front door\", \"room\": \"Hall\",\n"
+		"      \"info\": { \"manufacturer\": \"Acme\", \"model\": \"C1\",\n"
+		"                \"hw_version\": \"1.0\", \"sw_version\": \"2.3\" },\n"
+		"      \"resolutions\": [ " RES(1920, 1080) ", " RES(16, 16) ", "
+		RES(7680, 4320) " ] },\n"
+		"    \"cam-2\": { \"auth\": { \"token_sha256\": \"" HEX64A "bbbbbbbb\" } },\n"
+		"    \"cam-3\": { \"auth\": { \"token_sha256\": \"" HEX64A "cccccccc\" },\n"
+		"      \"room\": \"" N129 "\" } },\n"
+		"  \"routes\": [ " HLS_ROUTE ",\n"
+		"    " PLATFORM_ROUTE("/google", "google", ", \"online_ms\": 0") ",\n"
+		"    { \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/alexa\",\n"
+		"      \"platform\": \"alexa\", \"public_url\": \"https://cams.example:8443\" } ] }\n";
+	const struct policy_device_info *in;
+	const struct policy_route *r;
+	struct lc_policy *pol = NULL;
+	char *errs = NULL, *t, *cut, dev[LC_DEVICE_MAX + 1];
+	int rc;
+
+	/* The text with cam-3's room over 128 bytes first: refused; then
+	 * with it cut to 128. */
+	rc = load_text("p.json", text, strlen(text), POLICY_NO_FILES, &pol, &errs);
+	ok(rc == LC_EFORMAT && strstr(errs, "devices.cam-3.room: longer than 128 bytes") != NULL,
+	   "platform model: a room of 129 bytes refused");
+	free(errs);
+	if ((t = strdup(text)) == NULL || (cut = strstr(t, N129)) == NULL)
+		abort();
+	memmove(cut, cut + 1, strlen(cut + 1) + 1);
+	rc = load_text("p.json", t, strlen(t), POLICY_NO_FILES, &pol, &errs);
+	is_int(rc, 0, "platform model: loads");
+	is_text(errs, "", "platform model");
+	free(errs);
+	free(t);
+	if (pol == NULL)
+		return;
+	r = policy_route(pol, 1);
+	ok(r->platform == POLICY_PLATFORM_GOOGLE && strcmp(r->public_url,
+	   "https://cams.example") == 0 && r->online_ms == 0 && strcmp(r->method, "POST") == 0 &&
+	   r->backend == NULL && r->media == 0 && !r->has_device,
+	   "google route: platform, public_url, online_ms 0, no backend or media");
+	r = policy_route(pol, 2);
+	ok(r->platform == POLICY_PLATFORM_ALEXA &&
+	   strcmp(r->public_url, "https://cams.example:8443") == 0 && r->online_ms == 120000,
+	   "alexa route: public_url with a port, online_ms 120000 by default");
+	ok(policy_route(pol, 0)->platform == POLICY_PLATFORM_NONE && policy_route(pol, 0)->public_url
+	   == NULL, "a frame route: no platform");
+	ok(policy_route_match(pol, "assistant", "POST", "/google", dev) == policy_route(pol, 1) &&
+	   dev[0] == '\0' && policy_route_match(pol, "assistant", "GET", "/google", dev) == NULL,
+	   "a platform route matches POST only");
+	in = policy_device_info(policy_device_by_name(pol, "cam-1"));
+	ok(strcmp(in->name, "Front door") == 0 && strcmp(in->room, "Hall") == 0 &&
+	   strcmp(in->manufacturer, "Acme") == 0 && strcmp(in->model, "C1") == 0 &&
+	   strcmp(in->hw_version, "1.0") == 0 && strcmp(in->sw_version, "2.3") == 0,
+	   "cam-1: name, room and info");
+	ok(in->nresolutions == 3 && in->resolutions[0].width == 1920 &&
+	   in->resolutions[0].height == 1080 && in->resolutions[1].width == 16 &&
+	   in->resolutions[1].height == 16 && in->resolutions[2].width == 7680 &&
+	   in->resolutions[2].height == 4320, "cam-1: resolutions in order, bounds included");
+	in = policy_device_info(policy_device_by_name(pol, "cam-2"));
+	ok(in->name == NULL && in->room == NULL && in->manufacturer == NULL &&
+	   in->model == NULL && in->hw_version == NULL && in->sw_version == NULL &&
+	   in->nresolutions == 1 && in->resolutions[0].width == 1280 &&
+	   in->resolutions[0].height == 720, "cam-2: no keys, 1280x720");
+	in = policy_device_info(policy_device_by_name(pol, "cam-3"));
+	ok(in->room != NULL && strlen(in->room) == 128 && in->name == NULL &&
+	   in->nresolutions == 1 && in->resolutions[0].width == 1280,
+	   "cam-3: a room of 128 bytes, the default resolution");
+	policy_free(pol);
+}
+
 /* Copies the regular file src/name into dst/name.  0 or -1. */
 static int
 copy_file(const char *src, const char *dst, const char *name)
@@ -1016,6 +1209,9 @@ main(void)
 	test_json_traps();
 	test_schema();
 	test_listener_cap();
+	test_platform_routes();
+	test_device_info();
+	test_platform_model();
 	if (!ok(make_example_dir() == 0, "a copy of policy/examples with an ingest key"))
 		return tap_done();
 	test_files();

@@ -1,0 +1,195 @@
+/*
+ * Fuzz target for Google's fulfillment (platform/google.c): the input is
+ * a request body.  google_parse() must take it whole or refuse it with
+ * LC_EFORMAT and a reason; what it takes, within the limits
+ * (platform.h).  A request it takes is answered for each account of the
+ * fixed policy (platform-fixture.c): the answer must be JSON that names
+ * no device the account may not see, but as an echo that says exactly
+ * "deviceNotFound"; SYNC lists the account's devices, no more; QUERY
+ * answers each id once; EXECUTE once per device per command.  Then the
+ * input goes through a front (front.c) as the assistant face feeds it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/google.h"
+#include "check.h"
+#include "platform-fixture.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define ID_MAX 256 /* google.c's REQUEST_ID_MAX */
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	pf_init();
+	return 0;
+}
+
+/* An entry of QUERY or a result of EXECUTE for a device that may not be
+ * seen: exactly what one that does not exist gets. */
+static void
+check_not_found(yajl_val v, int with_ids)
+{
+	CHECK(YAJL_IS_OBJECT(v) && v->u.object.len == 2u + (with_ids != 0));
+	CHECK(strcmp(pf_text(v, (const char *[]){ "status", NULL }), "ERROR") == 0);
+	CHECK(strcmp(pf_text(v, (const char *[]){ "errorCode", NULL }),
+	             "deviceNotFound") == 0);
+}
+
+/* The ids a QUERY payload or an EXECUTE command names, in order. */
+static const struct jnode *
+ids_of(const struct jnode *obj)
+{
+	const struct jnode *list = platform_get(obj, "devices", J_ARRAY);
+
+	CHECK(list != NULL && list->len >= 1 && list->len <= PLATFORM_DEVICES_MAX);
+	return list->child;
+}
+
+static const char *
+id_of(const struct jnode *e)
+{
+	const char *id = platform_str(e, "id", ID_MAX);
+
+	CHECK(id != NULL);
+	return id;
+}
+
+static void
+check_sync(const struct platform_ctx *ctx, yajl_val root)
+{
+	const struct policy_device *const *devs;
+	yajl_val list = pf_get(root, (const char *[]){ "payload", "devices", NULL });
+	size_t n;
+
+	devs = policy_account_devices(ctx->acct, &n);
+	CHECK(strcmp(pf_text(root, (const char *[]){ "payload", "agentUserId", NULL }),
+	             policy_account_name(ctx->acct)) == 0);
+	CHECK(YAJL_IS_ARRAY(list) && list->u.array.len == n && ctx->answered == n);
+	for (size_t i = 0; i < n; i++)
+		CHECK(strcmp(pf_text(list->u.array.values[i], (const char *[]){ "id", NULL }),
+		             policy_device_name(devs[i])) == 0);
+}
+
+static void
+check_query(const struct platform_ctx *ctx, const struct google_request *q, yajl_val root)
+{
+	yajl_val map = pf_get(root, (const char *[]){ "payload", "devices", NULL });
+	size_t distinct = 0, asked = 0;
+
+	CHECK(YAJL_IS_OBJECT(map));
+	for (const struct jnode *e = ids_of(q->payload); e != NULL; e = e->next) {
+		const char *id = id_of(e);
+		yajl_val v = pf_get(map, (const char *[]){ id, NULL });
+		int first = 1;
+
+		asked++;
+		for (const struct jnode *o = ids_of(q->payload); o != e; o = o->next)
+			first &= strcmp(id_of(o), id) != 0;
+		distinct += first;
+		CHECK(v != NULL);
+		if (!pf_visible(ctx, id)) {
+			check_not_found(v, 0);
+			continue;
+		}
+		CHECK(strcmp(pf_text(v, (const char *[]){ "status", NULL }), "SUCCESS") == 0);
+		CHECK(YAJL_IS_TRUE(pf_get(v, (const char *[]){ "online", NULL })) ==
+		      platform_online(ctx, policy_device_by_name(ctx->pol, id)));
+	}
+	CHECK(map->u.object.len == distinct && ctx->asked == asked && ctx->answered <= asked);
+}
+
+static void
+check_execute(const struct platform_ctx *ctx, const struct google_request *q, yajl_val root)
+{
+	yajl_val results = pf_get(root, (const char *[]){ "payload", "commands", NULL });
+	const struct jnode *cmds = platform_get(q->payload, "commands", J_ARRAY);
+	size_t i = 0;
+
+	CHECK(YAJL_IS_ARRAY(results) && cmds != NULL);
+	for (const struct jnode *c = cmds->child; c != NULL; c = c->next)
+		for (const struct jnode *e = ids_of(c); e != NULL; e = e->next, i++) {
+			yajl_val r = i < results->u.array.len ? results->u.array.values[i] : NULL;
+			yajl_val ids = pf_get(r, (const char *[]){ "ids", NULL });
+			const char *status = pf_text(r, (const char *[]){ "status", NULL });
+
+			CHECK(YAJL_IS_ARRAY(ids) && ids->u.array.len == 1 &&
+			      YAJL_IS_STRING(ids->u.array.values[0]) &&
+			      strcmp(pf_str(ids->u.array.values[0]), id_of(e)) == 0);
+			if (!pf_visible(ctx, id_of(e)))
+				check_not_found(r, 1);
+			else if (strcmp(status, "SUCCESS") == 0)
+				CHECK(platform_online(ctx, policy_device_by_name(ctx->pol, id_of(e))));
+			else
+				CHECK(strcmp(status, "ERROR") == 0);
+		}
+	CHECK(results->u.array.len == i && ctx->asked == i && ctx->answered <= i);
+}
+
+/* Answers q for account i and checks the answer. */
+static void
+answer(const struct google_request *q, const struct pf_input *in, int i)
+{
+	struct platform_ctx ctx = pf_ctx(POLICY_PLATFORM_GOOGLE, i);
+	struct jw w;
+	unsigned status;
+	yajl_val root;
+	char *text;
+	size_t len;
+
+	CHECK(jw_open(&w) == 0);
+	status = google_answer(&ctx, q, &w);
+	text = jw_done(&w, &len);
+	jw_close(&w);
+	CHECK(status == 200);
+	root = pf_check_answer(&ctx, in, text, len);
+	if (q->intent == GOOGLE_DISCONNECT) {
+		CHECK(len == 3 && memcmp(text, "{}\n", 3) == 0);
+	} else {
+		CHECK(strcmp(pf_text(root, (const char *[]){ "requestId", NULL }),
+		             q->request_id) == 0);
+		if (q->intent == GOOGLE_SYNC)
+			check_sync(&ctx, root);
+		else if (q->intent == GOOGLE_QUERY)
+			check_query(&ctx, q, root);
+		else
+			check_execute(&ctx, q, root);
+	}
+	yajl_tree_free(root);
+	free(text);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct google_request q;
+	struct pf_input in;
+	const char *why = NULL;
+	int rc, taken;
+
+	pf_init();
+	rc = google_parse(data, size, &q, &why);
+	taken = rc == 0 && q.intent != GOOGLE_UNKNOWN;
+	if (rc != 0) {
+		CHECK(rc == LC_EFORMAT && why != NULL);
+	} else {
+		CHECK(size <= PLATFORM_BODY_MAX && q.request_id != NULL &&
+		      strlen(q.request_id) <= ID_MAX && q.intent >= GOOGLE_UNKNOWN &&
+		      q.intent <= GOOGLE_DISCONNECT);
+		if (taken) {
+			pf_input_read(&in, data, size);
+			for (int i = 0; i < PF_ACCOUNTS; i++)
+				answer(&q, &in, i);
+			pf_input_free(&in);
+		}
+	}
+	google_request_free(&q);
+	pf_front(POLICY_PLATFORM_GOOGLE, data, size, taken);
+	return 0;
+}
