@@ -316,6 +316,23 @@ refused(int platform, const char *req)
 	return refused_n(platform, req, strlen(req));
 }
 
+/* Whether req parses and names a token, the session to check (none: the
+ * session is refused, 401, not the request). */
+static int
+has_token(int platform, const char *req)
+{
+	struct front *f = front_new(platform);
+	const char *tok = NULL;
+	int yes;
+
+	if (f == NULL)
+		abort();
+	yes = front_body(f, req, strlen(req)) == 0 && front_parse(f, NULL, &tok) == NULL &&
+	      tok != NULL;
+	front_free(f);
+	return yes;
+}
+
 /* text with every id replaced by "<id>" and every messageId's value by
  * "<mid>": what must be the same for two devices that may not be seen. */
 static char *
@@ -1417,10 +1434,11 @@ test_limits(void)
 		   "correlationToken of %d bytes: not echoed", PLATFORM_ECHO_MAX + 1);
 	answer_free(&a);
 
-	ok(refused(POLICY_PLATFORM_ALEXA, discover_with("token", ALEXA_TOKEN_MAX)) == NULL,
+	ok(has_token(POLICY_PLATFORM_ALEXA, discover_with("token", ALEXA_TOKEN_MAX)),
 	   "a token of %d bytes: taken", ALEXA_TOKEN_MAX);
-	ok(refused(POLICY_PLATFORM_ALEXA, discover_with("token", ALEXA_TOKEN_MAX + 1)) != NULL,
-	   "a token of %d bytes: refused", ALEXA_TOKEN_MAX + 1);
+	ok(refused(POLICY_PLATFORM_ALEXA, discover_with("token", ALEXA_TOKEN_MAX + 1)) == NULL &&
+	   !has_token(POLICY_PLATFORM_ALEXA, discover_with("token", ALEXA_TOKEN_MAX + 1)),
+	   "a token of %d bytes: not taken (the session is refused)", ALEXA_TOKEN_MAX + 1);
 	ok(refused(POLICY_PLATFORM_ALEXA, discover_with("messageId", 256)) == NULL,
 	   "a messageId of 256 bytes: taken");
 	ok(refused(POLICY_PLATFORM_ALEXA, discover_with("messageId", 257)) != NULL,
@@ -1610,6 +1628,25 @@ static const struct { const char *what, *body; } alexa_bad[] = {
 	  "\"m\"},\"payload\":{\"scope\":" SCOPE "}}}" },
 	{ "no payload", "{\"directive\":{" AH("Alexa.Discovery", "Discover") "}}" },
 	{ "payload an array", ADISC("[{\"scope\":" SCOPE "}]") },
+	{ "ReportState without endpoint", AREP("") },
+	{ "ReportState endpoint a string", AREP(",\"endpoint\":\"cam-a1\"") },
+	{ "ReportState without endpointId", AREP(",\"endpoint\":{\"scope\":" SCOPE "}") },
+	{ "ReportState endpointId a number", AREP(",\"endpoint\":{\"scope\":" SCOPE
+	  ",\"endpointId\":7}") },
+	{ "ReportState endpointId empty", AREP(",\"endpoint\":{\"scope\":" SCOPE
+	  ",\"endpointId\":\"\"}") },
+	{ "cameraStreams an object", AS("{\"protocol\":\"HLS\"}") },
+	{ "cameraStreams of a number", AS("[1]") },
+	{ "resolution a string", AS("[{\"resolution\":\"1280x720\"}]") },
+	{ "resolution an array", AS("[{\"resolution\":[1280,720]}]") },
+	{ "width a string", AS("[{\"resolution\":{\"width\":\"1280\",\"height\":720}}]") },
+	{ "height missing", AS("[{\"resolution\":{\"width\":1280}}]") },
+	{ "the second stream bad", AS("[" HLS720 ",{\"resolution\":null}]") },
+};
+
+/* Directives that parse but carry no bearer token where they should: no
+ * session (401, INVALID_AUTHORIZATION_CREDENTIAL), not a bad directive. */
+static const struct { const char *what, *body; } alexa_no_token[] = {
 	{ "Discover without scope", ADISC("{}") },
 	{ "Discover scope a string", ADISC("{\"scope\":\"tok-alice\"}") },
 	{ "Discover scope type not BearerToken", ADISC("{\"scope\":{\"type\":\"Basic\","
@@ -1624,26 +1661,12 @@ static const struct { const char *what, *body; } alexa_bad[] = {
 	  "\"token\":\"\"}}") },
 	{ "Discover with the token only in the endpoint", "{\"directive\":{"
 	  AH("Alexa.Discovery", "Discover") "," AEP ",\"payload\":{}}}" },
-	{ "ReportState without endpoint", AREP("") },
-	{ "ReportState endpoint a string", AREP(",\"endpoint\":\"cam-a1\"") },
-	{ "ReportState without endpointId", AREP(",\"endpoint\":{\"scope\":" SCOPE "}") },
-	{ "ReportState endpointId a number", AREP(",\"endpoint\":{\"scope\":" SCOPE
-	  ",\"endpointId\":7}") },
-	{ "ReportState endpointId empty", AREP(",\"endpoint\":{\"scope\":" SCOPE
-	  ",\"endpointId\":\"\"}") },
 	{ "ReportState without scope", AREP(",\"endpoint\":{\"endpointId\":\"cam-a1\"}") },
 	{ "ReportState scope type not BearerToken", AREP(",\"endpoint\":{\"scope\":"
 	  "{\"type\":\"BearerTokenWithPartition\",\"token\":\"t\"},\"endpointId\":\"cam-a1\"}") },
 	{ "ReportState with the token only in the payload", "{\"directive\":{"
 	  AH("Alexa", "ReportState") ",\"endpoint\":{\"endpointId\":\"cam-a1\"},"
 	  "\"payload\":{\"scope\":" SCOPE "}}}" },
-	{ "cameraStreams an object", AS("{\"protocol\":\"HLS\"}") },
-	{ "cameraStreams of a number", AS("[1]") },
-	{ "resolution a string", AS("[{\"resolution\":\"1280x720\"}]") },
-	{ "resolution an array", AS("[{\"resolution\":[1280,720]}]") },
-	{ "width a string", AS("[{\"resolution\":{\"width\":\"1280\",\"height\":720}}]") },
-	{ "height missing", AS("[{\"resolution\":{\"width\":1280}}]") },
-	{ "the second stream bad", AS("[" HLS720 ",{\"resolution\":null}]") },
 	{ "AcceptGrant without grantee", "{\"directive\":{" AH("Alexa.Authorization",
 	  "AcceptGrant") ",\"payload\":{\"grant\":{\"type\":\"OAuth2.AuthorizationCode\","
 	  "\"code\":\"c\"}}}}" },
@@ -1675,6 +1698,10 @@ test_malformed(void)
 		   alexa_bad[i].what, why != NULL ? why : "no reason");
 		alexa_request_free(&r);
 	}
+	for (size_t i = 0; i < sizeof(alexa_no_token) / sizeof(alexa_no_token[0]); i++)
+		ok(refused(POLICY_PLATFORM_ALEXA, alexa_no_token[i].body) == NULL &&
+		   !has_token(POLICY_PLATFORM_ALEXA, alexa_no_token[i].body),
+		   "Alexa, %s: parsed, no token (the session is refused)", alexa_no_token[i].what);
 	/* The same shapes, made right, parse: each refusal above is for its
 	 * one fault. */
 	rc = google_parse((const uint8_t *)GQ("{\"devices\":" DEV "}"),

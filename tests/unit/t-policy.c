@@ -648,8 +648,8 @@ test_platform_model(void)
 	   "google route: platform, public_url, online_ms 0, no backend or media");
 	r = policy_route(pol, 2);
 	ok(r->platform == POLICY_PLATFORM_ALEXA &&
-	   strcmp(r->public_url, "https://cams.example:8443") == 0 && r->online_ms == 120000,
-	   "alexa route: public_url with a port, online_ms 120000 by default");
+	   strcmp(r->public_url, "https://cams.example:8443") == 0 && r->online_ms == 0,
+	   "alexa route: public_url with a port, online_ms 0 (every camera online) by default");
 	ok(policy_route(pol, 0)->platform == POLICY_PLATFORM_NONE && policy_route(pol, 0)->public_url
 	   == NULL, "a frame route: no platform");
 	ok(policy_route_match(pol, "assistant", "POST", "/google", dev) == policy_route(pol, 1) &&
