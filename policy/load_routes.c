@@ -319,12 +319,18 @@ index_route(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 		pol->max_segments = nseg;
 }
 
-/* "public_url": "https://host[:port]", lower case, no path: where the
- * assistant face is reached from outside. */
+/* "public_url": "https://host[:port]", lower case, no path, a port of
+ * 1 to 65535: where the assistant face is reached from outside. */
 static int
 public_url_ok(const char *s)
 {
-	return strncmp(s, "https://", 8) == 0 && origin_ok(s);
+	const char *port;
+	int64_t n;
+
+	if (strncmp(s, "https://", 8) != 0 || !origin_ok(s))
+		return 0;
+	port = strchr(s + 8, ':');
+	return port == NULL || (load_parse_int(port + 1, &n) == 0 && n >= 1 && n <= 65535);
 }
 
 /* A platform route: POST on an assistant face, no frame of its own
@@ -357,7 +363,8 @@ load_platform(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 	if (load_get_str(c, r, "public_url", 1, &n, &rt->public_url) == 1)
 		ok &= checked_str(c, r, "public_url", &rt->public_url,
 		                  public_url_ok(rt->public_url) ? NULL :
-		                  "not \"https://host[:port]\" (lower case, no path)");
+		                  "not \"https://host[:port]\" (lower case, no path, "
+		                  "a port of 1 to 65535)");
 	ok &= rt->public_url != NULL;
 	if (load_get_int(c, r, "online_ms", 0, 86400000, &v) == 1)
 		rt->online_ms = (uint32_t)v;

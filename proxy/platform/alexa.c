@@ -97,6 +97,11 @@ read_header(struct alexa_request *q, const struct jnode *header, int *needs_endp
 		*why = "header without namespace, name or messageId";
 		return 0;
 	}
+	/* One Alexa could not match its answer to: not silently dropped. */
+	if (jnode_get(header, "correlationToken") != NULL && q->correlation_token == NULL) {
+		*why = "correlationToken not a string of 1 to 4096 bytes";
+		return 0;
+	}
 	if (version == NULL || strcmp(version, "3") != 0) {
 		*why = "payloadVersion is not \"3\"";
 		return 0;

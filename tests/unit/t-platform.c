@@ -1427,12 +1427,9 @@ test_limits(void)
 		ok(strlen(str_at(a.root, P("event", "header", "correlationToken"))) ==
 		   PLATFORM_ECHO_MAX, "correlationToken of %d bytes: echoed", PLATFORM_ECHO_MAX);
 	answer_free(&a);
-	if (ask(A(alice), report_with_corr(PLATFORM_ECHO_MAX + 1), &a,
-	        "correlationToken 4097") == 0)
-		ok(get(a.root, P("event", "header", "correlationToken")) == NULL &&
-		   strstr(a.text, "ccccccccccccccccccccccc") == NULL,
-		   "correlationToken of %d bytes: not echoed", PLATFORM_ECHO_MAX + 1);
-	answer_free(&a);
+	ok(refused(POLICY_PLATFORM_ALEXA, report_with_corr(PLATFORM_ECHO_MAX + 1)) != NULL,
+	   "correlationToken of %d bytes: refused (Alexa could not match the answer)",
+	   PLATFORM_ECHO_MAX + 1);
 
 	ok(has_token(POLICY_PLATFORM_ALEXA, discover_with("token", ALEXA_TOKEN_MAX)),
 	   "a token of %d bytes: taken", ALEXA_TOKEN_MAX);

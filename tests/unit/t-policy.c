@@ -527,12 +527,24 @@ test_platform_routes(void)
 	          "\"platform\": \"google\", \"public_url\": \"https://Cams.example\" }, "
 	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/d\", "
 	          "\"platform\": \"google\" } ]", P_ALL, "t.json:1:294: routes[1].public_url: not \"https://host[:port]\" (lower "
-	          "case, no path)\n"
+	          "case, no path, a port of 1 to 65535)\n"
 	          "t.json:1:410: routes[2].public_url: not \"https://host[:port]\" (lower "
-	          "case, no path)\n"
+	          "case, no path, a port of 1 to 65535)\n"
 	          "t.json:1:529: routes[3].public_url: not \"https://host[:port]\" (lower "
-	          "case, no path)\n"
+	          "case, no path, a port of 1 to 65535)\n"
 	          "t.json:1:555: routes[4]: missing \"public_url\"\n");
+	check_bad("public_url's port",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", "
+	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/a\", "
+	          "\"platform\": \"google\", \"public_url\": \"https://cams.example:0\" }, "
+	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/b\", "
+	          "\"platform\": \"google\", \"public_url\": \"https://cams.example:65536\" }, "
+	          "{ \"face\": \"assistant\", \"method\": \"POST\", \"path\": \"/c\", "
+	          "\"platform\": \"google\", \"public_url\": \"https://cams.example:65535\" } ]",
+	          P_ALL, "t.json:1:294: routes[1].public_url: not \"https://host[:port]\" (lower "
+	          "case, no path, a port of 1 to 65535)\n"
+	          "t.json:1:413: routes[2].public_url: not \"https://host[:port]\" (lower "
+	          "case, no path, a port of 1 to 65535)\n");
 	check_bad("online_ms out of range, an unknown platform",
 	          CAPS ", \"routes\": [ " HLS_ROUTE ", "
 	          PLATFORM_ROUTE("/p", "google", ", \"online_ms\": -1") ", "
