@@ -22,7 +22,8 @@ extern "C" {
 /* Sizes, as macros for static buffers and as functions for bindings. */
 #define LC_ENVELOPE_VERSION   1
 #define LC_ALG_ED25519_SHA256 1
-#define LC_ALG_MAC_AES256GCM  2 /* keyed seal: GMAC over header || body */
+#define LC_ALG_MAC_AES256GCM  3 /* keyed seal: GMAC over header || body;
+                                  2 stays unassigned (the vectors refuse it) */
 #define LC_PUBLICKEY_BYTES    32
 #define LC_SEED_BYTES         32
 #define LC_KEY_ID_BYTES       16
@@ -266,7 +267,7 @@ int lc_envelope_open(const uint8_t *sealed, size_t len,
                      struct lc_envelope *env, enum lc_drop *why) LC_WUR;
 
 /*
- * The keyed seal (algorithm 2, lenscap-envelope(7) KEYED SEAL): for
+ * The keyed seal (algorithm 3, lenscap-envelope(7) KEYED SEAL): for
  * frames that lenscapd seals and only lenscapd instances verify.  The tag
  * is AES-256-GCM with an empty plaintext and header || body as associated
  * data, under a key derived with HKDF-SHA256 from the shared secret and a
@@ -300,7 +301,7 @@ int lc_keyring_add_mac(struct lc_keyring *kr, const struct lc_mac_key *k) LC_WUR
 /* Bytes the keyed-seal envelope for p takes, or 0 if p is invalid. */
 size_t lc_envelope_size_mac(const struct lc_seal_params *p);
 
-/* Writes envelope || body sealed with k (algorithm 2) into out;
+/* Writes envelope || body sealed with k (algorithm 3) into out;
  * *written = envelope size + body_len.  Thread-safe on one k. */
 int lc_envelope_seal_mac(struct lc_mac_key *k, const struct lc_seal_params *p,
                          const uint8_t *body, size_t body_len, uint8_t *out,

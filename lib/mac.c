@@ -1,5 +1,5 @@
 /*
- * liblenscap: the keyed seal (algorithm 2).  A GMAC over header || body:
+ * liblenscap: the keyed seal (algorithm 3).  A GMAC over header || body:
  * AES-256-GCM with an empty plaintext and the frame as associated data,
  * under HKDF-SHA256(secret, salt) with a counter nonce.  Each key object
  * draws its salt at random once and counts its nonces, so that no nonce

@@ -1,5 +1,5 @@
 /*
- * The keyed seal (algorithm 2): round trip, every byte matters, the
+ * The keyed seal (algorithm 3): round trip, every byte matters, the
  * incremental verifier across every split of a frame, rotation in a
  * keyring, key files, and no nonce twice.
  */
