@@ -36,6 +36,9 @@ struct lc_policy {
 	int has_backend;
 	struct policy_limits limits;
 	const char *ingest_key;
+	int seal_mac;               /* the camera face seals with the MAC key */
+	const char *mac_secret;     /* its file, or NULL */
+	uint8_t mac_secret_id[LC_KEY_ID_BYTES];
 	struct lc_keyring *keyring;
 
 	struct policy_device **devices;

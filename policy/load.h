@@ -47,8 +47,8 @@ struct lctx {
 	struct jpath path;
 	int oom;
 	int io;                 /* a file could not be read */
-	struct pwhere backend_at, ingest_at, limits_at;
-	int have_backend, have_ingest, have_limits;
+	struct pwhere backend_at, ingest_at, limits_at, seal_at;
+	int have_backend, have_ingest, have_limits, have_seal;
 	struct pwheres listener_at, device_at, account_at;
 	size_t nsessions;       /* sessions.static entries so far */
 	int parsed_all;         /* every file is well-formed JSON */
@@ -130,6 +130,7 @@ void load_listeners(struct lctx *c, const struct jnode *sec);
 void load_backend(struct lctx *c, const struct jnode *sec);
 void load_ingest_key(struct lctx *c, const struct jnode *sec);
 void load_limits(struct lctx *c, const struct jnode *sec);
+void load_seal(struct lctx *c, const struct jnode *sec);
 /* load_identities.c */
 void load_devices(struct lctx *c, const struct jnode *sec);
 void load_accounts(struct lctx *c, const struct jnode *sec);

@@ -276,6 +276,78 @@ load_ingest_key(struct lctx *c, const struct jnode *sec)
 		(void)load_file_node(c, sec, &c->pol->ingest_key);
 }
 
+/* ---- seal: what the camera face seals with ------------------------------ */
+
+/* Loads the MAC secret of file into the keyring (the gate accepts it)
+ * and its id into id, if given; checks it against want_id, if given.
+ * The secret is wiped when the key object is freed. */
+static int
+load_mac_file(struct lctx *c, const struct jnode *at, const char *file,
+              const char *want_id, uint8_t id[LC_KEY_ID_BYTES])
+{
+	char hex[LC_KEY_ID_HEX_BYTES];
+	struct lc_mac_key *k;
+	int rc;
+
+	if (c->flags & POLICY_NO_FILES)
+		return 0;
+	if ((rc = lc_mac_key_load(file, &k)) != 0) {
+		load_err_at(c, at->pos, "cannot load MAC secret %s: %s",
+		            load_shown(file), lc_strerror(rc));
+		return -1;
+	}
+	lc_key_id_hex(lc_mac_key_id(k), hex);
+	if (want_id != NULL && strcmp(want_id, hex) != 0)
+		load_err_at(c, at->pos, "MAC secret %s has key id %s, not %s",
+		            load_shown(file), hex, load_shown(want_id));
+	else if ((rc = lc_keyring_add_mac(c->pol->keyring, k)) == LC_EEXIST)
+		load_err_at(c, at->pos, "the same MAC secret is listed twice");
+	else if (rc != 0)
+		load_oom(c);
+	if (id != NULL)
+		memcpy(id, lc_mac_key_id(k), LC_KEY_ID_BYTES);
+	lc_mac_key_free(k);
+	return rc == 0 ? 0 : -1;
+}
+
+/* One entry of "mac_keys": {"id": "<32 hex>", "secret": "<file>"}. */
+static void
+load_mac_entry(struct lctx *c, const struct jnode *e)
+{
+	static const char *const keys[] = { "id", "secret", NULL };
+	const char *id, *file;
+
+	if (!load_want_type(c, e, J_OBJECT))
+		return;
+	load_check_keys(c, e, keys);
+	if (load_get_str(c, e, "id", 1, NULL, &id) == 1 &&
+	    load_get_file(c, e, "secret", 1, &file) == 1)
+		(void)load_mac_file(c, e, file, id, NULL);
+}
+
+void
+load_seal(struct lctx *c, const struct jnode *sec)
+{
+	static const char *const keys[] = { "use", "mac_secret", "mac_keys", NULL };
+	const struct jnode *list, *n;
+	const char *use = "mac";
+
+	if (!once(c, sec, &c->have_seal, &c->seal_at) ||
+	    !load_want_type(c, sec, J_OBJECT))
+		return;
+	load_check_keys(c, sec, keys);
+	if (load_get_str(c, sec, "use", 0, &n, &use) == 1 &&
+	    strcmp(use, "mac") != 0 && strcmp(use, "ed25519") != 0)
+		load_err_at(c, n->pos, "\"use\" is \"mac\" or \"ed25519\"");
+	c->pol->seal_mac = strcmp(use, "mac") == 0;
+	if (load_get_file(c, sec, "mac_secret", c->pol->seal_mac,
+	                  &c->pol->mac_secret) == 1)
+		(void)load_mac_file(c, sec, c->pol->mac_secret, NULL,
+		                    c->pol->mac_secret_id);
+	if (load_get_array(c, sec, "mac_keys", 0, &list) == 1)
+		(void)load_each(c, list, J_ARRAY, load_mac_entry);
+}
+
 void
 load_limits(struct lctx *c, const struct jnode *sec)
 {

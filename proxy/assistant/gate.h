@@ -37,6 +37,9 @@ struct gate_stream {
  * and the stream (NULL for a snapshot).  Rules 1-4 and 6-8 of the gate;
  * the body (rule 5) is gate_body()'s.  Updates st only when the frame
  * passes.  now_ms is the wall clock.  Any internal failure is a drop.
+ * A keyed-seal header (algorithm 3) cannot be proven alone: for one,
+ * LC_DROP_NONE only says that the rules would let it pass once
+ * gate_frame() has checked its tag over header and body.
  */
 enum lc_drop gate_header(const struct lc_policy *pol,
                          const struct gate_request *req,
