@@ -13,7 +13,7 @@
 /* Keep in step with man/lenscap.1; tests/unit/t-cli-help.sh compares them. */
 static const char usage_text[] =
 	"usage: lenscap [-h | --help] [-V | --version]\n"
-	"       lenscap keygen -o BASE\n"
+	"       lenscap keygen [-m] -o BASE\n"
 	"       lenscap seal -k SECRET -d DEVICE [-K KIND] [-s STREAM] [-n SEQ]\n"
 	"                    [-t MILLIS] [-c TYPE] [-i IN] [-o OUT]\n"
 	"       lenscap open -k PUBLIC[=DEVICE,...] [-k ...] [-d DEVICE] [-m BYTES]\n"
@@ -24,6 +24,7 @@ static const char usage_text[] =
 	"options:\n"
 	"  -h, --help     show this help\n"
 	"  -V, --version  show the version\n"
+	"  -m             keygen: a keyed-seal secret, BASE.mac (mode 0600)\n"
 	"  -o BASE        keygen: write BASE.sec (mode 0600) and BASE.pub\n"
 	"  -k FILE        seal: the secret key file; open: a trusted public key\n"
 	"                 file, optionally =DEVICE,... to limit what it may sign\n"

@@ -5,6 +5,8 @@
 # and its sequence numbers count that stream's frames only (1 for a still;
 # 1, 2, 3... for a push), however busy the other cameras are.
 . "$top_srcdir/tests/integration/lib.sh"
+# pass_sealed routes: their clients verify with the ingest key's public half.
+LENSCAP_SEAL=ed25519
 setup_pki
 setup_nginx "" ""
 FRAME_BYTES=2000

@@ -82,4 +82,8 @@ void report_fault(const char *rid, const char *device, unsigned media,
 void report_served(unsigned media, int faulted);
 void report_totals(void);
 
+/* Set when lenscapd's frames carry the keyed seal: a corrupted body is
+ * then refused as bad_signature (the tag covers it), not digest_mismatch. */
+extern int faults_keyed_seal;
+
 #endif
