@@ -127,6 +127,27 @@ cmd_seal(int argc, char **argv)
 	return rc;
 }
 
+/* Adds the keyed-seal secret in file to kr (it opens for every device);
+ * 0 or CLI_ERROR. */
+static int
+add_mac_arg(struct lc_keyring *kr, const char *file)
+{
+	struct lc_mac_key *k;
+	int rc;
+
+	if ((rc = lc_mac_key_load(file, &k)) != 0) {
+		log_warnx("%s: %s", file, key_error(rc));
+		return CLI_ERROR;
+	}
+	rc = lc_keyring_add_mac(kr, k);
+	lc_mac_key_free(k);
+	if (rc != 0) {
+		log_warnx("%s: %s", file, lc_strerror(rc));
+		return CLI_ERROR;
+	}
+	return 0;
+}
+
 /*
  * Adds "-k FILE[=DEV,DEV...]" to the keyring.  Without a device list
  * the key may sign for any device.  0, CLI_USAGE or CLI_ERROR.
@@ -153,7 +174,9 @@ add_key_arg(struct lc_keyring *kr, char *arg)
 	} else {
 		devs[n++] = "*";
 	}
-	if ((rc = lc_key_load_public(arg, pk)) != 0) {
+	if ((rc = lc_key_load_public(arg, pk)) == LC_EFORMAT && eq == NULL)
+		return add_mac_arg(kr, arg);
+	if (rc != 0) {
 		log_warnx("%s: %s", arg, key_error(rc));
 		return CLI_ERROR;
 	}

@@ -169,6 +169,10 @@ seal_section() {
 	*) bail "LENSCAP_SEAL is mac or ed25519, not $LENSCAP_SEAL" ;;
 	esac
 }
+# ingest_opener: what opens the frames lenscapd sealed (lenscap open -k).
+ingest_opener() {
+	[ "$LENSCAP_SEAL" = mac ] && echo "$T/pki/ingest.mac" || echo "$T/pki/ingest.pub"
+}
 # corrupt_reason: what a frame lenscapd sealed is dropped for when a byte
 # of its body changes: the keyed seal's tag covers header and body.
 corrupt_reason() {
