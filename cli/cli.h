@@ -7,6 +7,7 @@
 #define LC_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes, documented in lenscap(1) EXIT STATUS. */
 enum {
@@ -21,10 +22,15 @@ enum {
 /* Prints "lenscap: usage: see lenscap --help" and returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The wall clock, ms since the epoch; 0 if it cannot be read. */
+uint64_t cli_now_ms(void);
+
 int cmd_keygen(int argc, char **argv);
+int cmd_capability(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_check_policy(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

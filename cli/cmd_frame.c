@@ -29,16 +29,6 @@ key_error(int rc)
 	return rc == LC_EIO ? strerror(errno) : lc_strerror(rc);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Reads the input, seals it, writes envelope || body. */
 static int
 seal_io(const struct lc_secret_key *sk, struct lc_mac_key *mk,
@@ -75,14 +65,16 @@ cmd_seal(int argc, char **argv)
 	                            .content_type = "image/jpeg" };
 	struct lc_secret_key *sk = NULL;
 	struct lc_mac_key *mk = NULL;
-	const char *keyfile = NULL, *in = NULL, *out = NULL;
+	const char *keyfile = NULL, *in = NULL, *out = NULL, *name = NULL;
+	char name_id[LC_HLS_STREAM_ID_LEN + 1];
 	int c, rc, time_set = 0;
 
-	while ((c = getopt(argc, argv, "k:d:K:s:n:t:c:i:o:")) != -1) {
+	while ((c = getopt(argc, argv, "k:d:K:s:N:n:t:c:i:o:")) != -1) {
 		switch (c) {
 		case 'k': keyfile = optarg; break;
 		case 'd': p.device = optarg; break;
 		case 's': p.stream_id = optarg; break;
+		case 'N': name = optarg; break;
 		case 'c': p.content_type = optarg; break;
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -107,12 +99,17 @@ cmd_seal(int argc, char **argv)
 		return cli_usage_error("seal: needs -k SECRET and -d DEVICE");
 	if (!lc_valid_device(p.device))
 		return cli_usage_error("seal: invalid device id");
+	/* An HLS object's stream id is its name's (lenscap-envelope(7)). */
+	if (name != NULL && (p.stream_id != NULL || lc_hls_stream_id(name, name_id) != 0))
+		return cli_usage_error("seal: -N takes an object name of 1 to 255 bytes, without -s");
+	if (name != NULL)
+		p.stream_id = name_id;
 	if (!lc_valid_stream_id(p.stream_id))
 		return cli_usage_error("seal: invalid stream id");
 	if (!lc_valid_content_type(p.content_type))
 		return cli_usage_error("seal: invalid content type (want lower-case type/subtype)");
 	if (!time_set)
-		p.capture_ms = now_ms();
+		p.capture_ms = cli_now_ms();
 	/* A keyed-seal secret (lenscap keygen -m) seals with the MAC. */
 	if ((rc = lc_key_load_secret(keyfile, &sk)) == LC_EFORMAT &&
 	    lc_mac_key_load(keyfile, &mk) == 0)

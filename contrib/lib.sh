@@ -5,7 +5,7 @@
 LENSCAP_PACKAGES="build-essential autoconf automake libtool pkg-config
  libmicrohttpd-dev libgnutls28-dev libsodium-dev libyajl-dev
  libcurl4-gnutls-dev mandoc valgrind clang
- nginx-light gnutls-bin curl iproute2 systemd"
+ nginx-light gnutls-bin curl iproute2 systemd haproxy ffmpeg"
 
 # need_packages: installs what is missing when root; otherwise says what
 # to install and fails.

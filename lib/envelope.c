@@ -119,6 +119,27 @@ lc_valid_content_type(const char *s)
 	return valid_ctype(s, n);
 }
 
+int
+lc_hls_stream_id(const char *name, char out[LC_HLS_STREAM_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t d[LC_DIGEST_BYTES];
+	size_t n;
+
+	if (name == NULL || out == NULL || (n = strnlen(name, 256)) == 0 || n > 255)
+		return LC_EINVAL;
+	if (lc_digest(name, n, d) != 0)
+		return LC_ECRYPTO;
+	out[0] = 'n';
+	out[1] = '-';
+	for (size_t i = 0; i < (LC_HLS_STREAM_ID_LEN - 2) / 2; i++) {
+		out[2 + 2 * i] = hex[d[i] >> 4];
+		out[3 + 2 * i] = hex[d[i] & 15];
+	}
+	out[LC_HLS_STREAM_ID_LEN] = '\0';
+	return 0;
+}
+
 size_t
 lc_envelope_size(const struct lc_seal_params *p)
 {

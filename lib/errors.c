@@ -44,6 +44,7 @@ static const char *const drop_names[LC_DROP_COUNT_] = {
 	[LC_DROP_CONTENT_TYPE] = "content_type",
 	[LC_DROP_KIND_MISMATCH] = "kind_mismatch",
 	[LC_DROP_INTERNAL] = "internal",
+	[LC_DROP_NAME_MISMATCH] = "name_mismatch",
 };
 
 const char *

@@ -87,6 +87,9 @@ enum lc_drop {
 	LC_DROP_CONTENT_TYPE,
 	LC_DROP_KIND_MISMATCH,
 	LC_DROP_INTERNAL,
+	/* decided by the gate on an hls route: the envelope's stream id is
+	 * not the one its object's name gives (lc_hls_stream_id()) */
+	LC_DROP_NAME_MISMATCH,
 	LC_DROP_COUNT_
 };
 
@@ -340,6 +343,18 @@ int lc_envelope_check_mac(const struct lc_envelope *env,
 int lc_valid_device(const char *s);
 int lc_valid_stream_id(const char *s);
 int lc_valid_content_type(const char *s);
+
+/* The length of an HLS object's stream id: "n-" and 32 hex digits. */
+#define LC_HLS_STREAM_ID_LEN 34
+
+/*
+ * The stream id that binds an HLS object (a segment or a playlist) to its
+ * name (lenscap-envelope(7), "HLS objects"): "n-" followed by the first 32
+ * lower-case hex digits of SHA-256(name), written with its NUL to out.
+ * name is the object's file name as the player asks for it ("seg-7.ts",
+ * "index.m3u8"), 1 to 255 bytes.  0, LC_EINVAL or LC_ECRYPTO.
+ */
+int lc_hls_stream_id(const char *name, char out[LC_HLS_STREAM_ID_LEN + 1]) LC_WUR;
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "arena.h"
 
 #define ARENA_CHUNK ((size_t)64 << 10)
@@ -71,4 +73,12 @@ arena_free(struct arena *a)
 		free(a->head);
 		a->head = next;
 	}
+}
+
+/* Zeroes what was handed out, before a free of what held a secret. */
+void
+arena_wipe(struct arena *a)
+{
+	for (struct arena_chunk *c = a->head; c != NULL; c = c->next)
+		sodium_memzero(c->data, c->used);
 }

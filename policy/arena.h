@@ -19,5 +19,8 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Frees every chunk; the arena may be used again. */
 void arena_free(struct arena *a);
+/* Zeroes every byte handed out (a tree that held a token), before
+ * arena_free(). */
+void arena_wipe(struct arena *a);
 
 #endif

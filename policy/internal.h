@@ -6,6 +6,8 @@
 #define LC_POLICY_INTERNAL_H
 
 #include "arena.h"
+#include "jwks.h"
+#include "capability_format.h"
 #include "policy.h"
 #include "table.h"
 
@@ -17,11 +19,14 @@
 struct policy_device {
 	const char *id;
 	uint32_t index;
+	const struct policy_device_info *info; /* NULL: no key given */
 };
 
 struct policy_account {
 	const char *name;
 	uint32_t index;
+	const struct policy_device **devices; /* granted, in policy order */
+	size_t ndevices;
 };
 
 struct lc_policy {
@@ -35,6 +40,8 @@ struct lc_policy {
 	struct policy_backend backend;
 	int has_backend;
 	struct policy_limits limits;
+	struct policy_introspection introspection;
+	int has_introspection;
 	const char *ingest_key;
 	int seal_mac;               /* the camera face seals with the MAC key */
 	const char *mac_secret;     /* its file, or NULL */
@@ -52,12 +59,21 @@ struct lc_policy {
 	struct strtab *account_by_name;
 	struct strtab *session_by_token; /* 32-byte digest -> account */
 	struct u64set *grants;           /* account index << 32 | device index */
+	struct policy_jwt jwt;           /* "sessions"."jwt" */
+	int has_jwt;
+	struct jwks *jwks;               /* owned; jwt.jwks points here */
 
 	struct policy_route **routes;
 	size_t nroutes, routes_cap;
 	struct strtab *route_by_key;     /* face \0 method \0 template */
 	size_t max_segments;             /* most segments of any route path */
 	int has_name_routes;             /* some route ends in {name} */
+
+	/* "capabilities": keys in policy order (the first mints), each
+	 * secret sodium_malloc'd and freed (wiped) with the model */
+	struct capability_key *cap_keys;
+	size_t ncap_keys, cap_keys_cap;
+	uint32_t cap_lifetime_ms[LC_KIND_HLS + 1]; /* by enum lc_kind */
 };
 
 /* Appends p to a growable array of pointers; 0 or LC_ENOMEM. */

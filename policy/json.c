@@ -569,10 +569,10 @@ report_yajl(struct jparser *p, const unsigned char *text, size_t len)
 }
 
 /* Parses one buffer in one yajl_parse call, so that offsets are
- * offsets into buf. */
-int
-json_parse(struct arena *a, const char *buf, size_t len, int file,
-           struct perrs *errs, struct jnode **root)
+ * offsets into buf; comments allowed or not. */
+static int
+parse_buf(struct arena *a, const char *buf, size_t len, int file,
+          struct perrs *errs, struct jnode **root, int comments)
 {
 	struct jparser p = {
 		.a = a, .errs = errs, .file = file,
@@ -589,7 +589,7 @@ json_parse(struct arena *a, const char *buf, size_t len, int file,
 	}
 	if ((p.h = yajl_alloc(&callbacks, NULL, &p)) == NULL)
 		return LC_ENOMEM;
-	if (!yajl_config(p.h, yajl_allow_comments, 1))
+	if (!yajl_config(p.h, yajl_allow_comments, comments))
 		goto fail;
 	st = yajl_parse(p.h, p.buf, len);
 	if (st == yajl_status_ok) {
@@ -616,4 +616,20 @@ fail:
 		strtab_free(p.st[i].keys);
 	yajl_free(p.h);
 	return rc;
+}
+
+/* JSON with comments (policy files). */
+int
+json_parse(struct arena *a, const char *buf, size_t len, int file,
+           struct perrs *errs, struct jnode **root)
+{
+	return parse_buf(a, buf, len, file, errs, root, 1);
+}
+
+/* JSON as RFC 8259 has it: no comments (JWKS files, JWT parts). */
+int
+json_parse_strict(struct arena *a, const char *buf, size_t len, int file,
+                  struct perrs *errs, struct jnode **root)
+{
+	return parse_buf(a, buf, len, file, errs, root, 0);
 }

@@ -94,5 +94,8 @@ void perrs_free(struct perrs *e);
  */
 int json_parse(struct arena *a, const char *buf, size_t len, int file,
                struct perrs *errs, struct jnode **root);
+/* json_parse() without comments: data from elsewhere (JWKS, JWT). */
+int json_parse_strict(struct arena *a, const char *buf, size_t len, int file,
+                      struct perrs *errs, struct jnode **root);
 
 #endif

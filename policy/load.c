@@ -27,6 +27,7 @@ static const struct section {
 	{ "backend", 0, load_backend },
 	{ "ingest_key", 0, load_ingest_key },
 	{ "limits", 0, load_limits },
+	{ "capabilities", 0, load_capabilities },
 	{ "devices", 0, load_devices },
 	{ "accounts", 1, load_accounts },
 	{ "keys", 2, load_keys },
@@ -99,6 +100,27 @@ check_whole(struct lctx *c)
 		load_err_at(c, top, "missing \"listeners\"");
 	if (!c->have_backend)
 		load_err_at(c, top, "missing \"backend\"");
+	for (size_t i = 0; i < pol->nroutes && pol->ncap_keys > 0; i++) {
+		const struct policy_route *rt = pol->routes[i];
+
+		if (rt->face->role == POLICY_ROLE_ASSISTANT &&
+		    strncmp(rt->path, "/s/", 3) == 0)
+			load_err_at(c, top, "route %s %s on \"%s\": paths under "
+			            "\"/s/\" are capability URLs", rt->method,
+			            rt->path, rt->face->name);
+	}
+	for (size_t i = 0; i < pol->nroutes; i++) {
+		const struct policy_route *rt = pol->routes[i];
+
+		/* What a platform hands out is a live stream's capability. */
+		if (rt->platform != POLICY_PLATFORM_NONE &&
+		    (pol->ncap_keys == 0 ||
+		     policy_capability_route(pol, rt->face->name, "GET", LC_KIND_HLS) == NULL))
+			load_err_at(c, top, "platform route %s on \"%s\" needs "
+			            "\"capabilities\" and a GET hls route with "
+			            "{device} and {name} on the same face",
+			            rt->path, rt->face->name);
+	}
 	for (size_t i = 0; i < pol->nlisteners; i++) {
 		const struct policy_listener *l = pol->listeners[i];
 

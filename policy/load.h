@@ -49,6 +49,8 @@ struct lctx {
 	int io;                 /* a file could not be read */
 	struct pwhere backend_at, ingest_at, limits_at, seal_at;
 	int have_backend, have_ingest, have_limits, have_seal;
+	struct pwhere capabilities_at;
+	int have_capabilities;
 	struct pwheres listener_at, device_at, account_at;
 	size_t nsessions;       /* sessions.static entries so far */
 	int parsed_all;         /* every file is well-formed JSON */
@@ -136,6 +138,8 @@ void load_devices(struct lctx *c, const struct jnode *sec);
 void load_accounts(struct lctx *c, const struct jnode *sec);
 void load_keys(struct lctx *c, const struct jnode *sec);
 void load_sessions(struct lctx *c, const struct jnode *sec);
+/* load_capabilities.c */
+void load_capabilities(struct lctx *c, const struct jnode *sec);
 /* load_routes.c */
 void load_routes(struct lctx *c, const struct jnode *sec);
 

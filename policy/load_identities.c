@@ -64,10 +64,129 @@ out:
 	jpath_pop(&c->path, old);
 }
 
+#define INFO_TEXT_MAX 128 /* bytes of a name, a room or a device info string */
+
+/* An optional display string of obj: at most INFO_TEXT_MAX bytes, copied
+ * into the model (NULL when absent). */
+static const char *
+info_text(struct lctx *c, const struct jnode *obj, const char *key)
+{
+	const struct jnode *n;
+	const char *s;
+	size_t old;
+
+	if (load_get_str(c, obj, key, 0, &n, &s) != 1)
+		return NULL;
+	if (strlen(s) <= INFO_TEXT_MAX)
+		return load_dup_str(c, s);
+	old = jpath_key(&c->path, key);
+	load_err_at(c, n->pos, "longer than %d bytes", INFO_TEXT_MAX);
+	jpath_pop(&c->path, old);
+	return NULL;
+}
+
+/* "info": what the platforms show as the device's make. */
+static void
+load_info(struct lctx *c, const struct jnode *m, struct policy_device_info *in)
+{
+	static const char *const keys[] = { "manufacturer", "model", "hw_version",
+		"sw_version", NULL };
+	const struct jnode *o = load_member(c, m, "info", 0);
+	size_t old;
+
+	if (o == NULL)
+		return;
+	old = jpath_key(&c->path, "info");
+	if (load_want_type(c, o, J_OBJECT)) {
+		load_check_keys(c, o, keys);
+		in->manufacturer = info_text(c, o, "manufacturer");
+		in->model = info_text(c, o, "model");
+		in->hw_version = info_text(c, o, "hw_version");
+		in->sw_version = info_text(c, o, "sw_version");
+	}
+	jpath_pop(&c->path, old);
+}
+
+/* One element of "resolutions": {"width": W, "height": H}. */
+static void
+load_resolution(struct lctx *c, const struct jnode *e, struct policy_device_info *in)
+{
+	static const char *const keys[] = { "width", "height", NULL };
+	int64_t w = 0, h = 0;
+
+	if (!load_want_type(c, e, J_OBJECT))
+		return;
+	load_check_keys(c, e, keys);
+	if (load_get_int(c, e, "width", 16, 7680, &w) != 1 ||
+	    load_get_int(c, e, "height", 16, 4320, &h) != 1) {
+		if (jnode_get(e, "width") == NULL || jnode_get(e, "height") == NULL)
+			load_err_at(c, e->pos, "needs \"width\" and \"height\"");
+		return;
+	}
+	in->resolutions[in->nresolutions].width = (uint16_t)w;
+	in->resolutions[in->nresolutions].height = (uint16_t)h;
+	in->nresolutions++;
+}
+
+/* "resolutions": what the camera streams, largest first; 1280x720 when
+ * not given. */
+static void
+load_resolutions(struct lctx *c, const struct jnode *m, struct policy_device_info *in)
+{
+	const struct jnode *list;
+	size_t i = 0, old;
+
+	if (load_get_array(c, m, "resolutions", 0, &list) == 1) {
+		old = jpath_key(&c->path, "resolutions");
+		if (list->len == 0 || list->len > POLICY_RESOLUTIONS_MAX)
+			load_err_at(c, list->pos, "1 to %d resolutions",
+			            POLICY_RESOLUTIONS_MAX);
+		for (const struct jnode *e = list->child;
+		     e != NULL && i < POLICY_RESOLUTIONS_MAX; e = e->next, i++) {
+			size_t o2 = jpath_index(&c->path, i);
+
+			load_resolution(c, e, in);
+			jpath_pop(&c->path, o2);
+		}
+		jpath_pop(&c->path, old);
+	}
+	if (in->nresolutions == 0) {
+		in->resolutions[0].width = 1280;
+		in->resolutions[0].height = 720;
+		in->nresolutions = 1;
+	}
+}
+
+
+/* A device's optional keys for the platforms (policy.h, struct
+ * policy_device_info), kept only when one is given. */
+static void
+load_device_info(struct lctx *c, const struct jnode *m, struct policy_device *dev)
+{
+	static const char *const keys[] = { "name", "room", "info", "resolutions", NULL };
+	struct policy_device_info *in;
+	size_t i;
+
+	for (i = 0; keys[i] != NULL && jnode_get(m, keys[i]) == NULL; i++)
+		;
+	if (keys[i] == NULL)
+		return;
+	if ((in = arena_alloc(&c->pol->arena, sizeof(*in))) == NULL) {
+		load_oom(c);
+		return;
+	}
+	dev->info = in;
+	in->name = info_text(c, m, "name");
+	in->room = info_text(c, m, "room");
+	load_info(c, m, in);
+	load_resolutions(c, m, in);
+}
+
 static void
 load_device(struct lctx *c, const struct jnode *m)
 {
-	static const char *const keys[] = { "auth", NULL };
+	static const char *const keys[] = { "auth", "name", "room", "info",
+		"resolutions", NULL };
 	struct lc_policy *pol = c->pol;
 	struct policy_device *dev, *prev = NULL;
 	const struct jnode *auth;
@@ -103,6 +222,7 @@ load_device(struct lctx *c, const struct jnode *m)
 	dev->index = (uint32_t)(pol->ndevices - 1);
 	if ((auth = load_member(c, m, "auth", 1)) != NULL)
 		load_auth(c, auth, dev);
+	load_device_info(c, m, dev);
 }
 
 void
@@ -135,10 +255,16 @@ device_ref(struct lctx *c, const struct jnode *e)
 
 static void
 load_grants(struct lctx *c, const struct jnode *list,
-            const struct policy_account *acct)
+            struct policy_account *acct)
 {
 	size_t i = 0, old = jpath_key(&c->path, "devices");
 
+	acct->devices = arena_alloc(&c->pol->arena,
+	                            (list->len + 1) * sizeof(*acct->devices));
+	if (acct->devices == NULL) {
+		load_oom(c);
+		goto out;
+	}
 	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
 		size_t o2 = jpath_index(&c->path, i);
 		const struct policy_device *dev = device_ref(c, e);
@@ -151,9 +277,12 @@ load_grants(struct lctx *c, const struct jnode *list,
 				load_err_at(c, e->pos, "device listed twice");
 			else if (rc != 0)
 				load_oom(c);
+			else
+				acct->devices[acct->ndevices++] = dev;
 		}
 		jpath_pop(&c->path, o2);
 	}
+out:
 	jpath_pop(&c->path, old);
 }
 
@@ -356,16 +485,134 @@ load_static_session(struct lctx *c, const struct jnode *s)
 	}
 }
 
+/* Reads the JWKS file jwt names (unless POLICY_NO_FILES); reports it
+ * at the "jwks" member n if it cannot be used. */
+static void
+load_jwks(struct lctx *c, const struct jnode *n, struct policy_jwt *jwt)
+{
+	char why[256];
+	size_t old;
+	int rc;
+
+	if (c->flags & POLICY_NO_FILES)
+		return;
+	rc = jwks_load(jwt->jwks_path, &c->pol->jwks, why, sizeof(why));
+	if (rc == LC_ENOMEM) {
+		load_oom(c);
+		return;
+	}
+	if (rc != 0) {
+		old = jpath_key(&c->path, "jwks");
+		load_err_at(c, n->pos, "JWKS %s: %s", load_shown(jwt->jwks_path),
+		            why[0] ? why : lc_strerror(rc));
+		jpath_pop(&c->path, old);
+		return;
+	}
+	jwt->jwks = c->pol->jwks;
+}
+
+/* "jwt": the issuer whose access tokens are sessions, and its keys. */
+static void
+load_jwt(struct lctx *c, const struct jnode *j)
+{
+	static const char *const keys[] = { "issuer", "audience", "jwks",
+	                                    "max_token_bytes", NULL };
+	struct policy_jwt *jwt = &c->pol->jwt;
+	const char *iss = NULL, *aud = NULL, *path = NULL;
+	int64_t v = 8192;
+	int ok = 1;
+
+	if (!load_want_type(c, j, J_OBJECT))
+		return;
+	if (c->pol->has_jwt) {
+		load_err_at(c, j->kpos, "defined twice (one issuer per policy)");
+		return;
+	}
+	load_check_keys(c, j, keys);
+	ok &= load_get_str(c, j, "issuer", 1, NULL, &iss) == 1;
+	ok &= load_get_str(c, j, "audience", 1, NULL, &aud) == 1;
+	ok &= load_get_file(c, j, "jwks", 1, &path) == 1;
+	ok &= load_get_int(c, j, "max_token_bytes", 256, 65536, &v) >= 0;
+	if (!ok)
+		return;
+	jwt->issuer = load_dup_str(c, iss);
+	jwt->audience = load_dup_str(c, aud);
+	jwt->jwks_path = path;
+	jwt->max_token_bytes = (uint32_t)v;
+	if (jwt->issuer == NULL || jwt->audience == NULL)
+		return;
+	c->pol->has_jwt = 1;
+	load_jwks(c, jnode_get(j, "jwks"), jwt);
+}
+
+/* An optional string of sec copied into the model, or NULL. */
+static const char *
+opt_str(struct lctx *c, const struct jnode *sec, const char *key)
+{
+	const char *s;
+
+	return load_get_str(c, sec, key, 0, NULL, &s) == 1 ? load_dup_str(c, s) : NULL;
+}
+
+/* sessions.introspection: the endpoint's path and the cache's bounds. */
+static void
+load_introspection(struct lctx *c, const struct jnode *sec)
+{
+	static const char *const keys[] = { "path", "cache_ms", "negative_cache_ms",
+		"cache_entries", "timeout_ms", "audience", "issuer", NULL };
+	struct policy_introspection *in = &c->pol->introspection;
+	const struct jnode *n;
+	const char *s;
+	int64_t v;
+	size_t old = jpath_key(&c->path, "introspection");
+
+	if (!load_want_type(c, sec, J_OBJECT))
+		goto out;
+	load_check_keys(c, sec, keys);
+	*in = (struct policy_introspection){ .cache_ms = 60000, .negative_cache_ms = 10000,
+		.cache_entries = 10000, .timeout_ms = 1000 };
+	if (load_get_str(c, sec, "path", 1, &n, &s) == 1) {
+		size_t o2 = jpath_key(&c->path, "path");
+
+		if (s[0] != '/' || strlen(s) > 256 || strpbrk(s, "?# \t\r\n") != NULL)
+			load_err_at(c, n->pos, "expected a path (\"/oauth/introspect\"), "
+			            "at most 256 bytes, without a query");
+		else
+			in->path = load_dup_str(c, s);
+		jpath_pop(&c->path, o2);
+	}
+	if (load_get_int(c, sec, "cache_ms", 0, 86400000, &v) == 1)
+		in->cache_ms = (uint32_t)v;
+	if (load_get_int(c, sec, "negative_cache_ms", 0, 86400000, &v) == 1)
+		in->negative_cache_ms = (uint32_t)v;
+	if (load_get_int(c, sec, "cache_entries", 1, 10000000, &v) == 1)
+		in->cache_entries = (uint32_t)v;
+	if (load_get_int(c, sec, "timeout_ms", 1, 600000, &v) == 1)
+		in->timeout_ms = (uint32_t)v;
+	in->audience = opt_str(c, sec, "audience");
+	in->issuer = opt_str(c, sec, "issuer");
+	c->pol->has_introspection = in->path != NULL;
+out:
+	jpath_pop(&c->path, old);
+}
+
 void
 load_sessions(struct lctx *c, const struct jnode *sec)
 {
-	static const char *const keys[] = { "static", NULL };
-	const struct jnode *list;
+	static const char *const keys[] = { "static", "jwt", "introspection", NULL };
+	const struct jnode *list, *j, *in;
 	size_t old;
 
 	if (!load_want_type(c, sec, J_OBJECT))
 		return;
 	load_check_keys(c, sec, keys);
+	if ((j = jnode_get(sec, "jwt")) != NULL) {
+		old = jpath_key(&c->path, "jwt");
+		load_jwt(c, j);
+		jpath_pop(&c->path, old);
+	}
+	if ((in = jnode_get(sec, "introspection")) != NULL)
+		load_introspection(c, in);
 	if (load_get_array(c, sec, "static", 0, &list) != 1)
 		return;
 	old = jpath_key(&c->path, "static");

@@ -163,6 +163,61 @@ out:
 	jpath_pop(&c->path, old);
 }
 
+/* Whether s is an origin as browsers send it: "https://host" or
+ * "http://host", an optional ":port", nothing else. */
+static int
+origin_ok(const char *s)
+{
+	const char *h = strncmp(s, "https://", 8) == 0 ? s + 8 :
+	                strncmp(s, "http://", 7) == 0 ? s + 7 : NULL;
+	size_t n;
+
+	if (h == NULL || strlen(s) > 256)
+		return 0;
+	n = strspn(h, "abcdefghijklmnopqrstuvwxyz0123456789.-");
+	if (n == 0)
+		return 0;
+	if (h[n] == ':')
+		return h[n + 1] != '\0' &&
+		       h[n + 1 + strspn(h + n + 1, "0123456789")] == '\0';
+	return h[n] == '\0';
+}
+
+/* "cors_origins": the origins a browser may read this route's answers
+ * from (lower case, as browsers send them). */
+static void
+load_cors(struct lctx *c, const struct jnode *r, struct policy_route *rt)
+{
+	const struct jnode *list;
+	const char **v;
+	size_t i = 0, old;
+
+	if (load_get_array(c, r, "cors_origins", 0, &list) != 1)
+		return;
+	old = jpath_key(&c->path, "cors_origins");
+	if ((v = arena_alloc(&c->pol->arena, (list->len + 1) * sizeof(*v))) == NULL) {
+		load_oom(c);
+		goto out;
+	}
+	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
+		size_t o2 = jpath_index(&c->path, i);
+
+		v[i] = NULL;
+		if (load_want_type(c, e, J_STRING)) {
+			if (!origin_ok(e->str))
+				load_err_at(c, e->pos, "not an origin "
+				            "(\"https://host[:port]\", lower case)");
+			else
+				v[i] = load_dup_str(c, e->str);
+		}
+		jpath_pop(&c->path, o2);
+	}
+	rt->cors_origins = v;
+	rt->ncors_origins = list->len;
+out:
+	jpath_pop(&c->path, old);
+}
+
 /* A string member checked by fn(value) -> NULL or why; 1 if fine. */
 static int
 checked_str(struct lctx *c, const struct jnode *obj, const char *key,
@@ -264,45 +319,68 @@ index_route(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 		pol->max_segments = nseg;
 }
 
-static void
-load_route(struct lctx *c, const struct jnode *r)
+/* "public_url": "https://host[:port]", lower case, no path: where the
+ * assistant face is reached from outside. */
+static int
+public_url_ok(const char *s)
 {
-	static const char *const keys[] = { "face", "method", "path", "backend",
-		"media", "freshness_ms", "content_types", "pass_sealed", NULL };
-	struct policy_route *rt;
+	return strncmp(s, "https://", 8) == 0 && origin_ok(s);
+}
+
+/* A platform route: POST on an assistant face, no frame of its own
+ * (lenscap.policy(5), "Platform routes"). */
+static int
+load_platform(struct lctx *c, const struct jnode *r, struct policy_route *rt,
+              const char *name)
+{
+	static const char *const not_here[] = { "backend", "media", "freshness_ms",
+		"content_types", "pass_sealed", "cors_origins", NULL };
 	const struct jnode *n;
 	const char *s = NULL;
-	size_t nseg = 0;
 	int ok = 1;
 	int64_t v;
 
-	if (!load_want_type(c, r, J_OBJECT))
-		return;
-	load_check_keys(c, r, keys);
-	if ((rt = arena_alloc(&c->pol->arena, sizeof(*rt))) == NULL) {
-		load_oom(c);
-		return;
-	}
-	rt->freshness_ms = 30000;
-	if (load_get_str(c, r, "face", 1, &n, &s) == 1 &&
-	    (rt->face = policy_listener_by_name(c->pol, s)) == NULL) {
-		size_t old = jpath_key(&c->path, "face");
+	rt->platform = strcmp(name, "google") == 0 ? POLICY_PLATFORM_GOOGLE :
+	               strcmp(name, "alexa") == 0 ? POLICY_PLATFORM_ALEXA : 0;
+	if (rt->platform == 0)
+		ok &= checked_str(c, r, "platform", &s, "expected \"google\" or \"alexa\"");
+	for (size_t i = 0; not_here[i] != NULL; i++)
+		if (jnode_get(r, not_here[i]) != NULL)
+			ok &= checked_str(c, r, not_here[i], &s, "not for a platform route");
+	if (rt->face != NULL && rt->face->role != POLICY_ROLE_ASSISTANT)
+		ok &= checked_str(c, r, "platform", &s, "only for routes on an assistant face");
+	if (rt->method != NULL && strcmp(rt->method, "POST") != 0)
+		ok &= checked_str(c, r, "method", &rt->method, "a platform route takes \"POST\"");
+	if (rt->path != NULL && (rt->has_device || rt->has_name))
+		ok &= checked_str(c, r, "path", &rt->path,
+		                  "a platform route's path has no {device} or {name}");
+	if (load_get_str(c, r, "public_url", 1, &n, &rt->public_url) == 1)
+		ok &= checked_str(c, r, "public_url", &rt->public_url,
+		                  public_url_ok(rt->public_url) ? NULL :
+		                  "not \"https://host[:port]\" (lower case, no path)");
+	ok &= rt->public_url != NULL;
+	rt->online_ms = 120000;
+	if (load_get_int(c, r, "online_ms", 0, 86400000, &v) == 1)
+		rt->online_ms = (uint32_t)v;
+	if (ok && !c->oom)
+		rt->public_url = load_dup_str(c, rt->public_url);
+	return ok && rt->public_url != NULL;
+}
 
-		load_err_at(c, n->pos, "listener \"%s\" is not declared in "
-		            "\"listeners\"", load_shown(s));
-		jpath_pop(&c->path, old);
-	}
-	ok &= rt->face != NULL;
-	if (load_get_str(c, r, "method", 1, &n, &rt->method) == 1 &&
-	    rt->face != NULL)
+/* What a frame route has of its own: backend, media, freshness,
+ * content types, pass_sealed, CORS. */
+static int
+load_frame_route(struct lctx *c, const struct jnode *r, struct policy_route *rt)
+{
+	const struct jnode *n;
+	const char *s = NULL;
+	int ok = 1;
+	int64_t v;
+
+	if (rt->method != NULL && rt->face != NULL)
 		ok &= checked_str(c, r, "method", &rt->method,
 		                  method_check(rt->method, rt->face->role));
 	ok &= rt->method != NULL;
-	if (load_get_str(c, r, "path", 1, &n, &rt->path) == 1)
-		ok &= checked_str(c, r, "path", &rt->path,
-		                  template_check(rt->path, &rt->has_device,
-		                                 &rt->has_name, &nseg));
-	ok &= rt->path != NULL;
 	if (load_get_str(c, r, "backend", 1, &n, &rt->backend) == 1)
 		ok &= checked_str(c, r, "backend", &rt->backend, backend_check(rt));
 	ok &= rt->backend != NULL;
@@ -326,11 +404,59 @@ load_route(struct lctx *c, const struct jnode *r)
 		ok &= checked_str(c, r, "pass_sealed", &s,
 		                  "only for routes on an assistant face");
 	load_ctypes(c, r, rt);
+	load_cors(c, r, rt);
+	if (ok && !c->oom)
+		rt->backend = load_dup_str(c, rt->backend);
+	return ok && rt->backend != NULL;
+}
+
+static void
+load_route(struct lctx *c, const struct jnode *r)
+{
+	static const char *const keys[] = { "face", "method", "path", "backend",
+		"media", "freshness_ms", "content_types", "pass_sealed",
+		"cors_origins", "platform", "public_url", "online_ms", NULL };
+	struct policy_route *rt;
+	const struct jnode *n;
+	const char *s = NULL, *platform = NULL;
+	size_t nseg = 0;
+	int ok = 1;
+
+	if (!load_want_type(c, r, J_OBJECT))
+		return;
+	load_check_keys(c, r, keys);
+	if ((rt = arena_alloc(&c->pol->arena, sizeof(*rt))) == NULL) {
+		load_oom(c);
+		return;
+	}
+	rt->freshness_ms = 30000;
+	if (load_get_str(c, r, "face", 1, &n, &s) == 1 &&
+	    (rt->face = policy_listener_by_name(c->pol, s)) == NULL) {
+		size_t old = jpath_key(&c->path, "face");
+
+		load_err_at(c, n->pos, "listener \"%s\" is not declared in "
+		            "\"listeners\"", load_shown(s));
+		jpath_pop(&c->path, old);
+	}
+	ok &= rt->face != NULL;
+	(void)load_get_str(c, r, "method", 1, &n, &rt->method);
+	if (load_get_str(c, r, "path", 1, &n, &rt->path) == 1)
+		ok &= checked_str(c, r, "path", &rt->path,
+		                  template_check(rt->path, &rt->has_device,
+		                                 &rt->has_name, &nseg));
+	ok &= rt->path != NULL && rt->method != NULL;
+	if (load_get_str(c, r, "platform", 0, &n, &platform) == 1)
+		ok &= load_platform(c, r, rt, platform);
+	else if (jnode_get(r, "public_url") != NULL || jnode_get(r, "online_ms") != NULL)
+		ok &= checked_str(c, r, jnode_get(r, "public_url") != NULL ?
+		                  "public_url" : "online_ms", &s,
+		                  "only for a platform route");
+	else
+		ok &= load_frame_route(c, r, rt);
 	if (!ok || c->oom)
 		return;
 	if ((rt->method = load_dup_str(c, rt->method)) == NULL ||
-	    (rt->path = load_dup_str(c, rt->path)) == NULL ||
-	    (rt->backend = load_dup_str(c, rt->backend)) == NULL)
+	    (rt->path = load_dup_str(c, rt->path)) == NULL)
 		return;
 	index_route(c, r, rt, nseg);
 }

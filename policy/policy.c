@@ -47,6 +47,9 @@ policy_model_new(struct lc_policy **out)
 		.max_connections_per_ip = 64,
 		.clock_skew_ms = 2000,
 	};
+	pol->cap_lifetime_ms[LC_KIND_SNAPSHOT] = 600000;   /* minutes for stills */
+	pol->cap_lifetime_ms[LC_KIND_MJPEG] = 14400000;    /* hours for streams */
+	pol->cap_lifetime_ms[LC_KIND_HLS] = 14400000;
 	pol->backend.connect_timeout_ms = 2000;
 	pol->backend.timeout_ms = 10000;
 	if (strtab_new(&pol->listener_by_name) != 0 ||
@@ -81,6 +84,10 @@ policy_model_free(struct lc_policy *pol)
 	strtab_free(pol->route_by_key);
 	u64set_free(pol->grants);
 	lc_keyring_free(pol->keyring);
+	jwks_free(pol->jwks);
+	for (size_t i = 0; i < pol->ncap_keys; i++)
+		capability_secret_free(pol->cap_keys[i].secret);
+	free(pol->cap_keys);
 	free(pol->listeners);
 	free(pol->devices);
 	free(pol->accounts);
@@ -109,6 +116,13 @@ policy_free(struct lc_policy *pol)
 }
 
 /* ---- sessions and grants ---------------------------------------------- */
+
+/* The "sessions"."jwt" settings, or NULL. */
+const struct policy_jwt *
+policy_jwt(const struct lc_policy *pol)
+{
+	return pol != NULL && pol->has_jwt ? &pol->jwt : NULL;
+}
 
 /* Session token digest -> account: one table lookup. */
 const struct policy_account *
@@ -170,6 +184,13 @@ policy_account_name(const struct policy_account *acct)
 	return acct != NULL ? acct->name : NULL;
 }
 
+const struct policy_device *const *
+policy_account_devices(const struct policy_account *acct, size_t *n)
+{
+	*n = acct != NULL ? acct->ndevices : 0;
+	return acct != NULL ? acct->devices : NULL;
+}
+
 /* ---- devices ---------------------------------------------------------- */
 
 /* Device by id, or NULL. */
@@ -224,6 +245,15 @@ const char *
 policy_device_name(const struct policy_device *dev)
 {
 	return dev != NULL ? dev->id : NULL;
+}
+
+const struct policy_device_info *
+policy_device_info(const struct policy_device *dev)
+{
+	static const struct policy_device_info none = {
+		.resolutions = { { 1280, 720 } }, .nresolutions = 1 };
+
+	return dev->info != NULL ? dev->info : &none;
 }
 
 /* ---- routes ----------------------------------------------------------- */
@@ -525,6 +555,12 @@ policy_listener_by_name(const struct lc_policy *pol, const char *name)
 	return strtab_get(pol->listener_by_name, name, strlen(name));
 }
 
+const struct policy_introspection *
+policy_introspection(const struct lc_policy *pol)
+{
+	return pol != NULL && pol->has_introspection ? &pol->introspection : NULL;
+}
+
 /* The backend section (defaults filled in). */
 const struct policy_backend *
 policy_backend(const struct lc_policy *pol)
@@ -597,4 +633,49 @@ size_t
 policy_account_count(const struct lc_policy *pol)
 {
 	return pol != NULL ? pol->naccounts : 0;
+}
+
+/* ---- capabilities ----------------------------------------------------- */
+
+const struct capability_key *
+policy_capability_keys(const struct lc_policy *pol, size_t *n)
+{
+	*n = pol->ncap_keys;
+	return pol->cap_keys;
+}
+
+uint32_t
+policy_capability_lifetime(const struct lc_policy *pol, int kind)
+{
+	if (kind < LC_KIND_SNAPSHOT || kind > LC_KIND_HLS)
+		return 0;
+	return pol->cap_lifetime_ms[kind];
+}
+
+const struct policy_route *
+policy_capability_route(const struct lc_policy *pol, const char *face,
+                        const char *method, int kind)
+{
+	for (size_t i = 0; i < pol->nroutes; i++) {
+		const struct policy_route *rt = pol->routes[i];
+
+		if (rt->media == kind && rt->has_device &&
+		    rt->has_name == (kind == LC_KIND_HLS) &&
+		    rt->face->role == POLICY_ROLE_ASSISTANT &&
+		    strcmp(rt->face->name, face) == 0 &&
+		    strcmp(rt->method, method) == 0)
+			return rt;
+	}
+	return NULL;
+}
+
+const char *
+policy_cors_origin(const struct policy_route *route, const char *origin)
+{
+	if (route == NULL || origin == NULL)
+		return NULL;
+	for (size_t i = 0; i < route->ncors_origins; i++)
+		if (strcmp(route->cors_origins[i], origin) == 0)
+			return route->cors_origins[i];
+	return NULL;
 }

@@ -20,6 +20,7 @@
 struct lc_policy;
 struct policy_device;
 struct policy_account;
+struct capability_key;   /* common/capability_format.h */
 
 enum policy_role {
 	POLICY_ROLE_ASSISTANT = 1, /* sessions ask for frames */
@@ -49,6 +50,18 @@ struct policy_backend {
 	uint32_t timeout_ms;
 };
 
+/* sessions.introspection: opaque bearer tokens asked of the vendor's
+ * RFC 7662 endpoint on the backend (lenscap.policy(5)). */
+struct policy_introspection {
+	const char *path;          /* on the backend's URL: "/oauth/introspect" */
+	uint32_t cache_ms;         /* an active answer's life at most */
+	uint32_t negative_cache_ms;/* an inactive answer's */
+	uint32_t cache_entries;    /* answers kept at most */
+	uint32_t timeout_ms;       /* the whole exchange */
+	const char *audience;      /* "aud" must hold it; NULL: not checked */
+	const char *issuer;        /* "iss" must be it; NULL: not checked */
+};
+
 struct policy_limits {
 	uint64_t max_frame_bytes;
 	uint32_t drops_in_a_row;
@@ -56,6 +69,14 @@ struct policy_limits {
 	uint32_t max_connections;
 	uint32_t max_connections_per_ip;
 	uint32_t clock_skew_ms;
+};
+
+/* A route that answers an assistant platform's requests itself
+ * ("platform"), rather than fetching a frame. */
+enum policy_platform {
+	POLICY_PLATFORM_NONE = 0,
+	POLICY_PLATFORM_GOOGLE, /* Google Home fulfillment: SYNC, QUERY, EXECUTE, DISCONNECT */
+	POLICY_PLATFORM_ALEXA   /* Alexa smart home directives, from contrib/alexa */
 };
 
 struct policy_route {
@@ -71,6 +92,33 @@ struct policy_route {
 	const char *const *content_types;
 	size_t ncontent_types;
 	int pass_sealed;          /* hand the sealed frame on as it is */
+	const char *const *cors_origins; /* origins answered with CORS headers */
+	size_t ncors_origins;
+	/* a platform route's (media and backend unset): */
+	int platform;             /* enum policy_platform */
+	const char *public_url;   /* "https://host[:port]": links it hands out */
+	uint32_t online_ms;       /* a camera that pushed within is online;
+	                             0: every camera is said to be online */
+};
+
+/* What a device's optional keys say of it to the platforms ("devices"
+ * in lenscap.policy(5)); strings NULL when not given. */
+#define POLICY_RESOLUTIONS_MAX 8
+struct policy_device_info {
+	const char *name;         /* shown to the user; NULL: the device id */
+	const char *room;         /* a room hint */
+	const char *manufacturer, *model, *hw_version, *sw_version;
+	struct { uint16_t width, height; } resolutions[POLICY_RESOLUTIONS_MAX];
+	size_t nresolutions;      /* at least 1: 1280x720 when not given */
+};
+
+/* JWT access tokens (RFC 9068) as sessions: "sessions"."jwt". */
+struct policy_jwt {
+	const char *issuer;        /* "iss", compared exactly */
+	const char *audience;      /* must be in "aud" */
+	const char *jwks_path;     /* resolved against the policy file */
+	uint32_t max_token_bytes;  /* checked before anything else */
+	const struct jwks *jwks;   /* read at load; NULL under POLICY_NO_FILES */
 };
 
 /* Flags for policy_load_mem(). */
@@ -108,6 +156,9 @@ const struct policy_account *policy_session_account(
 const struct policy_account *policy_session_account_digest(
 	const struct lc_policy *pol, const uint8_t digest[LC_DIGEST_BYTES]);
 
+/* The JWT session settings, or NULL if the policy takes no JWTs. */
+const struct policy_jwt *policy_jwt(const struct lc_policy *pol);
+
 /* Whether the account may see the device (by id); 0 for NULLs. */
 int policy_may_see(const struct lc_policy *pol,
                    const struct policy_account *acct, const char *device);
@@ -119,6 +170,10 @@ int policy_may_see_device(const struct lc_policy *pol,
 const struct policy_account *policy_account_by_name(
 	const struct lc_policy *pol, const char *name);
 const char *policy_account_name(const struct policy_account *acct);
+/* The devices acct may see, in the order the policy lists them: *n of
+ * them (none for NULL). */
+const struct policy_device *const *policy_account_devices(
+	const struct policy_account *acct, size_t *n);
 
 /* --- devices (camera face) -------------------------------------------- */
 
@@ -133,6 +188,7 @@ const struct policy_device *policy_device_by_token(
 const struct policy_device *policy_device_by_token_digest(
 	const struct lc_policy *pol, const uint8_t digest[LC_DIGEST_BYTES]);
 const char *policy_device_name(const struct policy_device *dev);
+const struct policy_device_info *policy_device_info(const struct policy_device *dev);
 
 /* --- routes ------------------------------------------------------------ */
 
@@ -180,6 +236,29 @@ int policy_backend_path(const struct policy_route *route, const char *device,
 size_t policy_route_count(const struct lc_policy *pol);
 const struct policy_route *policy_route(const struct lc_policy *pol, size_t i);
 
+/* --- capabilities ------------------------------------------------------ */
+
+/* The capability keys in policy order (the first mints, all verify);
+ * none when the policy has no "capabilities". */
+const struct capability_key *policy_capability_keys(const struct lc_policy *pol,
+                                                    size_t *n);
+/* How long a capability of kind (enum lc_kind) minted now lives, ms;
+ * 0 for no kind. */
+uint32_t policy_capability_lifetime(const struct lc_policy *pol, int kind);
+/*
+ * The route a capability path of kind takes on the assistant listener
+ * face for method: the first route in policy order on that face with
+ * that method and media kind and a {device} segment, which for hls also
+ * ends in {name} (and for the others does not).  NULL if none.
+ */
+const struct policy_route *policy_capability_route(const struct lc_policy *pol,
+                                                   const char *face,
+                                                   const char *method,
+                                                   int kind);
+/* origin as route's "cors_origins" holds it (exactly), or NULL. */
+const char *policy_cors_origin(const struct policy_route *route,
+                               const char *origin);
+
 /* --- the rest ---------------------------------------------------------- */
 
 /* A policy declares at most this many listeners (lenscapd runs a server
@@ -193,6 +272,8 @@ const struct policy_listener *policy_listener_by_name(
 	const struct lc_policy *pol, const char *name);
 const struct policy_backend *policy_backend(const struct lc_policy *pol);
 const struct policy_limits *policy_limits(const struct lc_policy *pol);
+/* The introspection settings, or NULL if the policy has none. */
+const struct policy_introspection *policy_introspection(const struct lc_policy *pol);
 /* The ingest secret key's path, or NULL if the policy names none. */
 const char *policy_ingest_key(const struct lc_policy *pol);
 /* The MAC secret's path if the camera face seals with it ("seal": {"use":

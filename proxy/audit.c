@@ -156,6 +156,7 @@ put_event(yajl_gen g, const struct audit_event *ev)
 	put_str(g, &bad, "route", ev->route);
 	put_str(g, &bad, "account", ev->account);
 	put_str(g, &bad, "device", ev->device);
+	put_str(g, &bad, "session", ev->session);
 	put_str(g, &bad, "envelope_device", ev->envelope_device);
 	if (ev->key_id != NULL) {
 		lc_key_id_hex(ev->key_id, hex);

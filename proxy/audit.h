@@ -20,6 +20,9 @@ struct audit_event {
 	const char *route;      /* the route's path template */
 	const char *account;
 	const char *device;     /* the device the request asked for */
+	/* a prefix of the SHA-256 of the session's token ("0123...") or
+	 * capability ("cap:0123..."): never the token or capability */
+	const char *session;
 	const char *envelope_device;
 	const uint8_t *key_id;  /* LC_KEY_ID_BYTES, or NULL */
 	int has_seq;

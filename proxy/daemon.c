@@ -8,6 +8,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "platform/revoke.h"
 
 struct lc_policy *
 lcd_policy(struct lcd *d)
@@ -25,6 +26,8 @@ lcd_set_policy(struct lcd *d, struct lc_policy *pol)
 {
 	struct lc_policy *old;
 
+	if (d->revoked != NULL)
+		revocations_policy(d->revoked, pol);
 	pthread_mutex_lock(&d->lock);
 	old = d->pol;
 	d->pol = pol;

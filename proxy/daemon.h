@@ -22,6 +22,9 @@
 #define LCD_REQUEST_ID_BYTES 24
 
 struct seal_key;
+struct icache;
+struct presence;
+struct revocations;
 
 struct lcd {
 	pthread_mutex_t lock;       /* guards pol and ingest */
@@ -29,6 +32,9 @@ struct lcd {
 	struct audit *audit;
 	struct metrics metrics;
 	struct upstream *up;
+	struct icache *icache;      /* introspection answers (introspect.h) */
+	struct presence *presence;  /* when each camera last pushed */
+	struct revocations *revoked;/* accounts a platform unlinked */
 	struct seal_key *ingest;    /* guarded by lock; NULL without a key */
 	struct server *servers[LCD_LISTENERS_MAX];
 	size_t nservers;
@@ -75,6 +81,9 @@ enum MHD_Result camera_access(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *data,
                               size_t *data_size, void **req_cls);
+/* Whether an assistant face's request may carry a body: a POST to a
+ * platform route of the policy in force. */
+int assistant_takes_body(void *cls, const char *method, const char *url);
 void camera_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                       enum MHD_RequestTerminationCode toe);
 enum MHD_Result admin_access(void *cls, struct MHD_Connection *c,

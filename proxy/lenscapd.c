@@ -3,6 +3,7 @@
  * and waits for signals: SIGHUP reloads the policy atomically, SIGUSR1
  * reopens the audit trail, SIGTERM and SIGINT stop.  See lenscapd(8).
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,9 @@
 #include "log.h"
 #include "notify.h"
 #include "assistant/relay_mjpeg.h"
+#include "assistant/introspect.h"
+#include "platform/presence.h"
+#include "platform/revoke.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -36,12 +40,14 @@
 
 /* Keep in step with man/lenscapd.8; a test compares them. */
 static const char usage_text[] =
-	"usage: lenscapd [-ftv] [-A audit] [-c policy] [-g seconds] [-P portfile]\n"
-	"                [-p pidfile]\n"
+	"usage: lenscapd [-ftv] [-A audit] [-c policy] [-D seconds] [-g seconds]\n"
+	"                [-P portfile] [-p pidfile]\n"
 	"       lenscapd -h | --help | -V | --version\n"
 	"\n"
 	"  -A FILE     write the audit trail to FILE (default: standard error)\n"
 	"  -c PATH     the policy file or directory (default " DEFAULT_POLICY ")\n"
+	"  -D SECONDS  on SIGTERM, report draining on /healthz this long before\n"
+	"              closing the listeners (default 0)\n"
 	"  -f          stay in the foreground, log to standard error\n"
 	"  -g SECONDS  grace period for requests in flight on SIGTERM (default 10)\n"
 	"  -P FILE     write each listener's name and bound port to FILE\n"
@@ -54,7 +60,7 @@ static const char usage_text[] =
 struct options {
 	const char *policy, *audit, *pidfile, *portfile;
 	int foreground, test, verbose;
-	unsigned grace_s;
+	unsigned grace_s, drain_s;
 };
 
 static int
@@ -73,7 +79,7 @@ parse_options(int argc, char **argv, struct options *o)
 		printf("lenscapd %s\n", PACKAGE_VERSION);
 		exit(0);
 	}
-	while ((c = getopt(argc, argv, "A:c:fg:P:p:tv")) != -1) {
+	while ((c = getopt(argc, argv, "A:c:D:fg:P:p:tv")) != -1) {
 		switch (c) {
 		case 'A': o->audit = optarg; break;
 		case 'c': o->policy = optarg; break;
@@ -82,12 +88,13 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'p': o->pidfile = optarg; break;
 		case 't': o->test = 1; break;
 		case 'v': o->verbose++; break;
+		case 'D':
 		case 'g':
 			if (num_parse_u64(optarg, &v) != 0 || v > 3600) {
-				fprintf(stderr, "lenscapd: -g takes seconds, at most 3600\n");
+				fprintf(stderr, "lenscapd: -%c takes seconds, at most 3600\n", c);
 				return -1;
 			}
-			o->grace_s = (unsigned)v;
+			*(c == 'g' ? &o->grace_s : &o->drain_s) = (unsigned)v;
 			break;
 		default:
 			fputs(usage_text, stderr);
@@ -209,7 +216,44 @@ reload(struct lcd *d, const struct options *o)
 	(void)notify_send("READY=1");
 }
 
-/* SIGTERM: stop accepting, give requests in flight the grace period,
+/* SIGTERM, first: /healthz answers "draining" (503) while every listener
+ * still accepts, for drain_s seconds or until a second SIGTERM or SIGINT,
+ * so that a load balancer's health check takes the instance out before
+ * its listeners close. */
+static void
+drain(struct lcd *d, unsigned drain_s)
+{
+	struct timespec left = { (time_t)drain_s, 0 };
+	sigset_t set;
+
+	d->stopping = 1;
+	(void)notify_send("STOPPING=1");
+	if (drain_s == 0)
+		return;
+	log_info("draining for %u s", drain_s);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	/* The rest of the wait after a signal that does not end it (EINTR). */
+	for (;;) {
+		struct timespec t0, t1;
+
+		(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (sigtimedwait(&set, NULL, &left) != -1 || errno != EINTR)
+			return;
+		(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+		left.tv_sec -= t1.tv_sec - t0.tv_sec;
+		left.tv_nsec -= t1.tv_nsec - t0.tv_nsec;
+		while (left.tv_nsec < 0) {
+			left.tv_nsec += 1000000000L;
+			left.tv_sec--;
+		}
+		if (left.tv_sec < 0)
+			return;
+	}
+}
+
+/* SIGTERM, then: stop accepting, give requests in flight the grace period,
  * then cancel what is left (which resumes every suspended connection)
  * and stop.  Kept-alive connections may still ask until the servers stop:
  * the backend refuses them (502), so that none is left suspended, and
@@ -217,8 +261,6 @@ reload(struct lcd *d, const struct options *o)
 static void
 shut_down(struct lcd *d, unsigned grace_s)
 {
-	d->stopping = 1;
-	(void)notify_send("STOPPING=1");
 	listeners_quiesce(d);
 	for (unsigned t = 0; t < grace_s * 10 && d->metrics.active_streams > 0; t++)
 		usleep(100000);
@@ -258,6 +300,7 @@ serve(struct lcd *d, const struct options *o)
 			break;
 	}
 	log_info("stopping");
+	drain(d, o->drain_s);
 	shut_down(d, o->grace_s);
 	return 0;
 }
@@ -295,8 +338,12 @@ start(struct lcd *d, const struct options *o)
 {
 	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != NULL ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
+	    (d->icache = icache_new()) == NULL ||
+	    (d->presence = presence_new()) == NULL ||
+	    (d->revoked = revocations_new()) == NULL ||
 	    mjpeg_watchdog_start(d) != 0 || listeners_start(d, d->pol) != 0)
 		return -1;
+	revocations_policy(d->revoked, d->pol);
 	if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
 		return -1;
 	if (o->pidfile != NULL && write_pid(o->pidfile) != 0)
@@ -311,6 +358,12 @@ release(struct lcd *d, const struct options *o)
 		shut_down(d, 0);
 	seal_key_install(d, NULL);
 	audit_close(d->audit);
+	icache_free(d->icache);
+	d->icache = NULL;
+	presence_free(d->presence);
+	d->presence = NULL;
+	revocations_free(d->revoked);
+	d->revoked = NULL;
 	policy_free(d->pol);
 	if (o->pidfile != NULL)
 		(void)unlink(o->pidfile);

@@ -162,6 +162,9 @@ metrics_render(const struct metrics *m, uint64_t audit_lost, char *buf,
 	        m->backend_errors);
 	counter(&o, "auth_failures_total", "Requests refused for their credentials.",
 	        m->auth_failures);
+	counter(&o, "introspection_failures_total",
+	        "Token introspections that got no usable answer (refused with 503).",
+	        m->introspection_failures);
 	counter(&o, "audit_lines_lost_total",
 	        "Audit lines that could not be written (a full disk, say).", audit_lost);
 	counter(&o, "reloads_total", "Policy reloads that took effect.", m->reloads);

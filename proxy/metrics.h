@@ -26,6 +26,8 @@ struct metrics {
 	atomic_uint_fast64_t frames_dropped[LC_DROP_COUNT_];
 	atomic_uint_fast64_t backend_errors;
 	atomic_uint_fast64_t auth_failures;
+	/* token introspections that got no usable answer (fail closed) */
+	atomic_uint_fast64_t introspection_failures;
 	atomic_uint_fast64_t reloads;
 	atomic_uint_fast64_t reload_failures;
 	atomic_int_fast64_t active_streams;

@@ -12,19 +12,20 @@
 #include "assistant/gate.h"
 
 /* Rule 4: the frame is of the device asked for, granted to the session
- * under the policy in force now.  The session is looked up again, not
+ * under the policy in force now.  The session is checked again, not
  * only its account (Eufy, 2021): a token a reload took away, or gave to
- * another account, sees nothing more. */
+ * another account, or one that expired, sees nothing more. */
 static enum lc_drop
 check_grant(const struct lc_policy *pol, const struct gate_request *req,
-            const struct lc_envelope *env)
+            const struct lc_envelope *env, uint64_t now_ms)
 {
 	const struct policy_account *acct;
 
 	if (strcmp(env->device, req->device) != 0)
 		return LC_DROP_DEVICE_MISMATCH;
-	acct = policy_session_account_digest(pol, req->session);
-	if (acct == NULL || strcmp(policy_account_name(acct), req->account) != 0 ||
+	acct = policy_account_by_name(pol, req->account);
+	if (acct == NULL || req->revoked ||
+	    !session_holds(pol, req->session, req->account, req->device, now_ms) ||
 	    !policy_may_see(pol, acct, req->device))
 		return LC_DROP_NOT_GRANTED;
 	return LC_DROP_NONE;
@@ -73,6 +74,22 @@ check_type(const struct policy_route *route, const struct lc_envelope *env)
 	return LC_DROP_CONTENT_TYPE;
 }
 
+/* On an hls route with a {name}: the envelope's stream id is the one
+ * the name asked for gives (lc_hls_stream_id()), so that a backend
+ * cannot serve this device's seg-3.ts, or an old playlist under another
+ * name, for the name asked. */
+static enum lc_drop
+check_name(const struct gate_request *req, const struct lc_envelope *env)
+{
+	char want[LC_HLS_STREAM_ID_LEN + 1];
+
+	if (req->route->media != LC_KIND_HLS || !req->route->has_name)
+		return LC_DROP_NONE;
+	if (req->name == NULL || lc_hls_stream_id(req->name, want) != 0)
+		return LC_DROP_INTERNAL;
+	return strcmp(env->stream_id, want) == 0 ? LC_DROP_NONE : LC_DROP_NAME_MISMATCH;
+}
+
 enum lc_drop
 gate_header(const struct lc_policy *pol, const struct gate_request *req,
             const struct lc_envelope *env, struct gate_stream *st,
@@ -90,10 +107,11 @@ gate_header(const struct lc_policy *pol, const struct gate_request *req,
 	rc = lc_envelope_verify(env, policy_keyring(pol), &why);
 	if (rc != 0 && !(rc == LC_EAGAIN && env->alg == LC_ALG_MAC_AES256GCM))
 		return rc == LC_EREJECTED && why != LC_DROP_NONE ? why : LC_DROP_INTERNAL;
-	if ((why = check_grant(pol, req, env)) != LC_DROP_NONE ||
+	if ((why = check_grant(pol, req, env, now_ms)) != LC_DROP_NONE ||
 	    (why = check_time(pol, req->route, env->capture_ms, now_ms)) != LC_DROP_NONE ||
 	    (why = check_sequence(st, env)) != LC_DROP_NONE ||
-	    (why = check_type(req->route, env)) != LC_DROP_NONE)
+	    (why = check_type(req->route, env)) != LC_DROP_NONE ||
+	    (why = check_name(req, env)) != LC_DROP_NONE)
 		return why;
 	if (env->body_len > policy_limits(pol)->max_frame_bytes)
 		return LC_DROP_TOO_LARGE;
@@ -140,7 +158,15 @@ gate_frame(const struct lc_policy *pol, const struct gate_request *req,
            const uint8_t *sealed, size_t len, struct lc_envelope *env,
            struct gate_stream *st, uint64_t now_ms)
 {
-	uint8_t digest[LC_DIGEST_BYTES];
+	return gate_frame_hashed(pol, req, sealed, len, NULL, env, st, now_ms);
+}
+
+enum lc_drop
+gate_frame_hashed(const struct lc_policy *pol, const struct gate_request *req,
+                  const uint8_t *sealed, size_t len, const uint8_t *digest,
+                  struct lc_envelope *env, struct gate_stream *st, uint64_t now_ms)
+{
+	uint8_t mine[LC_DIGEST_BYTES];
 	struct gate_stream next;
 	enum lc_drop why = LC_DROP_MALFORMED;
 	int rc;
@@ -162,13 +188,17 @@ gate_frame(const struct lc_policy *pol, const struct gate_request *req,
 		next = *st;
 	if ((why = gate_header(pol, req, env, st ? &next : NULL, now_ms)) != LC_DROP_NONE)
 		return why;
+	/* A keyed seal's body was proven with its tag (gate_mac). */
 	if (env->alg == LC_ALG_MAC_AES256GCM) {
 		if (st != NULL)
 			*st = next;
 		return LC_DROP_NONE;
 	}
-	if (lc_digest(env->body, len - env->header_len, digest) != 0)
-		return LC_DROP_INTERNAL;
+	if (digest == NULL) {
+		if (lc_digest(env->body, len - env->header_len, mine) != 0)
+			return LC_DROP_INTERNAL;
+		digest = mine;
+	}
 	if ((why = gate_body(env, len - env->header_len, digest)) != LC_DROP_NONE)
 		return why;
 	if (st != NULL)

@@ -10,13 +10,17 @@
 
 #include "lenscap.h"
 #include "policy.h"
+#include "assistant/session.h"
 
 /* Who asked, for what, through which route.  All borrowed. */
 struct gate_request {
-	const uint8_t *session;            /* the session token's SHA-256 */
+	const struct session *session;     /* who asked, proved how */
 	const char *account;               /* its account when it asked */
 	const char *device;                /* the device asked for */
 	const struct policy_route *route;  /* kind, freshness, content types */
+	const char *name;                  /* an hls route's {name}, or NULL */
+	int revoked;                       /* a capability an unlinking revoked
+	                                      (platform/revoke.h): nothing passes */
 };
 
 /* Per-stream state for the sequence rule; zero it at stream start.
@@ -59,5 +63,14 @@ enum lc_drop gate_frame(const struct lc_policy *pol,
                         const struct gate_request *req, const uint8_t *sealed,
                         size_t len, struct lc_envelope *env,
                         struct gate_stream *st, uint64_t now_ms);
+
+/* gate_frame() with the digest of the bytes after the header already
+ * taken (by lenscapd, of these very bytes), or NULL to take it here.  A
+ * keyed seal needs no digest: its tag covers the body. */
+enum lc_drop gate_frame_hashed(const struct lc_policy *pol,
+                               const struct gate_request *req, const uint8_t *sealed,
+                               size_t len, const uint8_t *digest,
+                               struct lc_envelope *env, struct gate_stream *st,
+                               uint64_t now_ms);
 
 #endif

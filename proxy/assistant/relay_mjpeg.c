@@ -7,6 +7,8 @@
  * device ends the stream at once; the workers share the cryptography,
  * and the upstream thread only reads.  The reader suspends the
  * connection when there is nothing to send and the producer resumes it.
+ * The stream lives as long as its request: the request's references,
+ * lock, suspended flag and fetch (backend/freq.c) are the stream's.
  * A watchdog notices clients that left while suspended (doc/pitfalls.md,
  * "libmicrohttpd: suspended connections and client disconnects").
  */
@@ -55,16 +57,13 @@ struct outgoing {
 	size_t hlen, tail, off; /* off: bytes of the part already taken */
 };
 
+/* What a request on an MJPEG route adds, hung on q->ext; guarded by
+ * q->lock.  q's references are the request's, the fetch's and the
+ * response's. */
 struct mjpeg {
 	struct freq *q;             /* the request: who asked for what */
-	pthread_mutex_t lock;
-	int refs;                   /* request, upstream, response */
-	struct MHD_Connection *conn; /* NULL once MHD completed the request */
-	int suspended;
-	int upstream_live;
 	int backend_end;            /* 0 streaming, 1 closed well, -1 broke off */
 	int ended;                  /* 0 running, 1 close delimiter out, -1 cut */
-	struct upstream_req up;
 	struct mp_parser *mp;       /* the upstream thread's */
 	struct gate_stream gs;      /* the reader's, as are drops_row... */
 	unsigned drops_row, drops_max;
@@ -74,7 +73,7 @@ struct mjpeg {
 	struct sealed *wait_head, **wait_tail;
 	size_t held, held_max;
 	struct outgoing cur;
-	uint8_t session[LC_DIGEST_BYTES];
+	struct session session;
 	char boundary[40];
 	atomic_uint_fast64_t last_frame_us; /* set by the upstream thread */
 	uint64_t idle_us;
@@ -82,14 +81,14 @@ struct mjpeg {
 };
 
 static struct {
-	pthread_mutex_t lock; /* before any stream's lock */
+	pthread_mutex_t lock; /* before any stream's (its request's) lock */
 	struct mjpeg *head;
 	pthread_t thread;
 	int running;
 	struct lcd *d;
 } wd = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* Under m->lock (or with m no longer shared): frees the waiting frames. */
+/* Under q->lock (or with m no longer shared): frees the waiting frames. */
 static void
 discard_waiting(struct mjpeg *m)
 {
@@ -103,15 +102,10 @@ discard_waiting(struct mjpeg *m)
 	m->wait_tail = &m->wait_head;
 }
 
-static void
-mjpeg_unref(struct mjpeg *m)
+void
+mjpeg_free(struct mjpeg *m)
 {
-	int last;
-
-	pthread_mutex_lock(&m->lock);
-	last = --m->refs == 0;
-	pthread_mutex_unlock(&m->lock);
-	if (!last)
+	if (m == NULL)
 		return;
 	pthread_mutex_lock(&wd.lock);
 	if (m->prev != NULL)
@@ -125,30 +119,17 @@ mjpeg_unref(struct mjpeg *m)
 	mp_parser_free(m->mp);
 	discard_waiting(m);
 	free(m->cur.f);
-	pthread_mutex_destroy(&m->lock);
-	freq_unref(m->q);
 	free(m);
 }
 
-/* Under m->lock: wake the reader if it sleeps. */
-static void
-wake(struct mjpeg *m)
-{
-	if (m->suspended && m->conn != NULL) {
-		m->suspended = 0;
-		MHD_resume_connection(m->conn);
-	}
-}
-
-/* Under m->lock: lenscapd ends the stream; the client sees it cut. */
+/* Under q->lock: lenscapd ends the stream; the client sees it cut. */
 static void
 cut(struct mjpeg *m)
 {
 	m->ended = -1;
 	discard_waiting(m);
-	if (m->upstream_live)
-		upstream_cancel(m->q->fc->d->up, &m->up);
-	wake(m);
+	freq_cancel(m->q);
+	freq_wake(m->q);
 }
 
 static void
@@ -166,6 +147,7 @@ static int
 on_part(void *arg, const struct mp_part *part)
 {
 	struct mjpeg *m = arg;
+	struct freq *q = m->q;
 	size_t size = held_by(part->body_len);
 	struct sealed *f = malloc(size);
 	uint64_t now = lcd_mono_us();
@@ -178,18 +160,18 @@ on_part(void *arg, const struct mp_part *part)
 		f->in_us = now;
 		memcpy(f->p, part->body, f->len);
 	}
-	pthread_mutex_lock(&m->lock);
+	pthread_mutex_lock(&q->lock);
 	stop = m->ended != 0;
 	if (!stop && f != NULL && size <= m->held_max - m->held) {
 		*m->wait_tail = f;
 		m->wait_tail = &f->next;
 		m->held += size;
 		f = NULL;
-		wake(m);
+		freq_wake(q);
 	} else if (!stop) {
-		m->q->fc->d->metrics.frames_skipped++;
+		q->fc->d->metrics.frames_skipped++;
 	}
-	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&q->lock);
 	free(f);
 	return stop ? STOP_DROPS : 0;
 }
@@ -201,21 +183,24 @@ open_parser(struct mjpeg *m)
 	char b[MP_BOUNDARY_MAX + 1];
 	size_t max = policy_limits(m->q->pol)->max_frame_bytes + LC_HEADER_MAX;
 
-	if (upstream_status(&m->up) != 200) {
+	if (upstream_status(&m->q->up) != 200) {
 		audit_drop(m, LC_DROP_MALFORMED, NULL, "backend status");
 		return -1;
 	}
-	if (mp_boundary_from_content_type(upstream_content_type(&m->up), b, sizeof(b)) != 0) {
+	if (mp_boundary_from_content_type(upstream_content_type(&m->q->up), b, sizeof(b)) != 0) {
 		audit_drop(m, LC_DROP_MALFORMED, NULL, "backend stream is not multipart");
 		return -1;
 	}
 	return mp_parser_new(b, max, &m->mp) == 0 ? 0 : -1;
 }
 
+/* Upstream thread: the backend's bytes through the multipart parser;
+ * 0 to go on, 1 to abort the fetch. */
 static int
 on_data(void *arg, const uint8_t *p, size_t n)
 {
-	struct mjpeg *m = arg;
+	struct freq *q = arg;
+	struct mjpeg *m = q->ext;
 	int rc;
 
 	if (m->mp == NULL && open_parser(m) != 0)
@@ -229,34 +214,31 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	return 1;
 }
 
+/* Upstream thread, under q->lock (freq's fetched hook): the backend's
+ * stream ended; freq wakes the reader next. */
 static void
-on_done(void *arg, int result, long status)
+fetched(struct freq *q)
 {
-	struct mjpeg *m = arg;
+	struct mjpeg *m = q->ext;
 	char why[64];
-	int closed = result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED;
+	int closed = q->result == 0 && m->mp != NULL && mp_finish(m->mp) == MP_ENDED;
 
 	/* Whatever ends a stream on the backend's side is audited; what
 	 * lenscapd ended (drops, an idle backend, a client gone) was already. */
-	if (result == UPSTREAM_FAILED) {
+	if (q->result == UPSTREAM_FAILED) {
 		(void)snprintf(why, sizeof(why), "%s (%s)",
-		               status == 0 ? "backend failed" : "backend stream broken off",
-		               upstream_failure(&m->up));
-		freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL, why);
-	} else if (result == 0 && !closed)
-		freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL,
+		               q->status == 0 ? "backend failed" : "backend stream broken off",
+		               upstream_failure(&q->up));
+		freq_audit(q, "backend_error", LC_DROP_NONE, NULL, why);
+	} else if (q->result == 0 && !closed)
+		freq_audit(q, "backend_error", LC_DROP_NONE, NULL,
 		           m->mp == NULL ? "backend sent no stream"
 		                         : "backend stream ended without its close delimiter");
 	/* The frames that came in whole still go out, through the gate. */
-	pthread_mutex_lock(&m->lock);
-	m->upstream_live = 0;
 	m->backend_end = closed ? 1 : -1;
-	wake(m);
-	pthread_mutex_unlock(&m->lock);
-	mjpeg_unref(m);
 }
 
-/* Reader, without m->lock: f through the release, now.  0 if it passes
+/* Reader, without q->lock: f through the release, now.  0 if it passes
  * (o is then the part to send), -1 if it is dropped, 1 if it is dropped
  * and the stream must end.  Drops are audited. */
 static int
@@ -266,7 +248,7 @@ verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 	struct release_out out;
 	enum lc_drop why;
 
-	why = release_frame(m->q, m->session, f->p, f->len, &m->gs, &env, &out);
+	why = release_frame(m->q, &m->session, f->p, f->len, NULL, &m->gs, &env, &out);
 	if (why != LC_DROP_NONE)
 		/* A revoked grant or session ends the stream now; backend
 		 * faults after drops_in_a_row of them. */
@@ -283,7 +265,7 @@ verify(struct mjpeg *m, struct sealed *f, struct outgoing *o)
 	return 0;
 }
 
-/* Reader, under m->lock: the oldest waiting frame through the gate; if
+/* Reader, under q->lock: the oldest waiting frame through the gate; if
  * it passes, it is the part going out.  The lock is let go meanwhile,
  * so that the upstream thread is not held up by the cryptography. */
 static void
@@ -295,9 +277,9 @@ next_part(struct mjpeg *m)
 
 	if ((m->wait_head = f->next) == NULL)
 		m->wait_tail = &m->wait_head;
-	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&m->q->lock);
 	rc = verify(m, f, &o);
-	pthread_mutex_lock(&m->lock);
+	pthread_mutex_lock(&m->q->lock);
 	if (rc == 0 && m->ended == 0) {
 		m->cur = o; /* its bytes stay held until they are out */
 		m->q->fc->d->metrics.frames_relayed++;
@@ -309,7 +291,7 @@ next_part(struct mjpeg *m)
 		cut(m);
 }
 
-/* Reader, under m->lock: once every frame is out, how the stream ends. */
+/* Reader, under q->lock: once every frame is out, how the stream ends. */
 static void
 end_stream(struct mjpeg *m)
 {
@@ -327,7 +309,7 @@ end_stream(struct mjpeg *m)
 	m->ended = 1;
 }
 
-/* Reader, under m->lock: up to max bytes of the part going out.  A frame
+/* Reader, under q->lock: up to max bytes of the part going out.  A frame
  * whose last byte is among them is counted in the delay histogram. */
 static size_t
 take(struct mjpeg *m, char *buf, size_t max)
@@ -361,11 +343,12 @@ take(struct mjpeg *m, char *buf, size_t max)
 static ssize_t
 reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
-	struct mjpeg *m = cls;
+	struct freq *q = cls;
+	struct mjpeg *m = q->ext;
 	ssize_t ret;
 
 	(void)pos;
-	pthread_mutex_lock(&m->lock);
+	pthread_mutex_lock(&q->lock);
 	while (m->cur.hlen == 0 && m->ended == 0 && m->wait_head != NULL)
 		next_part(m);
 	if (m->cur.hlen == 0 && m->ended == 0 && m->backend_end != 0)
@@ -377,22 +360,23 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 		ret = m->ended > 0 ? MHD_CONTENT_READER_END_OF_STREAM
 		                   : MHD_CONTENT_READER_END_WITH_ERROR;
 	} else {
-		m->suspended = 1;
-		MHD_suspend_connection(m->conn);
+		freq_sleep(q);
 		ret = 0;
 	}
-	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&q->lock);
 	return ret;
 }
 
+/* MHD is done with the response: drop its reference to the request. */
 static void
 response_gone(void *cls)
 {
-	mjpeg_unref(cls);
+	freq_unref(cls);
 }
 
+/* The relay's state for q, hung on it; NULL when out of memory. */
 static struct mjpeg *
-mjpeg_new(struct freq *q, const uint8_t *session)
+mjpeg_new(struct freq *q, const struct session *session)
 {
 	struct mjpeg *m = calloc(1, sizeof(*m));
 	const struct policy_limits *lim = policy_limits(q->pol);
@@ -402,21 +386,20 @@ mjpeg_new(struct freq *q, const uint8_t *session)
 		return NULL;
 	m->wait_tail = &m->wait_head;
 	m->held_max = 2 * (sizeof(struct sealed) + LC_HEADER_MAX + lim->max_frame_bytes);
-	pthread_mutex_init(&m->lock, NULL);
-	freq_ref(q);
 	m->q = q;
-	m->conn = q->conn;
-	memcpy(m->session, session, sizeof(m->session));
+	q->ext = m;
+	q->fetched = fetched;
+	m->session = *session;
 	randombytes_buf(rnd, sizeof(rnd));
 	memcpy(m->boundary, "lc-", 3);
 	sodium_bin2hex(m->boundary + 3, sizeof(m->boundary) - 3, rnd, sizeof(rnd));
 	m->drops_max = lim->drops_in_a_row ? lim->drops_in_a_row : 1;
 	m->idle_us = (uint64_t)lim->idle_timeout_ms * 1000;
 	m->last_frame_us = lcd_mono_us();
-	m->refs = 1;
 	return m;
 }
 
+/* Queues the streaming response, which holds a reference to the request. */
 static enum MHD_Result
 queue_stream(struct mjpeg *m)
 {
@@ -426,23 +409,24 @@ queue_stream(struct mjpeg *m)
 
 	if (mp_content_type_value(ct, sizeof(ct), m->boundary) != 0)
 		return MHD_NO;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, OUT_BLOCK, reader, m,
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, OUT_BLOCK, reader, m->q,
 	                                      response_gone);
 	if (r == NULL)
 		return MHD_NO;
-	m->refs++; /* the response's */
+	freq_ref(m->q); /* the response's */
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ct) != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES) {
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+	    http_add_cors(r, &m->q->cors) != MHD_YES) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(m->conn, MHD_HTTP_OK, r);
+	ret = MHD_queue_response(m->q->conn, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
 enum MHD_Result
-mjpeg_start(struct freq *q, const uint8_t *session, struct mjpeg **out)
+mjpeg_start(struct freq *q, const struct session *session, struct mjpeg **out)
 {
 	struct mjpeg *m = mjpeg_new(q, session);
 	enum MHD_Result ret;
@@ -457,47 +441,29 @@ mjpeg_start(struct freq *q, const uint8_t *session, struct mjpeg **out)
 		wd.head->prev = m;
 	wd.head = m;
 	pthread_mutex_unlock(&wd.lock);
-	if (policy_backend_path(m->q->route, m->q->device, NULL, m->up.path, sizeof(m->up.path)) != 0)
+	if (policy_backend_path(q->route, q->device, NULL, q->up.path, sizeof(q->up.path)) != 0)
 		return MHD_NO;
 	if ((ret = queue_stream(m)) != MHD_YES)
 		return ret;
-	m->up.method = "GET";
-	m->up.stream = 1;
-	m->up.on_data = on_data;
-	m->up.on_done = on_done;
-	m->up.arg = m;
-	m->up.request_id = m->q->rid;
-	pthread_mutex_lock(&m->lock);
-	m->refs++;
-	m->upstream_live = 1;
-	if (upstream_submit(q->fc->d->up, &m->up) != 0) {
-		m->refs--;
-		m->upstream_live = 0;
+	q->up.method = "GET";
+	q->up.stream = 1;
+	q->up.on_data = on_data;
+	/* Awake: the reader puts the connection to sleep when it has
+	 * nothing to send, and frames or the end of the fetch wake it. */
+	if (freq_fetch(q, q->state, q->state, 0) != 0) {
+		pthread_mutex_lock(&q->lock);
 		m->ended = -1;
+		pthread_mutex_unlock(&q->lock);
 	}
-	pthread_mutex_unlock(&m->lock);
 	return MHD_YES;
 }
 
-void
-mjpeg_detach(struct mjpeg *m)
-{
-	if (m == NULL)
-		return;
-	pthread_mutex_lock(&m->lock);
-	m->conn = NULL;
-	if (m->upstream_live)
-		upstream_cancel(m->q->fc->d->up, &m->up);
-	pthread_mutex_unlock(&m->lock);
-	mjpeg_unref(m);
-}
-
-/* Under m->lock: has the client of a suspended stream hung up? */
+/* Under q->lock: has the client of a suspended stream hung up? */
 static int
-client_gone(struct mjpeg *m)
+client_gone(struct freq *q)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(m->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	struct pollfd pfd;
 
 	if (ci == NULL)
@@ -524,18 +490,19 @@ stream_idle(const struct mjpeg *m, uint64_t now_us)
 static void
 check_stream(struct mjpeg *m, uint64_t now_us, int all)
 {
+	struct freq *q = m->q;
 	int idle;
 
-	pthread_mutex_lock(&m->lock);
+	pthread_mutex_lock(&q->lock);
 	idle = stream_idle(m, now_us);
-	if (m->ended == 0 && m->conn != NULL &&
-	    (all || (m->suspended && client_gone(m)) || idle)) {
+	if (m->ended == 0 && q->conn != NULL &&
+	    (all || (q->suspended && client_gone(q)) || idle)) {
 		if (idle && !all)
-			freq_audit(m->q, "backend_error", LC_DROP_NONE, NULL,
+			freq_audit(q, "backend_error", LC_DROP_NONE, NULL,
 			           "backend stream idle");
 		cut(m);
 	}
-	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&q->lock);
 }
 
 static void *

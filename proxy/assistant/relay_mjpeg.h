@@ -9,20 +9,22 @@
 #include "daemon.h"
 
 struct mjpeg;
+struct session;
 
 struct freq;
 
 /*
  * Queues the streaming response to q (an authorised request on an MJPEG
- * route, of the session whose token digest is session, copied) and
- * starts fetching the backend's stream; the relay holds a reference to
- * q.  *out is the stream for mjpeg_detach() when MHD completes the
- * request.  Returns what the access handler should return.
+ * route, of the session, copied) and
+ * starts fetching the backend's stream as q's fetch; the stream is q's
+ * (its references, lock and suspended flag), hung on q->ext.  *out is
+ * the stream for mjpeg_free() when q is destroyed.  Returns what the
+ * access handler should return.
  */
-enum MHD_Result mjpeg_start(struct freq *q, const uint8_t *session, struct mjpeg **out);
+enum MHD_Result mjpeg_start(struct freq *q, const struct session *session, struct mjpeg **out);
 
-/* MHD is done with the request: cancel the fetch, drop its reference. */
-void mjpeg_detach(struct mjpeg *m);
+/* From q's destroy: frees the stream (NULL: none). */
+void mjpeg_free(struct mjpeg *m);
 
 /* Starts and stops the watchdog that ends streams whose client left or
  * whose backend sent no frame within the idle timeout.  Stopping also

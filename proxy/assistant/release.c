@@ -9,21 +9,39 @@
 #include "assistant/release.h"
 #include "backend/freq.h"
 #include "media/m3u8.h"
+#include "platform/revoke.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
 
-/* The gate's verdict on sealed under the policy in force now, and on an
- * hls route the playlist check; detail says why the latter failed. */
+/* Who asks for q's frame: the session whose token digest is session;
+ * a capability its account's unlinking revoked is so for every frame. */
+static struct gate_request
+asker(const struct freq *q, const struct session *session)
+{
+	struct gate_request req = { .session = session, .account = q->account,
+	                            .device = q->device, .route = q->route,
+	                            .name = q->name };
+
+	req.revoked = session->source == SESSION_CAPABILITY && q->account != NULL &&
+	              revocations_has(q->fc->d->revoked, q->account, q->route->media,
+	                              session->expires_ms);
+	return req;
+}
+
+/* The gate's verdict on sealed under the policy in force now (digest:
+ * its body's, or NULL), and on an hls route the playlist check; detail
+ * says why the latter failed. */
 static enum lc_drop
 verdict(const struct freq *q, const struct gate_request *req, const uint8_t *sealed,
-        size_t len, struct gate_stream *st, struct lc_envelope *env,
-        char *detail, size_t n)
+        size_t len, const uint8_t *digest, struct gate_stream *st,
+        struct lc_envelope *env, char *detail, size_t n)
 {
 	struct lc_policy *now = lcd_policy(q->fc->d);
 	enum lc_drop why;
 
 	why = sealed == NULL ? LC_DROP_MALFORMED
-	                     : gate_frame(now, req, sealed, len, env, st, lcd_now_ms());
+	                     : gate_frame_hashed(now, req, sealed, len, digest, env, st,
+	                                         lcd_now_ms());
 	policy_free(now);
 	/* On an hls route a playlist must also name only segments beside
 	 * it, and a segment must bear its container's signature (m3u8.h,
@@ -47,17 +65,28 @@ dropped(const struct freq *q, enum lc_drop why, const struct lc_envelope *env,
 }
 
 enum lc_drop
-release_frame(const struct freq *q, const uint8_t *session, const uint8_t *sealed,
-              size_t len, struct gate_stream *st, struct lc_envelope *env,
-              struct release_out *out)
+release_check(const struct freq *q, const struct session *session, const uint8_t *sealed,
+              size_t len, const uint8_t *digest)
 {
-	struct gate_request req = { .session = session, .account = q->account,
-	                            .device = q->device, .route = q->route };
+	struct gate_request req = asker(q, session);
+	struct lc_envelope env;
+	char detail[96];
+
+	memset(&env, 0, sizeof(env));
+	return verdict(q, &req, sealed, len, digest, NULL, &env, detail, sizeof(detail));
+}
+
+enum lc_drop
+release_frame(const struct freq *q, const struct session *session, const uint8_t *sealed,
+              size_t len, const uint8_t *digest, struct gate_stream *st,
+              struct lc_envelope *env, struct release_out *out)
+{
+	struct gate_request req = asker(q, session);
 	char detail[96] = "";
 	enum lc_drop why;
 
 	memset(env, 0, sizeof(*env));
-	why = verdict(q, &req, sealed, len, st, env, detail, sizeof(detail));
+	why = verdict(q, &req, sealed, len, digest, st, env, detail, sizeof(detail));
 	if (why != LC_DROP_NONE)
 		return dropped(q, why, env, detail[0] ? detail : NULL);
 	/* The body goes out from where it lies in the sealed frame. */
@@ -68,11 +97,10 @@ release_frame(const struct freq *q, const uint8_t *session, const uint8_t *seale
 }
 
 enum lc_drop
-release_stopped(const struct freq *q, const uint8_t *session, const uint8_t *head,
+release_stopped(const struct freq *q, const struct session *session, const uint8_t *head,
                 size_t len, enum lc_drop early)
 {
-	struct gate_request req = { .session = session, .account = q->account,
-	                            .device = q->device, .route = q->route };
+	struct gate_request req = asker(q, session);
 	struct lc_envelope env;
 	struct lc_policy *now;
 	enum lc_drop why = early;

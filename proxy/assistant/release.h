@@ -18,16 +18,27 @@ struct release_out {
 
 /*
  * Releases one sealed frame (len bytes; NULL is malformed) fetched for
- * q, of the session whose token digest is session: the gate under the
- * policy in force now (st: the stream's state, NULL for a single frame)
- * and, on an hls route, the playlist check.  A drop is counted and
+ * q, of the session: the gate under the
+ * policy in force now (st: the stream's state, NULL for a single frame;
+ * digest: that of the bytes after the header if lenscapd took it
+ * already, else NULL) and, on an hls route, the playlist check.  A drop is counted and
  * audited and its reason returned.  LC_DROP_NONE fills *out: the sealed
  * frame whole on a pass_sealed route, else its body.  env is the parsed
  * envelope (views into sealed).
  */
-enum lc_drop release_frame(const struct freq *q, const uint8_t *session,
-                           const uint8_t *sealed, size_t len, struct gate_stream *st,
-                           struct lc_envelope *env, struct release_out *out);
+enum lc_drop release_frame(const struct freq *q, const struct session *session,
+                           const uint8_t *sealed, size_t len, const uint8_t *digest,
+                           struct gate_stream *st, struct lc_envelope *env,
+                           struct release_out *out);
+
+/*
+ * What release_frame() would say of a single frame now, without counting
+ * or auditing anything: on the upstream thread, to decide the fate of
+ * the backend connection that carried it (assistant.c).  The release
+ * that follows on the worker is the verdict.
+ */
+enum lc_drop release_check(const struct freq *q, const struct session *session,
+                           const uint8_t *sealed, size_t len, const uint8_t *digest);
 
 /*
  * The drop of a frame whose fetch was stopped at its envelope header
@@ -37,7 +48,7 @@ enum lc_drop release_frame(const struct freq *q, const uint8_t *session,
  * is another device's), else early.  Counted and audited like any drop;
  * returns the reason.
  */
-enum lc_drop release_stopped(const struct freq *q, const uint8_t *session,
+enum lc_drop release_stopped(const struct freq *q, const struct session *session,
                              const uint8_t *head, size_t len, enum lc_drop early);
 
 #endif

@@ -55,7 +55,32 @@ freq_unref(struct freq *q)
 	free(q);
 }
 
-/* Upstream thread: the fetch ended; wake the request if it sleeps. */
+void
+freq_sleep(struct freq *q)
+{
+	q->suspended = 1;
+	MHD_suspend_connection(q->conn);
+}
+
+void
+freq_wake(struct freq *q)
+{
+	if (!q->suspended)
+		return;
+	q->suspended = 0;
+	if (q->conn != NULL)
+		MHD_resume_connection(q->conn);
+}
+
+void
+freq_cancel(struct freq *q)
+{
+	if (q->upstream_live)
+		upstream_cancel(q->fc->d->up, &q->up);
+}
+
+/* Upstream thread: the fetch ended; tell the face that streams it, and
+ * wake the request if it sleeps. */
 static void
 on_done(void *arg, int result, long status)
 {
@@ -65,21 +90,22 @@ on_done(void *arg, int result, long status)
 	q->upstream_live = 0;
 	q->result = result;
 	q->status = status;
+	if (q->fetched != NULL)
+		q->fetched(q);
 	/* A push may still be uploading: only a request that waits for the
 	 * backend is asleep, and only that one is woken. */
-	if (q->suspended) {
-		q->suspended = 0;
+	if (q->suspended)
 		q->state = q->ready_state;
-		if (q->conn != NULL)
-			MHD_resume_connection(q->conn);
-	}
+	freq_wake(q);
 	pthread_mutex_unlock(&q->lock);
 	freq_unref(q);
 }
 
-void
+int
 freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend)
 {
+	int rc = 0;
+
 	q->up.on_done = on_done;
 	q->up.arg = q;
 	q->up.request_id = q->rid;
@@ -88,21 +114,18 @@ freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend)
 	q->upstream_live = 1;
 	q->state = wait_state;
 	q->ready_state = ready_state;
-	if (suspend) {
-		q->suspended = 1;
-		MHD_suspend_connection(q->conn);
-	}
+	if (suspend)
+		freq_sleep(q);
 	if (upstream_submit(q->fc->d->up, &q->up) != 0) {
 		q->refs--;
 		q->upstream_live = 0;
 		q->result = UPSTREAM_FAILED;
 		q->state = ready_state;
-		if (q->suspended) {
-			q->suspended = 0;
-			MHD_resume_connection(q->conn);
-		}
+		freq_wake(q);
+		rc = -1;
 	}
 	pthread_mutex_unlock(&q->lock);
+	return rc;
 }
 
 void
@@ -117,7 +140,7 @@ enum MHD_Result
 freq_problem(struct freq *q, int done_state, unsigned status, const char *title)
 {
 	freq_answered(q, done_state, status);
-	return http_problem(q->conn, status, title);
+	return http_problem_cors(q->conn, status, title, &q->cors);
 }
 
 void
@@ -125,8 +148,7 @@ freq_completed(struct freq *q)
 {
 	pthread_mutex_lock(&q->lock);
 	q->conn = NULL;
-	if (q->upstream_live)
-		upstream_cancel(q->fc->d->up, &q->up);
+	freq_cancel(q);
 	pthread_mutex_unlock(&q->lock);
 	freq_unref(q);
 }
@@ -151,6 +173,7 @@ freq_audit_event(const struct freq *q, const char *event, struct audit_event *ev
 	ev->route = q->route != NULL ? q->route->path : NULL;
 	ev->account = q->account;
 	ev->device = q->device[0] != '\0' ? q->device : NULL;
+	ev->session = q->session_tag[0] != '\0' ? q->session_tag : NULL;
 }
 
 void

@@ -9,6 +9,7 @@
 #define LC_FREQ_H
 
 #include "daemon.h"
+#include "net/http.h"
 
 struct freq {
 	struct listener_ctx *fc;
@@ -28,8 +29,16 @@ struct freq {
 	char device[LC_DEVICE_MAX + 1];
 	char name[POLICY_NAME_MAX + 1];  /* an hls route's {name}, or "" */
 	char rid[LCD_REQUEST_ID_BYTES];
+	char session_tag[24];        /* audit: "cap:" and 16 hex digits of the
+	                                capability's digest, or "" */
+	struct http_cors cors;       /* the route's CORS answer (origin in pol) */
 	uint64_t t0_us;
 	void (*destroy)(struct freq *q); /* frees the outer struct's own */
+	/* A face that streams the fetch (the MJPEG relay) hangs its state
+	 * on ext, and fetched hears the fetch end: on the upstream thread,
+	 * under lock, result and status set, before the request wakes. */
+	void *ext;
+	void (*fetched)(struct freq *q);
 };
 
 /*
@@ -47,13 +56,24 @@ void freq_ref(struct freq *q);
 void freq_unref(struct freq *q);
 
 /*
- * Starts q->up (filled in by the caller, but for on_done and arg).  With
- * suspend, the connection sleeps in wait_state until the backend has
- * answered; the request then wakes in ready_state.  If the fetch cannot
- * start, result is UPSTREAM_FAILED and the request is in ready_state
- * (awake).
+ * Starts q->up (filled in by the caller, but for on_done and arg: the
+ * callbacks get q).  With suspend, the connection sleeps in wait_state
+ * until the backend has answered; the request then wakes in
+ * ready_state.  If the fetch cannot start, result is UPSTREAM_FAILED,
+ * the request is in ready_state (awake) and -1 is returned; else 0.
  */
-void freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend);
+int freq_fetch(struct freq *q, int wait_state, int ready_state, int suspend);
+
+/* Under q->lock: the connection sleeps until freq_wake(). */
+void freq_sleep(struct freq *q);
+
+/* Under q->lock: wakes the connection if it sleeps (one MHD has
+ * completed only forgets that it slept). */
+void freq_wake(struct freq *q);
+
+/* Under q->lock: asks the fetch in flight, if any, to end; on_done (and
+ * fetched) follow on the upstream thread. */
+void freq_cancel(struct freq *q);
 
 /* Counts the answer (status, time since the request came) in the
  * metrics of the request's face, and moves it to done_state. */

@@ -22,6 +22,22 @@
  * after the request went out is read as its answer; the gate keeps
  * other devices' frames out, and the real answer that follows is then
  * waiting at the next peek.
+ *
+ * A frame dropped after it was read whole (issue 18): the gate runs on
+ * the face worker after on_done, and libcurl has pooled the connection
+ * by then.  So a request may vouch (upstream.h): its connection is
+ * closed (FORBID_REUSE from the start) unless on_data's last call said
+ * UPSTREAM_WHOLE, after a clean head.  The assistant's stills do: they
+ * say so once the frame is there to its last byte by its header and the
+ * release would pass it (assistant.c, vouch()), so the backend thread
+ * judges the frame before the transfer can end.  Holding the transfer
+ * paused until the worker's verdict (CURL_WRITEFUNC_PAUSE, then
+ * continue or close) was the other way: it costs a second hand-off per
+ * still, the paused bytes come again on unpause, a held connection
+ * races cancels and timeouts, and a chunked answer's end cannot be
+ * known to pause at.  Judging here costs a signature check and a policy
+ * look-up on this thread for each still (the digest taken here is the
+ * worker's); streams are judged by their relay and never vouch.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
@@ -190,7 +206,8 @@ retry_fresh(struct upstream *up, struct upstream_req *req)
 	req->status_ = 0;
 	req->length_ = -1;
 	req->content_type_[0] = '\0';
-	if (curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, 0L) != CURLE_OK ||
+	req->clean_head_ = req->keep_ = 0;
+	if (curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, req->vouch ? 1L : 0L) != CURLE_OK ||
 	    curl_easy_setopt(req->easy, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
 	    curl_multi_add_handle(up->multi, req->easy) != CURLM_OK)
 		return -1;
@@ -512,6 +529,7 @@ upstream_submit(struct upstream *up, struct upstream_req *req)
 	req->owner_ = up;
 	req->stray_ = req->retried_ = req->bad_framing_ = 0;
 	req->ncl_ = req->nte_ = 0;
+	req->clean_head_ = req->keep_ = 0;
 	pthread_mutex_lock(&up->lock);
 	/* Queued before the thread read stopping, so its last pass starts
 	 * and cancels req; or refused. */

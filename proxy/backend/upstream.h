@@ -22,23 +22,34 @@ struct metrics;
  * upstream never touches it again.
  */
 struct upstream_req {
-	const char *method;         /* "GET" or "PUT" */
+	const char *method;         /* "GET", "PUT" or "POST" (with body) */
 	char path[512];             /* appended to the backend URL */
-	const uint8_t *body;        /* PUT body, or NULL */
+	const uint8_t *body;        /* PUT or POST body, or NULL */
 	size_t body_len;
-	const char *content_type;   /* PUT body's type, or NULL */
+	const char *content_type;   /* the body's type, or NULL */
+	long timeout_ms;            /* the whole request's; 0: the backend's */
 	const char *request_id;     /* sent as X-Request-Id (the audit
 	                             * trail's), so that the backend's logs
 	                             * and ours meet; or NULL */
 	int stream;                 /* no total timeout; a stall limit instead */
+	/* alone on a fresh connection, closed after it, and asked with
+	 * Cache-Control: no-store: an answer that must be this request's
+	 * own (a token introspection), not a pooled or cached one */
+	int alone;
 	/* A streamed request body (chunked PUT) instead of body/body_len:
 	 * fills buf with up to max bytes and returns how many, 0 at the end,
 	 * or UPSTREAM_READ_PAUSE when it has none yet (then the producer
 	 * calls upstream_resume() once it has). */
 	size_t (*on_read)(void *arg, uint8_t *buf, size_t max);
-	/* Response bytes as they arrive; return 0 to go on, else abort.
-	 * NULL: the body is read and discarded (a PUT's answer). */
+	/* Response bytes as they arrive; return 0 to go on, UPSTREAM_WHOLE
+	 * to go on saying the body so far is whole and good (see vouch),
+	 * else abort.  NULL: the body is read and discarded (a PUT's
+	 * answer). */
 	int (*on_data)(void *arg, const uint8_t *p, size_t n);
+	/* The caller judges the answer (a still): its connection is used
+	 * again only if on_data's last call returned UPSTREAM_WHOLE after a
+	 * clean head; any other end closes it, as if the caller had aborted. */
+	int vouch;
 	/* result: 0, LC_ECANCELED-like (UPSTREAM_CANCELED) or UPSTREAM_FAILED;
 	 * status: the HTTP status, 0 if none was received. */
 	void (*on_done)(void *arg, int result, long status);
@@ -59,9 +70,12 @@ struct upstream_req {
 	int retried_;               /* once, on a fresh connection */
 	int bad_framing_;           /* duplicate Content-Length and the like */
 	int ncl_, nte_;             /* framing headers of the answer so far */
+	int clean_head_;            /* the expected status, framed one way */
+	int keep_;                  /* vouched: FORBID_REUSE is off */
 };
 
 #define UPSTREAM_READ_PAUSE ((size_t)-1)
+#define UPSTREAM_WHOLE (-23)   /* on_data: whole and good so far (vouch) */
 
 #define UPSTREAM_FAILED   (-20) /* connect, TLS, timeout, reset, HTTP error */
 #define UPSTREAM_CANCELED (-21) /* upstream_cancel() or shutdown */

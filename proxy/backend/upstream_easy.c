@@ -41,10 +41,26 @@ forbid_reuse(struct upstream_req *req)
 	return curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, 1L) == CURLE_OK ? 0 : -1;
 }
 
+/* A vouched request's connection follows the caller's last word: kept
+ * (FORBID_REUSE off) only while on_data last said UPSTREAM_WHOLE after a
+ * clean head, closed otherwise.  0, or -1 if libcurl refused. */
+static int
+vouch_reuse(struct upstream_req *req, int whole)
+{
+	int keep = whole && req->clean_head_;
+
+	if (keep == req->keep_)
+		return 0;
+	req->keep_ = keep;
+	return curl_easy_setopt(req->easy, CURLOPT_FORBID_REUSE, keep ? 0L : 1L) == CURLE_OK
+	       ? 0 : -1;
+}
+
 static size_t
 write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct upstream_req *req = arg;
+	int rc;
 
 	upstream_note_response(req);
 	if (req->cancelled_) {
@@ -53,12 +69,14 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	}
 	if (req->on_data == NULL)
 		return n; /* nobody wants the body (a PUT's answer): drain it */
-	if (req->on_data(req->arg, (const uint8_t *)p, n) != 0) {
-		req->cancelled_ = 2;
-		(void)forbid_reuse(req);
-		return 0;
-	}
-	return n;
+	rc = req->on_data(req->arg, (const uint8_t *)p, n);
+	if ((rc == 0 || rc == UPSTREAM_WHOLE) &&
+	    (!req->vouch || vouch_reuse(req, rc == UPSTREAM_WHOLE) == 0))
+		return n;
+	req->cancelled_ = 2;
+	req->keep_ = 0;
+	(void)forbid_reuse(req);
+	return 0;
 }
 
 /* Whether header line p (n bytes) is the header name. */
@@ -70,8 +88,8 @@ is_header(const char *p, size_t n, const char *name)
 	return n > len && strncasecmp(p, name, len) == 0 && p[len] == ':';
 }
 
-/* The answer a request expects: 200 for a GET, 200, 201 or 204 for a PUT
- * (a frame stored).  Only after such an answer may its connection serve
+/* The answer a request expects: 200 for a GET or a POST, 200, 201 or 204
+ * for a PUT (a frame stored).  Only after such an answer may its connection serve
  * another request. */
 static int
 expected_status(const struct upstream_req *req, long status)
@@ -95,6 +113,7 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 	(void)size;
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		req->ncl_ = req->nte_ = 0; /* a new head (after a 1xx) */
+		req->clean_head_ = 0;
 		return n;
 	}
 	if (is_header(p, n, "Content-Length"))
@@ -115,8 +134,9 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 		(void)forbid_reuse(req);
 		return 0;
 	}
-	if (!expected_status(req, status) && forbid_reuse(req) != 0)
-		return 0;
+	if (!expected_status(req, status))
+		return forbid_reuse(req) == 0 ? n : 0;
+	req->clean_head_ = 1;
 	return n;
 }
 
@@ -266,8 +286,13 @@ set_tls(const struct upstream_conf *c, CURL *e)
 
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	/* The policy's CA alone: not also the system's directory of CAs,
+	 * which libcurl would otherwise read (and GnuTLS parse, and free)
+	 * for every new connection, and which the backend need not be
+	 * trusted by. */
 	if (c->ca != NULL)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca) != CURLE_OK ||
+		       curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
 	if (c->pin != NULL)
 		bad |= curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, c->pin) != CURLE_OK;
 	/* File paths: the GnuTLS build ignores the _BLOB variants. */
@@ -334,19 +359,26 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L) != CURLE_OK;
+	/* A vouched request's connection is closed unless the caller says
+	 * otherwise (write_cb); libcurl reads this when the transfer ends. */
+	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE,
+	                        req->vouch || req->alone ? 1L : 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, req->alone ? 1L : 0L) != CURLE_OK;
 	if (req->stream) {
 		/* A stall, not a total time, ends a stream. */
 		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
 		                        (c->timeout_ms + 999) / 1000) != CURLE_OK;
 	} else {
-		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0
+		                        ? req->timeout_ms : c->timeout_ms) != CURLE_OK;
 	}
 	bad |= set_tls(c, e) != 0;
 	req->headers_ = curl_slist_append(NULL, "Expect:");
 	if (req->headers_ == NULL ||
 	    add_header(req, "Content-Type", req->content_type) != 0 ||
-	    add_header(req, "X-Request-Id", req->request_id) != 0)
+	    add_header(req, "X-Request-Id", req->request_id) != 0 ||
+	    add_header(req, "Cache-Control", req->alone ? "no-store" : NULL) != 0)
 		return -1;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers_) != CURLE_OK;
 	if (strcmp(req->method, "PUT") == 0 && req->on_read != NULL) {
@@ -354,8 +386,9 @@ upstream_make_easy(struct upstream *up, struct upstream_req *req)
 		bad |= curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_READDATA, req) != CURLE_OK;
-	} else if (strcmp(req->method, "PUT") == 0) {
-		bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK;
+	} else if (strcmp(req->method, "PUT") == 0 || strcmp(req->method, "POST") == 0) {
+		if (strcmp(req->method, "PUT") == 0) /* else POSTFIELDS' POST */
+			bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT") != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		                        (curl_off_t)req->body_len) != CURLE_OK;
 		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body) != CURLE_OK;

@@ -16,6 +16,7 @@
 #include "media/m3u8.h"
 #include "media/multipart.h"
 #include "net/http.h"
+#include "platform/presence.h"
 
 static void
 creq_destroy(struct freq *q)
@@ -39,6 +40,31 @@ drain(struct creq *r, size_t *size)
 	r->drained += *size;
 	*size = 0;
 	return MHD_YES;
+}
+
+/*
+ * The content type an HLS object's upload declares, or, where it declares
+ * none (ffmpeg's hls muxer sends no Content-Type), the one its name's
+ * extension gives: .m3u8, .ts, .m4s and .mp4.  NULL if neither.
+ */
+static const char *
+upload_type(const struct creq *r)
+{
+	static const struct { const char *ext, *type; } by_ext[] = {
+		{ ".m3u8", M3U8_CONTENT_TYPE }, { ".ts", "video/mp2t" },
+		{ ".m4s", "video/mp4" }, { ".mp4", "video/mp4" },
+	};
+	const char *ct = MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
+	                                             MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen(r->q.name), e;
+
+	if (ct != NULL || r->q.route->media != LC_KIND_HLS || !r->q.route->has_name)
+		return ct;
+	for (size_t i = 0; i < sizeof(by_ext) / sizeof(by_ext[0]); i++)
+		if (n > (e = strlen(by_ext[i].ext)) &&
+		    strcmp(r->q.name + n - e, by_ext[i].ext) == 0)
+			return by_ext[i].type;
+	return NULL;
 }
 
 /* Route, identity, the device in the path, the type and the size. */
@@ -72,8 +98,7 @@ admit(struct creq *r, const char *url, const char *method)
 	if (r->q.route->media == LC_KIND_MJPEG)
 		return ingest_mjpeg_start(r);
 	/* A snapshot, or an HLS playlist or segment: one frame. */
-	if (!creq_type_allowed(r, MHD_lookup_connection_value(r->q.conn, MHD_HEADER_KIND,
-	                                                        MHD_HTTP_HEADER_CONTENT_TYPE))) {
+	if (!creq_type_allowed(r, upload_type(r))) {
 		creq_audit(r, "deny", "content type not allowed");
 		return creq_reject(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "content type not allowed");
 	}
@@ -147,6 +172,7 @@ seal_and_store(struct creq *r)
 	                        sizeof(r->q.up.path)) != 0)
 		return creq_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot seal");
 	d->metrics.frames_sealed++;
+	presence_seen(d->presence, r->q.device, lcd_now_ms());
 	r->q.up.method = "PUT";
 	r->q.up.body = r->sealed;
 	r->q.up.body_len = n;

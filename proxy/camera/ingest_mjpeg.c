@@ -12,7 +12,9 @@
 
 #include "camera/ingest_mjpeg.h"
 #include "camera/seal.h"
+#include "clock.h"
 #include "media/multipart.h"
+#include "platform/presence.h"
 
 #define SEALED_TYPE "application/vnd.lenscap.sealed"
 /*
@@ -83,6 +85,7 @@ on_part(void *arg, const struct mp_part *part)
 	}
 	r->parts_sealed++;
 	r->q.fc->d->metrics.frames_sealed++;
+	presence_seen(r->q.fc->d->presence, r->q.device, lcd_now_ms());
 	upstream_resume(r->q.fc->d->up, &r->q.up);
 	return 0;
 }
@@ -150,8 +153,7 @@ end_push(struct creq *r)
 	wait = r->q.upstream_live;
 	if (wait) {
 		r->q.state = C_WAIT;
-		r->q.suspended = 1;
-		MHD_suspend_connection(r->q.conn);
+		freq_sleep(&r->q);
 	} else {
 		r->q.state = C_READY;
 	}
@@ -167,8 +169,7 @@ static void
 cancel_backend(struct creq *r)
 {
 	pthread_mutex_lock(&r->q.lock);
-	if (r->q.upstream_live)
-		upstream_cancel(r->q.fc->d->up, &r->q.up);
+	freq_cancel(&r->q);
 	pthread_mutex_unlock(&r->q.lock);
 }
 

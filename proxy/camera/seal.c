@@ -143,27 +143,42 @@ seal_key_present(struct lcd *d)
  * stream id (1 to 64 letters, digits, ".", "_", "-") takes. */
 #define STREAM_ID_RANDOM 16
 
-/*
- * The envelope fields of r's frames but the sequence number and the
- * capture time, which are each frame's own.  r's stream id is drawn on
- * first use: a still or a push is a stream of its own, so that what a
- * session reads of it (the id, the sequence numbers) depends on nothing
- * another request, device or home did.
- */
-static void
-params(struct creq *r, struct lc_seal_params *p)
+/* Sets r's stream id once: on an hls route with a {name}, the one the
+ * object's name gives (lc_hls_stream_id()), so that the gate can tell
+ * seg-3.ts served for seg-7.ts; else 32 random hex digits.  0 or -1. */
+static int
+stream_id(struct creq *r)
 {
 	uint8_t rnd[STREAM_ID_RANDOM];
 
-	if (r->stream_id[0] == '\0') {
-		randombytes_buf(rnd, sizeof(rnd));
-		sodium_bin2hex(r->stream_id, sizeof(r->stream_id), rnd, sizeof(rnd));
-	}
+	if (r->stream_id[0] != '\0')
+		return 0;
+	if (r->q.route->media == LC_KIND_HLS && r->q.route->has_name)
+		return lc_hls_stream_id(r->q.name, r->stream_id) == 0 ? 0 : -1;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(r->stream_id, sizeof(r->stream_id), rnd, sizeof(rnd));
+	return 0;
+}
+
+/*
+ * The envelope fields of r's frames but the sequence number and the
+ * capture time, which are each frame's own.  r's stream id is set on
+ * first use: a still or a push is a stream of its own, so that what a
+ * session reads of it (the id, the sequence numbers) depends on nothing
+ * another request, device or home did; an HLS object's is its name's.
+ * 0, or -1 if the id cannot be made (the envelope is then refused).
+ */
+static int
+params(struct creq *r, struct lc_seal_params *p)
+{
+	int rc = stream_id(r);
+
 	memset(p, 0, sizeof(*p));
 	p->device = r->q.device;
 	p->kind = r->q.route->media;
 	p->stream_id = r->stream_id;
 	p->content_type = r->ctype;
+	return rc;
 }
 
 /* The envelope size of p under k's seal. */
@@ -180,8 +195,7 @@ seal_size(struct creq *r, size_t len)
 	struct lc_seal_params p;
 	size_t n;
 
-	params(r, &p);
-	n = envelope_size(k, &p) + len;
+	n = params(r, &p) == 0 ? envelope_size(k, &p) + len : 0;
 	seal_key_put(k);
 	return n;
 }
@@ -194,9 +208,10 @@ seal_frame(struct creq *r, const uint8_t *body, size_t len, uint8_t *out,
 	struct lc_seal_params p;
 	int rc;
 
-	if (k == NULL)
+	if (k == NULL || params(r, &p) != 0) {
+		seal_key_put(k);
 		return LC_EINVAL;
-	params(r, &p);
+	}
 	/* 1, 2, 3... within the stream; frames of one millisecond keep
 	 * their order by it. */
 	p.seq = ++r->seq;

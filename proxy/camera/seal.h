@@ -39,13 +39,14 @@ void seal_key_put(struct seal_key *k);
 int seal_key_present(struct lcd *d);
 
 /* The bytes r's next frame takes sealed: its envelope and len bytes of
- * body.  Draws r's stream id if it has none yet. */
+ * body; 0 if r's stream id cannot be made.  Sets r's stream id if it has
+ * none yet. */
 size_t seal_size(struct creq *r, size_t len);
 
 /*
  * Seals body (len bytes) as r's next frame with the ingest key in force:
  * r's device, the route's kind, r's content type, r's own stream id
- * (random, drawn once per still or push) and the next sequence number
+ * (random, drawn once per still or push; an HLS object's from its name) and the next sequence number
  * in it (1, 2, 3...), captured now.  The sealed frame is
  * written to out (cap bytes, seal_size() at least), its length to *n.
  * 0; LC_EINVAL without an ingest key; else lc_envelope_seal()'s error.

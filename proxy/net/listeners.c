@@ -146,24 +146,33 @@ audit_misframed(void *cls, const char *why)
 	(void)audit_log(fc->d->audit, &ev);
 }
 
-/* The handlers for a face of this role; only the camera face takes
- * request bodies. */
+/* A camera face's request may carry a body (the frame). */
+static int
+camera_takes_body(void *cls, const char *method, const char *url)
+{
+	(void)cls, (void)method, (void)url;
+	return 1;
+}
+
+/* The handlers for a face of this role; the camera face takes request
+ * bodies, the assistant face only on its platform routes. */
 static struct server_ops
 ops_for(struct listener_ctx *fc)
 {
 	struct metrics *m = &fc->d->metrics;
 	enum metrics_face mf = lcd_metrics_face(fc->role);
 	struct server_ops ops = { admin_access, admin_completed, fc,
-	                        &m->conns_refused[mf], &m->heads_late[mf], 0,
+	                        &m->conns_refused[mf], &m->heads_late[mf], NULL,
 	                        audit_misframed };
 
 	if (fc->role == POLICY_ROLE_ASSISTANT) {
 		ops.access = assistant_access;
 		ops.completed = assistant_completed;
+		ops.takes_body = assistant_takes_body;
 	} else if (fc->role == POLICY_ROLE_CAMERA) {
 		ops.access = camera_access;
 		ops.completed = camera_completed;
-		ops.takes_bodies = 1;
+		ops.takes_body = camera_takes_body;
 	}
 	return ops;
 }

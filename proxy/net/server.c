@@ -421,7 +421,8 @@ tally_header(void *cls, enum MHD_ValueKind kind, const char *name, const char *v
  * (RFC 9112 6.1, 6.3; RFC 9110 8.6), and answer a request we never
  * saw, or see one we answer twice. */
 static const char *
-framing_fault(const struct server *f, struct MHD_Connection *c)
+framing_fault(const struct server *f, struct MHD_Connection *c, const char *method,
+              const char *url)
 {
 	struct framing fr = { 0, 0, NULL };
 
@@ -435,7 +436,8 @@ framing_fault(const struct server *f, struct MHD_Connection *c)
 		return "more than one Transfer-Encoding";
 	if (fr.cl > 0 && fr.te > 0)
 		return "both Content-Length and Transfer-Encoding";
-	if (!f->ops.takes_bodies && fr.cl + fr.te > 0)
+	if (fr.cl + fr.te > 0 &&
+	    (f->ops.takes_body == NULL || !f->ops.takes_body(f->ops.cls, method, url)))
 		return "a request body where none is taken";
 	return NULL;
 }
@@ -482,7 +484,7 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 		}
 		if (over)
 			return busy(f, c);
-		if ((why = framing_fault(f, c)) != NULL)
+		if ((why = framing_fault(f, c, method, url)) != NULL)
 			return misframed(f, c, why, req_cls);
 	}
 	return f->ops.access(f->ops.cls, c, url, method, version, data, data_size, req_cls);

@@ -25,9 +25,10 @@ struct server_ops {
 	/* counted: connections answered 503 past a limit, and connections
 	 * closed for a late request head */
 	atomic_uint_fast64_t *refused, *late;
-	/* 0: the face takes no request bodies, so a request that carries
-	 * Content-Length or Transfer-Encoding at all is refused */
-	int takes_bodies;
+	/* whether a request (method, url) may carry a body at all; one
+	 * that may not and carries Content-Length or Transfer-Encoding is
+	 * refused.  NULL: no request may */
+	int (*takes_body)(void *cls, const char *method, const char *url);
 	/* told of each request refused for its framing (answered 400, the
 	 * connection closed): why, a fixed phrase */
 	void (*misframed)(void *cls, const char *why);

@@ -52,7 +52,7 @@ static struct lc_keyring *ring;      /* ours, for the reference */
 static struct lc_policy *pol;        /* the gate's */
 static const struct policy_route *r_mjpeg, *r_snap;
 static size_t part_max;              /* as open_parser() computes it */
-static uint8_t session[LC_DIGEST_BYTES]; /* alice's token's digest */
+static struct session session; /* alice's static session */
 
 static const char policy_fmt[] =
 	"{\n"
@@ -112,8 +112,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(lc_keyring_new(&ring) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_CAM]), cam_devs, 1) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_ANY]), any_devs, 1) == 0);
-	CHECK(lc_digest("alice-session", 13, session) == 0);
-	sodium_bin2hex(hex, sizeof(hex), session, sizeof(session));
+	CHECK(lc_digest("alice-session", 13, session.digest) == 0);
+	sodium_bin2hex(hex, sizeof(hex), session.digest, sizeof(session.digest));
 	w = snprintf(json, sizeof(json), policy_fmt, b64[K_CAM], b64[K_ANY], hex,
 	             RELAY_FRESH_MJPEG, RELAY_FRESH_SNAP, RELAY_MAX_FRAME,
 	             RELAY_DROPS_MAX, RELAY_SKEW_MS);
@@ -309,7 +309,7 @@ relay_stream(const char *ctype, const uint8_t *body, size_t n,
 	r.in = body;
 	r.dlen = 4 + strlen(b);
 	r.device = device;
-	r.req.session = session;
+	r.req.session = &session;
 	r.req.account = "alice";
 	r.req.device = device;
 	r.req.route = r_mjpeg;
@@ -349,7 +349,7 @@ static void
 relay_snapshot(const uint8_t *body, size_t n, const uint8_t *sizes,
                size_t nsizes, const char *device)
 {
-	struct gate_request req = { .session = session, .account = "alice",
+	struct gate_request req = { .session = &session, .account = "alice",
 	                            .device = device, .route = r_snap };
 	struct lc_envelope env, ref;
 	size_t max = LC_HEADER_MAX + RELAY_MAX_FRAME, len = 0, i = 0;

@@ -93,6 +93,25 @@ cert_digest() {
 	certtool --certificate-info --infile "$1" --outder 2>/dev/null | sha256
 }
 
+# nginx_head: the start of an nginx.conf whose files all live in $T/nginx,
+# up to the opening of its http block.
+nginx_head() {
+	[ "$(id -u)" -eq 0 ] && echo "user root;"
+	cat <<EOT
+worker_processes 1;
+error_log $T/nginx/error.log;
+pid $T/nginx/nginx.pid;
+events { worker_connections 256; }
+http {
+  access_log $T/nginx/access.log;
+  client_body_temp_path $T/nginx/body;
+  proxy_temp_path $T/nginx/proxy;
+  fastcgi_temp_path $T/nginx/fastcgi;
+  uwsgi_temp_path $T/nginx/uwsgi;
+  scgi_temp_path $T/nginx/scgi;
+EOT
+}
+
 # start_nginx CONF: runs nginx in the foreground on CONF, records its pid.
 start_nginx() {
 	nginx -c "$1" -p "$T/nginx" -g 'daemon off;' 2>"$T/nginx/stderr" &
@@ -108,11 +127,13 @@ wait_port() {
 	return 1
 }
 
-# start_lenscapd POLICY: runs lenscapd in the foreground; its ports land
-# in $T/ports ("name port" lines) and its audit trail in $T/audit.log.
+# start_lenscapd POLICY: runs lenscapd in the foreground, with the options
+# in $LENSCAPD_ARGS if set; its ports land in $T/ports ("name port" lines)
+# and its audit trail in $T/audit.log.
 start_lenscapd() {
 	rm -f "$T/ports"
-	"$LENSCAPD" -f -v -c "$1" -A "$T/audit.log" -P "$T/ports" -p "$T/lenscapd.pid" \
+	# shellcheck disable=SC2086 # options, one a word
+	"$LENSCAPD" -f -v ${LENSCAPD_ARGS:-} -c "$1" -A "$T/audit.log" -P "$T/ports" -p "$T/lenscapd.pid" \
 		2>>"$T/lenscapd.stderr" &
 	LENSCAPD_PID=$!
 	PIDS="$PIDS $LENSCAPD_PID"
@@ -187,20 +208,7 @@ corrupt_reason() {
 # and FRONT.
 setup_nginx() {
 	STORE=$(free_port); FRONT=$(free_port)
-	user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
-	cat > "$T/nginx/nginx.conf" <<EOT
-$user
-worker_processes 1;
-error_log $T/nginx/error.log;
-pid $T/nginx/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log $T/nginx/access.log;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fastcgi;
-  uwsgi_temp_path $T/nginx/uwsgi;
-  scgi_temp_path $T/nginx/scgi;
+	{ nginx_head; cat <<EOT
   proxy_cache_path $T/nginx/cache keys_zone=stills:1m;
   server {   # the frame store
     listen 127.0.0.1:$STORE;
@@ -230,6 +238,7 @@ http {
   }
 }
 EOT
+	} > "$T/nginx/nginx.conf"
 	start_nginx "$T/nginx/nginx.conf"
 	wait_port "$STORE" && wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
 }
@@ -251,7 +260,11 @@ EOT
 # $POLICY_BACKEND, $POLICY_KEYS and $POLICY_ROUTES, when set, add keys to
 # "backend", trusted keys to "keys" and routes to "routes" (each starting
 # with a comma); $POLICY_TRUST replaces the first trusted key (pki/ingest.pub
-# for every device); $POLICY_LISTENERS replaces the listeners' entries.
+# for every device); $POLICY_LISTENERS replaces the listeners' entries;
+# $POLICY_SESSIONS adds session sources to "sessions" (starting with a comma).
+# $POLICY_ACCOUNTS replaces acct-2's and acct-3's entries (after acct-1's,
+# with a comma, or empty); $POLICY_TOP adds top-level keys (each ending
+# with a comma).
 write_policy() {
 	devices=""; sessions=""
 	trust=${POLICY_TRUST:-'{ "public_file": "pki/ingest.pub", "devices": ["*"] }'}
@@ -270,6 +283,9 @@ write_policy() {
 	for pair in ${POLICY_TOKENS:-1:1 2:2 3:3}; do
 		sessions="$sessions{ \"token_sha256\": \"$(token_digest "token-of-account-${pair%%:*}")\", \"account\": \"acct-${pair#*:}\" },"
 	done
+	accounts=', "acct-2": { "devices": ["cam-3", "cam-4"] },
+                "acct-3": { "devices": ["cam-5", "cam-6"] }'
+	accounts=${POLICY_ACCOUNTS-$accounts}
 	cat > "$T/policy.json.new" <<EOT
 {
   "listeners": { ${POLICY_LISTENERS:-$(listeners)} },
@@ -277,10 +293,9 @@ write_policy() {
   "ingest_key": "pki/ingest.sec", ${POLICY_SEAL-$(seal_section)}
   "keys": [ $trust ${POLICY_KEYS:-} ],
   "devices": { ${devices%,} },
-  "accounts": { "acct-1": { "devices": [$1] },
-                "acct-2": { "devices": ["cam-3", "cam-4"] },
-                "acct-3": { "devices": ["cam-5", "cam-6"] } },
-  "sessions": { "static": [ ${sessions%,} ] },
+  ${POLICY_TOP:-}
+  "accounts": { "acct-1": { "devices": [$1] }$accounts },
+  "sessions": { "static": [ ${sessions%,} ] ${POLICY_SESSIONS:-} },
   "routes": [
     { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
       "backend": "/frames/{device}/latest.lcf", "media": "snapshot",

@@ -169,9 +169,10 @@ is "another account's camera: 404" "$(fetch token-of-account-1 cam-3 seg-0.ts "$
 
 # --- a playlist sealed elsewhere is checked before it is served -----------------
 # A camera that seals itself (here: with the trusted ingest key, straight
-# into the store) is not seen by the camera face's check.
+# into the store, each object under its name's stream id, -N) is not seen
+# by the camera face's check.
 printf '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\nhttps://elsewhere.example/x.ts\n' |
-	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -c $M3U8 -o "$T/got/evil.lcf" || bail seal
+	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -N evil.m3u8 -c $M3U8 -o "$T/got/evil.lcf" || bail seal
 curl -s -o /dev/null -X PUT --data-binary @"$T/got/evil.lcf" \
 	"http://127.0.0.1:$STORE/frames/hls/cam-2/evil.m3u8" || bail "store"
 is "a sealed playlist naming an absolute URL: 502" "$(fetch token-of-account-1 cam-2 evil.m3u8 "$T/got/x")" 502
@@ -179,11 +180,11 @@ ok "no byte of it went out" sh -c "! grep -q elsewhere '$T/got/x'"
 ok "the drop is audited as malformed, with the line" \
 	grep -q '"event":"drop".*"reason":"malformed".*"detail":"playlist refused: line 4: ' "$T/audit.log"
 printf '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.000,\nseg-0.ts\n' |
-	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K snapshot -c $M3U8 -o "$T/got/kind.lcf" || bail seal
+	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K snapshot -N kind.m3u8 -c $M3U8 -o "$T/got/kind.lcf" || bail seal
 curl -s -o /dev/null -X PUT --data-binary @"$T/got/kind.lcf" \
 	"http://127.0.0.1:$STORE/frames/hls/cam-2/kind.m3u8" || bail "store"
 printf '\357\273\277 #EXTM3U\n#EXTINF:2,\nhttps://elsewhere.example/x.ts\n' |
-	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -c $TS -o "$T/got/label.lcf" || bail seal
+	"$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -N label.ts -c $TS -o "$T/got/label.lcf" || bail seal
 curl -s -o /dev/null -X PUT --data-binary @"$T/got/label.lcf" \
 	"http://127.0.0.1:$STORE/frames/hls/cam-2/label.ts" || bail "store"
 is "a sealed playlist labelled video/mp2t: 502" "$(fetch token-of-account-1 cam-2 label.ts "$T/got/x")" 502
@@ -192,7 +193,7 @@ ok "audited as no segment of its label" \
 dropped=0 tried=0
 for lead in $SNIFFED; do
 	tried=$((tried + 1))
-	sniffed "$lead" | "$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -c $TS -o "$T/got/sniffed.lcf" ||
+	sniffed "$lead" | "$L" seal -k "$T/pki/ingest.sec" -d cam-2 -K hls -N "sniffed-$tried.ts" -c $TS -o "$T/got/sniffed.lcf" ||
 		bail seal
 	curl -s -o /dev/null -X PUT --data-binary @"$T/got/sniffed.lcf" \
 		"http://127.0.0.1:$STORE/frames/hls/cam-2/sniffed-$tried.ts" || bail "store"

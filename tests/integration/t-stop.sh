@@ -100,4 +100,38 @@ echo "# parts sealed before the cut: $(metric lenscap_frames_sealed_total) of 10
 is "lenscapd still serves" "$(curl -s "http://127.0.0.1:$M/healthz")" ok
 stop_now
 is "SIGTERM: exit 0" "$STOPPED" 0
+
+# --- draining: /healthz says so at once, the listeners stay open for -D -------
+LENSCAPD_ARGS="-D 3" start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
+A=$(port_of assistant); M=$(port_of admin)
+healthz() { curl -s -m 5 -w ' %{http_code}' "http://127.0.0.1:$M/healthz" | tr -d '\n'; }
+is "before SIGTERM /healthz answers 200 ok" "$(healthz)" "ok 200"
+kill -TERM "$LENSCAPD_PID"
+t0=$(date +%s%N)
+sleep 0.3
+is "after SIGTERM /healthz answers 503 draining" "$(healthz)" "draining 503"
+is "and a new connection to the assistant face is still served (401, no token)" \
+	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/pki/ca.crt" \
+	   "https://127.0.0.1:$A/v1/cameras/cam-1/snapshot")" 401
+( sleep 20; kill -9 "$LENSCAPD_PID" 2>/dev/null ) > /dev/null 2>&1 &
+watch=$!
+wait "$LENSCAPD_PID"
+is "it exits 0 once the drain time is over" "$?" 0
+kill "$watch" 2>/dev/null; wait "$watch" 2>/dev/null
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "# exit $took ms after SIGTERM (-D 3)"
+ok "not before the 3 s of -D" test "$took" -ge 2900
+ok "nor long after" test "$took" -lt 8000
+# A second SIGTERM ends the drain at once.
+LENSCAPD_ARGS="-D 60" start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
+M=$(port_of admin)
+kill -TERM "$LENSCAPD_PID"
+sleep 0.3
+is "-D 60: draining" "$(healthz)" "draining 503"
+t0=$(date +%s%N)
+kill -TERM "$LENSCAPD_PID"
+wait "$LENSCAPD_PID"
+is "a second SIGTERM ends the drain: exit 0" "$?" 0
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "within 5 s of the second SIGTERM ($took ms)" test "$took" -lt 5000
 done_testing

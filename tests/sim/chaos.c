@@ -228,6 +228,7 @@ main(int argc, char **argv)
 
 		if (fd < 0)
 			continue; /* EINTR on SIGTERM; EMFILE: try again */
+		report_accepted();
 		if ((c = malloc(sizeof(*c))) == NULL) {
 			close(fd);
 			continue;

@@ -40,6 +40,9 @@ static const struct fault_kind kinds[F_COUNT] = {
 	[F_SPLIT]             = { "split_reply", "delivered", MEDIA_SNAPSHOT, 0, 0, 0 },
 	[F_DUP_LENGTH]        = { "duplicate_length", "backend_error", MEDIA_SNAPSHOT, 0, 0, 1 },
 	[F_SLOW_FOREIGN]      = { "slow_foreign", "drop device_mismatch", MEDIA_SNAPSHOT, 0, 0, 1 },
+	/* Read whole, then dropped: a still's connection is closed. */
+	[F_BAD_SIGNATURE]     = { "bad_signature", "drop bad_signature", BOTH, 0, 0, 0 },
+	[F_PADDED]            = { "padded", "drop digest_mismatch", BOTH, 0, 0, 0 },
 };
 
 const struct fault_kind *
@@ -115,7 +118,7 @@ schedule_pick(const struct schedule *s, const char *device, unsigned media,
 static struct {
 	pthread_mutex_t lock;
 	FILE *f;
-	atomic_ullong served[3], faulted[3], by_kind[F_COUNT];
+	atomic_ullong served[3], faulted[3], by_kind[F_COUNT], accepted;
 } rep = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 void
@@ -156,6 +159,12 @@ report_served(unsigned media, int faulted)
 }
 
 void
+report_accepted(void)
+{
+	rep.accepted++;
+}
+
+void
 report_totals(void)
 {
 	if (rep.f == NULL)
@@ -168,7 +177,7 @@ report_totals(void)
 	for (int f = 1; f < F_COUNT; f++)
 		fprintf(rep.f, "%s\"%s\":%llu", f > 1 ? "," : "", kinds[f].name,
 		        rep.by_kind[f]);
-	fprintf(rep.f, "}}}\n");
+	fprintf(rep.f, "},\"connections\":%llu}}\n", rep.accepted);
 	fflush(rep.f);
 	pthread_mutex_unlock(&rep.lock);
 }

@@ -39,6 +39,8 @@ enum fault {
 	F_SPLIT,               /* the answer, the head of another, its rest 0.2 s later */
 	F_DUP_LENGTH,          /* two Content-Length headers */
 	F_SLOW_FOREIGN,        /* another device's frame, its body 4 KiB per 20 ms */
+	F_BAD_SIGNATURE,       /* one byte of the envelope's signature changed */
+	F_PADDED,              /* the body's last third cut, then zeros to its length */
 	F_COUNT
 };
 
@@ -80,6 +82,8 @@ void report_open(FILE *f);
 void report_fault(const char *rid, const char *device, unsigned media,
                   uint64_t frame, enum fault f);
 void report_served(unsigned media, int faulted);
+/* Counts a connection accepted (the totals say how many). */
+void report_accepted(void);
 void report_totals(void);
 
 /* Set when lenscapd's frames carry the keyed seal: a corrupted body is

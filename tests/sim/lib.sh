@@ -64,20 +64,7 @@ got() { awk -v k="$1" '$1 == k { print $2 }' "${2:-$T/assistant.out}"; }
 start_cdn() {
 	FRONT=$(free_port)
 	mkdir -p "$T/nginx" || bail mkdir
-	user=""; [ "$(id -u)" -eq 0 ] && user="user root;"
-	cat > "$T/nginx/nginx.conf" <<EOT
-$user
-worker_processes 1;
-error_log $T/nginx/error.log;
-pid $T/nginx/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log $T/nginx/access.log;
-  client_body_temp_path $T/nginx/body;
-  proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fastcgi;
-  uwsgi_temp_path $T/nginx/uwsgi;
-  scgi_temp_path $T/nginx/scgi;
+	{ nginx_head; cat <<EOT
   proxy_cache_path $T/nginx/cache keys_zone=cdn:1m;
   map \$uri \$shared_key { ~^/frames/[^/]+/(?<rest>.*)\$ /frames/\$rest; default \$uri; }
   server {
@@ -88,6 +75,7 @@ http {
   }
 }
 EOT
+	} > "$T/nginx/nginx.conf"
 	start_nginx "$T/nginx/nginx.conf"
 	wait_port "$FRONT" || bail "nginx did not start: $(cat "$T/nginx/stderr")"
 }

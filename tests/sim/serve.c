@@ -93,6 +93,10 @@ make_frame(int dev, uint64_t n, int kind, const char *sid, uint64_t seq,
 		out->len -= blen / 3;
 	else if (f == F_EXTRA)
 		memcpy(out->p + written, "sixteen more by.", 16), out->len += 16;
+	else if (f == F_BAD_SIGNATURE)
+		out->p[written - blen - 1] ^= 0x01; /* the signature ends the header */
+	else if (f == F_PADDED)
+		memset(out->p + written - blen / 3, 0, blen / 3);
 	free(body);
 	return 0;
 fail:

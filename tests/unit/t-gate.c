@@ -118,12 +118,12 @@ static enum lc_drop
 check(const struct lc_policy *pol, const char *account, const char *device,
       size_t route, struct frame f, struct gate_stream *st)
 {
-	uint8_t session[LC_DIGEST_BYTES];
-	struct gate_request req = { .session = session, .account = account,
+	struct session session = { .source = SESSION_STATIC };
+	struct gate_request req = { .session = &session, .account = account,
 	                            .device = device, .route = policy_route(pol, route) };
 	struct lc_envelope env;
 
-	token_of(account, session);
+	token_of(account, session.digest);
 	return gate_frame(pol, &req, f.buf, f.len, &env, st, NOW);
 }
 

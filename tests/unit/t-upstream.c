@@ -331,6 +331,7 @@ struct job {
 	int result;
 	long status;
 	int abort_on_data;  /* on_data returns non-zero */
+	size_t whole_at;    /* on_data says UPSTREAM_WHOLE at this length */
 	int data_calls_after_done;
 	char body[256];
 	size_t len;
@@ -350,7 +351,9 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	j->len += n;
 	j->body[j->len] = '\0';
 	pthread_mutex_unlock(&j->mu);
-	return j->abort_on_data;
+	if (j->abort_on_data)
+		return j->abort_on_data;
+	return j->whole_at > 0 && j->len == j->whole_at ? UPSTREAM_WHOLE : 0;
 }
 
 static void
@@ -678,6 +681,49 @@ test_unclean(struct server *srv, const char *path, long status, int result)
 	job_fini(&j);
 }
 
+/*
+ * A request whose caller vouches for its answer (a still, judged as it
+ * arrives): its connection serves the next request only if on_data's
+ * last word was UPSTREAM_WHOLE after a clean 200.  Never whole, whole
+ * and then more bytes, or whole on a 503: the next request goes on a
+ * new connection.
+ */
+static void
+test_vouch(struct server *srv, const char *path, size_t whole_at, long status,
+           int kept)
+{
+	struct upstream *up = new_upstream(srv, 2000);
+	char warm[80], next[80], what[96];
+	struct job j;
+	int a0;
+
+	snprintf(what, sizeof(what), "vouch %s at %zu", path, whole_at);
+	if (!ok(up != NULL, "%s: upstream_new", what))
+		return;
+	snprintf(warm, sizeof(warm), "/echo?vwarm=%s%zu", path + 1, whole_at);
+	snprintf(next, sizeof(next), "/echo?vnext=%s%zu", path + 1, whole_at);
+	fetch_echo(up, warm, "vouch warm-up");
+	a0 = server_accepts(srv);
+	job_init(&j, path);
+	j.req.vouch = 1;
+	j.whole_at = whole_at;
+	ok(upstream_submit(up, &j.req) == 0, "%s: submitted", what);
+	ok(job_wait(&j, WAIT_MS), "%s: on_done came", what);
+	is_int(j.result, 0, "%s: result 0", what);
+	is_int(j.status, status, "%s: status %ld", what, status);
+	job_settle(up, &j);
+	is_int(server_conn_of(srv, path), server_conn_of(srv, warm),
+	       "%s: it ran on the warm connection", what);
+	fetch_echo(up, next, "vouch next");
+	is_int(server_conn_of(srv, next) == server_conn_of(srv, path), kept,
+	       "%s: the next request %s", what, kept ? "reused its connection"
+	                                             : "went on another connection");
+	is_int(server_accepts(srv) - a0, kept ? 0 : 1, "%s: the backend accepted %d new",
+	       what, kept ? 0 : 1);
+	upstream_free(up);
+	job_fini(&j);
+}
+
 /* (e) upstream_free with requests in flight and queued. */
 static void
 test_free(struct server *srv)
@@ -835,6 +881,12 @@ main(void)
 	test_unclean(&srv, "/missing", 404, 0);
 	test_unclean(&srv, "/busy", 503, 0);
 	test_unclean(&srv, "/dupcl", 0, UPSTREAM_FAILED);
+	test_vouch(&srv, "/fast?v=whole", 4, 200, 1);
+	test_vouch(&srv, "/fast?v=never", 0, 200, 0);
+	test_vouch(&srv, "/fast?v=short", 5, 200, 0);
+	test_vouch(&srv, "/twopart?v=more", 8, 200, 0);
+	test_vouch(&srv, "/twopart?v=whole", 16, 200, 1);
+	test_vouch(&srv, "/busy?v=whole", 4, 503, 0);
 	server_stop(&srv);
 	curl_global_cleanup();
 	return tap_done();

@@ -46,6 +46,7 @@ struct vec {
 	size_t nring;
 	uint64_t max_body;
 	const char *expect;
+	const char *hls_name;          /* an HLS object's name, or NULL */
 };
 
 static void
@@ -109,6 +110,8 @@ write_vec(const struct vec *v)
 			fprintf(f, "stream_id = %s\n", v->p.stream_id);
 		else
 			fprintf(f, "stream_id =\n");
+		if (v->hls_name != NULL)
+			fprintf(f, "hls_name = %s\n", v->hls_name);
 		fprintf(f, "seq = %llu\n", (unsigned long long)v->p.seq);
 		fprintf(f, "capture_ms = %llu\n", (unsigned long long)v->p.capture_ms);
 		fprintf(f, "content_type = %s\n", v->p.content_type);
@@ -192,6 +195,9 @@ int
 main(int argc, char **argv)
 {
 	static uint8_t jpeg[64], mjpeg[100], ts[188], big[1024];
+	static const uint8_t m3u8[] = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n"
+		"#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:1.000000,\nseg-7.ts\n";
+	char named_seg[LC_HLS_STREAM_ID_LEN + 1], named_pl[LC_HLS_STREAM_ID_LEN + 1];
 	static const struct ring_line cam_ring = { KEY_CAM, "cam-a" };
 	static const struct ring_line ingest_ring = { KEY_INGEST, "*" };
 	static const struct ring_line both[2] = {
@@ -243,6 +249,14 @@ main(int argc, char **argv)
 		if ((v.sealed = seal(k, &v.p, b, bl, &v.sealed_len)) == NULL || \
 		    write_vec(&v) != 0) goto fail; } while (0)
 
+#define POSN(nm, cm, k, par, b, bl, r, nr, mx, hn) do { \
+		memset(&v, 0, sizeof(v)); \
+		v.name = nm; v.comment = cm; v.key = k; v.p = par; v.hls_name = hn; \
+		v.body = b; v.body_len = bl; v.max_body = mx; \
+		memcpy(v.ring, r, (nr) * sizeof(struct ring_line)); v.nring = nr; \
+		if ((v.sealed = seal(k, &v.p, b, bl, &v.sealed_len)) == NULL || \
+		    write_vec(&v) != 0) goto fail; } while (0)
+
 	POS("pos-snapshot", "A snapshot sealed by a camera's own key; no stream id.",
 	    KEY_CAM, snap, jpeg, sizeof(jpeg), &cam_ring, 1, 1048576);
 	p = snap;
@@ -259,6 +273,22 @@ main(int argc, char **argv)
 	p.content_type = "video/mp2t";
 	POS("pos-hls", "An HLS segment (one TS packet), sequence number 0.",
 	    KEY_INGEST, p, ts, sizeof(ts), both, 2, 1048576);
+	/* HLS objects bound to their names (lenscap-envelope(7), "HLS
+	 * objects"): the stream id is lc_hls_stream_id(name). */
+	p.device = "cam-a";
+	p.seq = 1;
+	if (lc_hls_stream_id("seg-7.ts", named_seg) != 0 ||
+	    lc_hls_stream_id("index.m3u8", named_pl) != 0)
+		goto fail;
+	p.stream_id = named_seg;
+	POSN("pos-hls-name-segment", "An HLS segment bound to its name seg-7.ts: "
+	     "stream id n- and SHA-256(\"seg-7.ts\")[0..16) in hex.",
+	     KEY_INGEST, p, ts, sizeof(ts), both, 2, 1048576, "seg-7.ts");
+	p.stream_id = named_pl;
+	p.content_type = "application/vnd.apple.mpegurl";
+	POSN("pos-hls-name-playlist", "A live HLS playlist bound to its name "
+	     "index.m3u8.", KEY_INGEST, p, m3u8, sizeof(m3u8) - 1, both, 2,
+	     1048576, "index.m3u8");
 	POS("pos-empty-body", "An empty body; max_body 0 still accepts it.",
 	    KEY_CAM, snap, (const uint8_t *)"", 0, &cam_ring, 1, 0);
 	p = snap;

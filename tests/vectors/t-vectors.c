@@ -44,6 +44,7 @@ struct vector {
 	size_t nring;
 	uint64_t max_body;
 	char expect[STR_MAX];
+	char hls_name[STR_MAX];  /* "" when the vector names no HLS object */
 	unsigned seen; /* bit per field, to find missing ones */
 };
 
@@ -131,7 +132,8 @@ parse_key(struct vector *v, const char *s)
 enum {
 	F_NAME, F_TYPE, F_SEED, F_PK, F_KEYID, F_SKFILE, F_PKFILE, F_DEVICE,
 	F_KIND, F_SID, F_SEQ, F_TIME, F_CTYPE, F_BODY, F_HLEN, F_BLEN,
-	F_DIGEST, F_SIG, F_SEALED, F_KEY, F_MAXBODY, F_EXPECT
+	F_DIGEST, F_SIG, F_SEALED, F_KEY, F_MAXBODY, F_EXPECT,
+	F_HLSNAME /* optional: an HLS object's name, whose id stream_id is */
 };
 #define POSITIVE_FIELDS 0x3fffffu
 #define NEGATIVE_FIELDS ((1u << F_NAME) | (1u << F_TYPE) | (1u << F_SEALED) | \
@@ -146,6 +148,7 @@ set_field(struct vector *v, const char *k, const char *val)
 		"public_key_file", "device", "kind", "stream_id", "seq",
 		"capture_ms", "content_type", "body", "header_len", "body_len",
 		"digest", "signature", "sealed", "key", "max_body", "expect",
+		"hls_name",
 	};
 	int f = -1;
 
@@ -180,6 +183,7 @@ set_field(struct vector *v, const char *k, const char *val)
 	case F_KEY: return parse_key(v, val);
 	case F_MAXBODY: return parse_u64(val, &v->max_body);
 	case F_EXPECT: return copy_str(v->expect, val);
+	case F_HLSNAME: return copy_str(v->hls_name, val);
 	default: return -1;
 	}
 }
@@ -345,6 +349,12 @@ check_positive(const struct vector *v, const struct lc_keyring *kr)
 	ok(strcmp(env.device, v->device) == 0, "%s: device", v->name);
 	ok(env.kind == p.kind && p.kind > 0, "%s: kind", v->name);
 	ok(strcmp(env.stream_id, v->stream_id) == 0, "%s: stream id", v->name);
+	if (v->hls_name[0] != '\0') {
+		char sid[LC_HLS_STREAM_ID_LEN + 1];
+
+		ok(lc_hls_stream_id(v->hls_name, sid) == 0 && strcmp(sid, v->stream_id) == 0,
+		   "%s: stream id is hls_name's", v->name);
+	}
 	ok(env.seq == v->seq, "%s: seq", v->name);
 	ok(env.capture_ms == v->capture_ms, "%s: capture_ms", v->name);
 	ok(strcmp(env.content_type, v->content_type) == 0, "%s: content type",
