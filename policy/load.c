@@ -77,12 +77,15 @@ check_seal_routes(struct lctx *c)
 		return;
 	for (size_t i = 0; i < pol->nroutes; i++)
 		if (pol->routes[i]->pass_sealed) {
+			size_t old = jpath_key(&c->path, "seal");
+
 			c->file = c->seal_at.file;
 			load_err_at(c, c->seal_at.pos,
 			            "the camera face seals with a MAC, which the clients"
 			            " of \"pass_sealed\" route %s %s cannot verify:"
 			            " use \"ed25519\"", load_shown(pol->routes[i]->method),
 			            load_shown(pol->routes[i]->path));
+			jpath_pop(&c->path, old);
 			return;
 		}
 }
@@ -149,8 +152,9 @@ check_whole(struct lctx *c)
 			old = jpath_key(&c->path, "listeners");
 			jpath_key(&c->path, pol->listeners[i]->name);
 			load_err_at(c, c->listener_at.v[i].pos,
-			            "a camera face needs "
-			            "\"ingest_key\" (lenscapd seals with it)");
+			            "a camera face needs \"ingest_key\", or a "
+			            "\"seal\" that uses \"mac\" (lenscapd seals "
+			            "with it)");
 			jpath_pop(&c->path, old);
 		}
 	}
