@@ -7,8 +7,11 @@
  * with HKDF-SHA256 from the secret and the header's salt, set it up and
  * authenticate header || body (GMAC); for XChaCha20-Poly1305, authenticate
  * header || body under the 192-bit nonce; for Ed25519, SHA-256 of the body
- * and one signature check over a full-size header.  CPU time of this
- * process, best of ROUNDS: a benchmark, never a timed test.
+ * and one signature check over a full-size header.  Then liblenscap's
+ * own calls, as lenscapd makes them: a whole frame opened (what the gate
+ * checks) and sealed (what the camera face does), under the keyed seal
+ * and under Ed25519.  CPU time of this process, best of ROUNDS: a
+ * benchmark, never a timed test.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,8 @@
 
 #include <gnutls/crypto.h>
 #include <sodium.h>
+
+#include "lenscap.h"
 
 #define MIN_SECONDS 0.25
 #define ROUNDS      3
@@ -35,13 +40,31 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum algo { AES_GCM_HKDF, AES_GCM_CACHED, XCHACHA, ED25519_SHA256, NALGO };
+enum algo {
+	AES_GCM_HKDF, AES_GCM_CACHED, XCHACHA, ED25519_SHA256,
+	LC_OPEN_MAC, LC_OPEN_ED25519, LC_SEAL_MAC, LC_SEAL_ED25519, NALGO
+};
 
 static const char *const algo_name[] = {
 	[AES_GCM_HKDF] = "aes256gcm-gmac+hkdf",
 	[AES_GCM_CACHED] = "aes256gcm-gmac",
 	[XCHACHA] = "xchacha20poly1305",
 	[ED25519_SHA256] = "ed25519+sha256",
+	[LC_OPEN_MAC] = "lenscap-open-keyed",
+	[LC_OPEN_ED25519] = "lenscap-open-ed25519",
+	[LC_SEAL_MAC] = "lenscap-seal-keyed",
+	[LC_SEAL_ED25519] = "lenscap-seal-ed25519",
+};
+
+/* liblenscap's side: keys, a keyring that trusts both, a frame sealed
+ * each way and room to seal another. */
+struct lc_side {
+	struct lc_secret_key *sk;
+	struct lc_mac_key *mk;
+	struct lc_keyring *ring;
+	uint8_t *sealed[2], *out; /* [0] keyed, [1] Ed25519 */
+	size_t len[2], cap;
+	struct lc_seal_params p;
 };
 
 struct bench {
@@ -50,7 +73,29 @@ struct bench {
 	unsigned char *frame; /* header || body, contiguous */
 	size_t body;
 	gnutls_aead_cipher_hd_t cached;
+	struct lc_side lc;
 };
+
+/* One of liblenscap's calls on a whole frame; 0 or -1. */
+static int
+lc_one(struct bench *b, enum algo a)
+{
+	struct lc_side *l = &b->lc;
+	const uint8_t *body = b->frame + HEADER;
+	struct lc_envelope env;
+	enum lc_drop why;
+	size_t n;
+	int i = a == LC_OPEN_MAC || a == LC_SEAL_MAC ? 0 : 1;
+
+	if (a == LC_OPEN_MAC || a == LC_OPEN_ED25519)
+		return lc_envelope_open(l->sealed[i], l->len[i], l->ring, b->body, &env,
+		                        &why) == 0 ? 0 : -1;
+	if (a == LC_SEAL_MAC)
+		return lc_envelope_seal_mac(l->mk, &l->p, body, b->body, l->out, l->cap,
+		                            &n) == 0 ? 0 : -1;
+	return lc_envelope_seal(l->sk, &l->p, body, b->body, l->out, l->cap, &n) == 0
+	       ? 0 : -1;
+}
 
 /* The per-frame key: HKDF-SHA256(secret, salt, info) into key[32]. */
 static int
@@ -117,7 +162,7 @@ one(struct bench *b, enum algo a)
 		sink ^= d[0];
 		return 0;
 	default:
-		return -1;
+		return lc_one(b, a);
 	}
 }
 
@@ -142,6 +187,48 @@ measure(struct bench *b, enum algo a)
 	return best;
 }
 
+/* liblenscap's keys, keyring and two sealed frames of b's body. */
+static int
+lc_setup(struct bench *b)
+{
+	static const char *const any[] = { "*" };
+	struct lc_side *l = &b->lc;
+	struct lc_seal_params p = {
+		.device = "cam-1", .kind = LC_KIND_SNAPSHOT,
+		.stream_id = "0123456789abcdef0123456789abcdef", .seq = 1,
+		.capture_ms = 1764000000000ULL, .content_type = "image/jpeg",
+	};
+
+	l->p = p;
+	l->cap = LC_HEADER_MAX + b->body;
+	if (lc_key_generate(&l->sk) != 0 || lc_mac_key_generate(&l->mk) != 0 ||
+	    lc_keyring_new(&l->ring) != 0 ||
+	    lc_keyring_add(l->ring, lc_key_public(l->sk), any, 1) != 0 ||
+	    lc_keyring_add_mac(l->ring, l->mk) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++)
+		if ((l->sealed[i] = malloc(l->cap)) == NULL)
+			return -1;
+	if ((l->out = malloc(l->cap)) == NULL ||
+	    lc_envelope_seal_mac(l->mk, &l->p, b->frame + HEADER, b->body, l->sealed[0],
+	                         l->cap, &l->len[0]) != 0 ||
+	    lc_envelope_seal(l->sk, &l->p, b->frame + HEADER, b->body, l->sealed[1],
+	                     l->cap, &l->len[1]) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+lc_teardown(struct lc_side *l)
+{
+	lc_key_free(l->sk);
+	lc_mac_key_free(l->mk);
+	lc_keyring_free(l->ring);
+	free(l->sealed[0]);
+	free(l->sealed[1]);
+	free(l->out);
+}
+
 /* Random secret, salt, nonce, frame, key pair and signature. */
 static int
 setup(struct bench *b, size_t body)
@@ -161,7 +248,7 @@ setup(struct bench *b, size_t body)
 	    hkdf(b, key) != 0 ||
 	    gnutls_aead_cipher_init(&b->cached, GNUTLS_CIPHER_AES_256_GCM, &k) < 0)
 		return -1;
-	return 0;
+	return lc_setup(b);
 }
 
 int
@@ -169,6 +256,8 @@ main(int argc, char **argv)
 {
 	size_t body = argc > 1 ? strtoul(argv[1], NULL, 10) : 100 * 1024;
 	struct bench b;
+
+	memset(&b, 0, sizeof(b));
 
 	if (argc > 2 || body == 0 || body > (1u << 30)) {
 		fprintf(stderr, "usage: mac-speed [body-bytes]\n");
@@ -190,6 +279,7 @@ main(int argc, char **argv)
 		       (double)body / us / 1e3);
 	}
 	gnutls_aead_cipher_deinit(b.cached);
+	lc_teardown(&b.lc);
 	free(b.frame);
 	return 0;
 }

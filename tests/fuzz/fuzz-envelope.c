@@ -41,10 +41,15 @@ static uint8_t mac_secrets[M_COUNT][LC_MAC_SECRET_BYTES];
 static struct lc_keyring *ring;
 
 /* Bodies up to this long are verified cut at every byte, and in pieces
- * of every size up to PIECE_MAX; longer ones at SPLITS points. */
-#define EVERY_SPLIT_MAX 1024
+ * of every size up to PIECE_MAX; longer ones at their first and last
+ * EDGE bytes and at SPLITS points between (a carry is at most 15 bytes,
+ * so these reach every way a piece can end within a block).  A changed
+ * body is tried at SPLITS points: each verification derives a key, and
+ * the fuzzer should spend its time on inputs. */
+#define EVERY_SPLIT_MAX 256
 #define PIECE_MAX 33
-#define SPLITS 97
+#define SPLITS 61
+#define EDGE 48
 
 static void
 setup(void)
@@ -120,14 +125,16 @@ static void
 check_every_split(const struct lc_envelope *env, const uint8_t *body, size_t blen,
                   uint64_t flip)
 {
-	size_t step = blen <= EVERY_SPLIT_MAX ? 1 : blen / SPLITS;
+	size_t step = blen / SPLITS + 1;
 	uint8_t *copy;
 
-	for (size_t cut = 0; cut <= blen; cut += step)
-		CHECK(mac_pieces(env, body, blen, cut, 1 + cut % PIECE_MAX) == LC_DROP_NONE);
-	if (blen <= EVERY_SPLIT_MAX)
-		for (size_t piece = 1; piece <= PIECE_MAX; piece++)
-			CHECK(mac_pieces(env, body, blen, blen / 2, piece) == LC_DROP_NONE);
+	for (size_t cut = 0; cut <= blen; cut++)
+		if (blen <= EVERY_SPLIT_MAX || cut < EDGE || blen - cut < EDGE ||
+		    cut % step == 0)
+			CHECK(mac_pieces(env, body, blen, cut, 1 + cut % PIECE_MAX) ==
+			      LC_DROP_NONE);
+	for (size_t piece = 1; piece <= PIECE_MAX; piece++)
+		CHECK(mac_pieces(env, body, blen, blen / 2, piece) == LC_DROP_NONE);
 	if (blen == 0)
 		return;
 	CHECK((copy = malloc(blen)) != NULL);
