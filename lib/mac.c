@@ -184,11 +184,11 @@ lc_envelope_size_mac(const struct lc_seal_params *p)
 
 /* ---- GMAC over pieces of any size ----------------------------------- */
 
-/* Starts v's GMAC under the key derived from secret and the frame's
- * nonce field (salt || counter). */
+/* Starts v's GMAC under the derived key dk (32 bytes) with the nonce
+ * of the frame's nonce field (salt || counter). */
 static int
-gmac_start(struct lc_mac_verifier *v, const uint8_t *secret,
-           const uint8_t field[LC_DIGEST_BYTES])
+gmac_start_key(struct lc_mac_verifier *v, const uint8_t *dk,
+               const uint8_t field[LC_DIGEST_BYTES])
 {
 	uint8_t key[32], iv[12] = { 0 };
 	gnutls_datum_t k = { key, sizeof(key) }, n = { iv, sizeof(iv) };
@@ -196,8 +196,7 @@ gmac_start(struct lc_mac_verifier *v, const uint8_t *secret,
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	if (lc_mac_derive_(secret, field, key) != 0)
-		return LC_ECRYPTO;
+	memcpy(key, dk, sizeof(key)); /* gnutls_datum_t wants writable bytes */
 	memcpy(iv + 4, field + LC_MAC_SALT_BYTES, 8);
 	rc = gnutls_cipher_init(&hd, GNUTLS_CIPHER_AES_256_GCM, &k, &n);
 	sodium_memzero(key, sizeof(key));
@@ -205,6 +204,23 @@ gmac_start(struct lc_mac_verifier *v, const uint8_t *secret,
 		return LC_ECRYPTO;
 	v->hd = hd;
 	return 0;
+}
+
+/* Starts v's GMAC under the key derived from secret and the frame's
+ * nonce field, as a verifier does for each frame. */
+static int
+gmac_start(struct lc_mac_verifier *v, const uint8_t *secret,
+           const uint8_t field[LC_DIGEST_BYTES])
+{
+	uint8_t key[32];
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (lc_mac_derive_(secret, field, key) != 0)
+		return LC_ECRYPTO;
+	rc = gmac_start_key(v, key, field);
+	sodium_memzero(key, sizeof(key));
+	return rc;
 }
 
 /* Feeds n bytes, in 16-byte blocks; the rest waits in v->carry. */
@@ -295,7 +311,8 @@ lc_envelope_seal_mac(struct lc_mac_key *k, const struct lc_seal_params *p,
 	    (rc = lc_envelope_fields_(p, LC_ALG_MAC_AES256GCM, k->id, body_len, field,
 	                              out, hlen)) != 0)
 		return rc;
-	if ((rc = gmac_start(&v, k->secret, field)) != 0)
+	/* k->key is HKDF(secret, k->salt), the salt of every field it makes. */
+	if ((rc = gmac_start_key(&v, k->key, field)) != 0)
 		return rc;
 	if ((rc = gmac_feed(&v, out, hlen - LC_TAG_BYTES)) != 0 ||
 	    (body_len > 0 && (rc = gmac_feed(&v, body, body_len)) != 0)) {
