@@ -31,8 +31,8 @@ key_error(int rc)
 
 /* Reads the input, seals it, writes envelope || body. */
 static int
-seal_io(const struct lc_secret_key *sk, const struct lc_seal_params *p,
-        const char *in, const char *out)
+seal_io(const struct lc_secret_key *sk, struct lc_mac_key *mk,
+        const struct lc_seal_params *p, const char *in, const char *out)
 {
 	uint8_t *body = NULL, *sealed = NULL;
 	size_t blen, slen;
@@ -40,12 +40,14 @@ seal_io(const struct lc_secret_key *sk, const struct lc_seal_params *p,
 
 	if (io_read_all(in, CLI_INPUT_MAX_DEFAULT, &body, &blen) != 0)
 		return CLI_ERROR;
-	slen = lc_envelope_size(p) + blen;
+	slen = (mk != NULL ? lc_envelope_size_mac(p) : lc_envelope_size(p)) + blen;
 	if ((sealed = malloc(slen)) == NULL) {
 		log_warnx("out of memory");
 		goto out;
 	}
-	if ((rc = lc_envelope_seal(sk, p, body, blen, sealed, slen, &slen)) != 0) {
+	rc = mk != NULL ? lc_envelope_seal_mac(mk, p, body, blen, sealed, slen, &slen)
+	                : lc_envelope_seal(sk, p, body, blen, sealed, slen, &slen);
+	if (rc != 0) {
 		log_warnx("seal: %s", lc_strerror(rc));
 		goto out;
 	}
@@ -62,6 +64,7 @@ cmd_seal(int argc, char **argv)
 	struct lc_seal_params p = { .kind = LC_KIND_SNAPSHOT,
 	                            .content_type = "image/jpeg" };
 	struct lc_secret_key *sk = NULL;
+	struct lc_mac_key *mk = NULL;
 	const char *keyfile = NULL, *in = NULL, *out = NULL, *name = NULL;
 	char name_id[LC_HLS_STREAM_ID_LEN + 1];
 	int c, rc, time_set = 0;
@@ -107,13 +110,39 @@ cmd_seal(int argc, char **argv)
 		return cli_usage_error("seal: invalid content type (want lower-case type/subtype)");
 	if (!time_set)
 		p.capture_ms = cli_now_ms();
-	if ((rc = lc_key_load_secret(keyfile, &sk)) != 0) {
+	/* A keyed-seal secret (lenscap keygen -m) seals with the MAC. */
+	if ((rc = lc_key_load_secret(keyfile, &sk)) == LC_EFORMAT &&
+	    lc_mac_key_load(keyfile, &mk) == 0)
+		rc = 0;
+	if (rc != 0) {
 		log_warnx("%s: %s", keyfile, key_error(rc));
 		return CLI_ERROR;
 	}
-	rc = seal_io(sk, &p, in, out);
+	rc = seal_io(sk, mk, &p, in, out);
 	lc_key_free(sk);
+	lc_mac_key_free(mk);
 	return rc;
+}
+
+/* Adds the keyed-seal secret in file to kr (it opens for every device);
+ * 0 or CLI_ERROR. */
+static int
+add_mac_arg(struct lc_keyring *kr, const char *file)
+{
+	struct lc_mac_key *k;
+	int rc;
+
+	if ((rc = lc_mac_key_load(file, &k)) != 0) {
+		log_warnx("%s: %s", file, key_error(rc));
+		return CLI_ERROR;
+	}
+	rc = lc_keyring_add_mac(kr, k);
+	lc_mac_key_free(k);
+	if (rc != 0) {
+		log_warnx("%s: %s", file, lc_strerror(rc));
+		return CLI_ERROR;
+	}
+	return 0;
 }
 
 /*
@@ -142,7 +171,9 @@ add_key_arg(struct lc_keyring *kr, char *arg)
 	} else {
 		devs[n++] = "*";
 	}
-	if ((rc = lc_key_load_public(arg, pk)) != 0) {
+	if ((rc = lc_key_load_public(arg, pk)) == LC_EFORMAT && eq == NULL)
+		return add_mac_arg(kr, arg);
+	if (rc != 0) {
 		log_warnx("%s: %s", arg, key_error(rc));
 		return CLI_ERROR;
 	}

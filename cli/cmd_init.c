@@ -1,7 +1,9 @@
 /*
  * lenscap init DIR: writes a complete, working starting point for
- * lenscapd into DIR: a commented policy, a fresh ingest key pair, a
- * self-signed server certificate and its key, and one example camera
+ * lenscapd into DIR: a commented policy, a fresh keyed-seal secret (the
+ * camera face seals with it) and ingest key pair (Ed25519, for a policy
+ * that chooses it), a self-signed server certificate and its key, and one
+ * example camera
  * (cam-1, a device token) and account (alice, a session token) whose
  * tokens are made here and written to files only its owner may read; the
  * policy holds their digests only.  Never overwrites a file: if any of
@@ -31,8 +33,8 @@
 
 /* The files init writes, relative to DIR; every one is new. */
 enum {
-	F_POLICY, F_CERT, F_INGEST_PUB, F_TLS_KEY, F_INGEST_SEC, F_CAM_TOKEN,
-	F_SESSION_TOKEN, F_COUNT
+	F_POLICY, F_CERT, F_INGEST_PUB, F_TLS_KEY, F_INGEST_SEC, F_SEAL_MAC,
+	F_CAM_TOKEN, F_SESSION_TOKEN, F_COUNT
 };
 static const struct {
 	const char *rel;
@@ -43,6 +45,7 @@ static const struct {
 	[F_INGEST_PUB] = { "ingest.pub", 0644 },
 	[F_TLS_KEY] = { "private/server.key", 0600 },
 	[F_INGEST_SEC] = { "private/ingest.sec", 0600 },
+	[F_SEAL_MAC] = { "private/seal.mac", 0600 },
 	[F_CAM_TOKEN] = { "tokens/cam-1.token", 0600 },
 	[F_SESSION_TOKEN] = { "tokens/alice.token", 0600 },
 };
@@ -260,6 +263,26 @@ make_ingest_key(struct init *in)
 	return 0;
 }
 
+/* Makes the keyed seal's secret, private/seal.mac (0600).  0 or -1
+ * after logging why. */
+static int
+make_seal_secret(struct init *in)
+{
+	struct lc_mac_key *k = NULL;
+	int rc;
+
+	if ((rc = lc_mac_key_generate(&k)) == 0 &&
+	    (rc = lc_mac_key_save(k, in->path[F_SEAL_MAC])) == 0)
+		in->made[F_SEAL_MAC] = 1;
+	lc_mac_key_free(k);
+	if (rc != 0) {
+		log_warnx("init: keyed-seal secret: %s",
+		          rc == LC_EIO ? strerror(errno) : lc_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Adds the subject alternative names: in->name, localhost, 127.0.0.1
  * and ::1.  A GnuTLS error code. */
 static int
@@ -427,8 +450,19 @@ static const char policy_text[] =
 "  \"backend\": { \"url\": \"%s\"%s,\n"
 "               \"connect_timeout_ms\": 2000, \"timeout_ms\": 10000 },\n"
 "\n"
-"  // The secret key lenscapd seals every pushed frame with (made by\n"
-"  // lenscap init, as `lenscap keygen` would).  Keep it 0600.\n"
+"  // How lenscapd seals every pushed frame (lenscap-envelope(7), KEYED\n"
+"  // SEAL): \"mac\", a MAC under private/seal.mac (made by lenscap init,\n"
+"  // as `lenscap keygen -m` would; keep it 0600), which costs about an\n"
+"  // eighth of an Ed25519 signature to check.  Every instance of a\n"
+"  // deployment shares the secret, and an instance that holds it can seal\n"
+"  // too.  Where instances that serve only assistants must hold no\n"
+"  // secret, or for \"pass_sealed\" routes, whose clients verify frames\n"
+"  // with a public key, use \"ed25519\": lenscapd then signs with\n"
+"  // ingest_key.\n"
+"  \"seal\": { \"use\": \"mac\", \"mac_secret\": \"private/seal.mac\" },\n"
+"\n"
+"  // The Ed25519 key lenscapd signs with when \"seal\" uses \"ed25519\"\n"
+"  // (made by lenscap init, as `lenscap keygen` would).  Keep it 0600.\n"
 "  \"ingest_key\": \"private/ingest.sec\",\n"
 "\n"
 "  // The public keys lenscapd trusts, and the devices each may sign for.\n"
@@ -564,7 +598,7 @@ cmd_init(int argc, char **argv)
 	if (check_absent(in) != 0)
 		goto out;
 	if (make_dirs(in) != 0 || make_ingest_key(in) != 0 ||
-	    make_server_cert(in) != 0 ||
+	    make_seal_secret(in) != 0 || make_server_cert(in) != 0 ||
 	    make_token(in, F_CAM_TOKEN, in->cam_digest) != 0 ||
 	    make_token(in, F_SESSION_TOKEN, in->session_digest) != 0 ||
 	    write_policy(in) != 0) {

@@ -13,7 +13,7 @@
 /* Keep in step with man/lenscap.1; tests/unit/t-cli-help.sh compares them. */
 static const char usage_text[] =
 	"usage: lenscap [-h | --help] [-V | --version]\n"
-	"       lenscap keygen -o BASE\n"
+	"       lenscap keygen [-m] -o BASE\n"
 	"       lenscap seal -k SECRET -d DEVICE [-K KIND] [-s STREAM | -N NAME]\n"
 	"                    [-n SEQ] [-t MILLIS] [-c TYPE] [-i IN] [-o OUT]\n"
 	"       lenscap open -k PUBLIC[=DEVICE,...] [-k ...] [-d DEVICE] [-m BYTES]\n"
@@ -28,9 +28,9 @@ static const char usage_text[] =
 	"options:\n"
 	"  -h, --help     show this help\n"
 	"  -V, --version  show the version\n"
+	"  -m             keygen: a keyed-seal secret, BASE.mac (mode 0600)\n"
 	"  -o BASE        keygen: write BASE.sec (mode 0600) and BASE.pub;\n"
 	"                 capability keygen: write a 32-byte secret (mode 0600)\n"
-	"  -o BASE        keygen: write BASE.sec (mode 0600) and BASE.pub\n"
 	"  -b URL         init: the backend (default http://127.0.0.1:8080)\n"
 	"  -l HOST        init: the faces' address (default 0.0.0.0)\n"
 	"  -n NAME        init: the server certificate's name (default localhost)\n"

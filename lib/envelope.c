@@ -164,30 +164,34 @@ signed_message(uint8_t *msg, const uint8_t *hdr, size_t hlen)
 	return sizeof(sig_context) + n;
 }
 
-int
-lc_envelope_seal_header(const struct lc_secret_key *sk,
-                        const struct lc_seal_params *p, uint64_t body_len,
-                        const uint8_t digest[LC_DIGEST_BYTES], uint8_t *out,
-                        size_t outlen, size_t *written)
+/* Bytes after the strings: the signature or the tag; 0 if alg is unknown. */
+static size_t
+trailer_of(int alg)
 {
-	uint8_t msg[sizeof(sig_context) + LC_HEADER_MAX];
-	size_t hlen, dl, sl, cl, mlen;
-	const char *sid;
+	return alg == LC_ALG_ED25519_SHA256 ? LC_SIGNATURE_BYTES
+	     : alg == LC_ALG_MAC_AES256GCM ? LC_TAG_BYTES : 0;
+}
 
-	if (sk == NULL || digest == NULL || out == NULL || written == NULL)
+int
+lc_envelope_fields_(const struct lc_seal_params *p, int alg,
+                    const uint8_t id[LC_KEY_ID_BYTES], uint64_t body_len,
+                    const uint8_t field[LC_DIGEST_BYTES], uint8_t *out, size_t hlen)
+{
+	const char *sid;
+	size_t dl, sl, cl;
+
+	if (lc_envelope_size(p) == 0 || trailer_of(alg) == 0)
 		return LC_EINVAL;
-	if ((hlen = lc_envelope_size(p)) == 0)
-		return LC_EINVAL;
-	if (outlen < hlen)
-		return LC_ESPACE;
 	sid = p->stream_id ? p->stream_id : "";
 	dl = strlen(p->device);
 	sl = strlen(sid);
 	cl = strlen(p->content_type);
+	if (hlen != LC_HEADER_FIXED + dl + sl + cl + trailer_of(alg))
+		return LC_EINVAL;
 
 	memcpy(out + OFF_MAGIC, magic, sizeof(magic));
 	out[OFF_VERSION] = LC_ENVELOPE_VERSION;
-	out[OFF_ALG] = LC_ALG_ED25519_SHA256;
+	out[OFF_ALG] = (uint8_t)alg;
 	out[OFF_KIND] = (uint8_t)p->kind;
 	out[OFF_FLAGS] = 0;
 	lc_put_be16(out + OFF_HLEN, (uint16_t)hlen);
@@ -195,15 +199,37 @@ lc_envelope_seal_header(const struct lc_secret_key *sk,
 	out[OFF_SIDLEN] = (uint8_t)sl;
 	out[OFF_CTLEN] = (uint8_t)cl;
 	out[OFF_RESERVED] = 0;
-	memcpy(out + OFF_KEYID, lc_key_id(sk), LC_KEY_ID_BYTES);
+	memcpy(out + OFF_KEYID, id, LC_KEY_ID_BYTES);
 	lc_put_be64(out + OFF_SEQ, p->seq);
 	lc_put_be64(out + OFF_TIME, p->capture_ms);
 	lc_put_be64(out + OFF_BODYLEN, body_len);
-	memcpy(out + OFF_DIGEST, digest, LC_DIGEST_BYTES);
+	memcpy(out + OFF_DIGEST, field, LC_DIGEST_BYTES);
 	memcpy(out + OFF_STRINGS, p->device, dl);
 	memcpy(out + OFF_STRINGS + dl, sid, sl);
 	memcpy(out + OFF_STRINGS + dl + sl, p->content_type, cl);
+	memset(out + hlen - trailer_of(alg), 0, trailer_of(alg));
+	return 0;
+}
 
+int
+lc_envelope_seal_header(const struct lc_secret_key *sk,
+                        const struct lc_seal_params *p, uint64_t body_len,
+                        const uint8_t digest[LC_DIGEST_BYTES], uint8_t *out,
+                        size_t outlen, size_t *written)
+{
+	uint8_t msg[sizeof(sig_context) + LC_HEADER_MAX];
+	size_t hlen, mlen;
+	int rc;
+
+	if (sk == NULL || digest == NULL || out == NULL || written == NULL)
+		return LC_EINVAL;
+	if ((hlen = lc_envelope_size(p)) == 0)
+		return LC_EINVAL;
+	if (outlen < hlen)
+		return LC_ESPACE;
+	if ((rc = lc_envelope_fields_(p, LC_ALG_ED25519_SHA256, lc_key_id(sk),
+	                              body_len, digest, out, hlen)) != 0)
+		return rc;
 	mlen = signed_message(msg, out, hlen);
 	if (crypto_sign_detached(out + hlen - LC_SIGNATURE_BYTES, NULL, msg, mlen,
 	                         lc_key_secret_bytes_(sk)) != 0)
@@ -272,7 +298,7 @@ parse_fixed(const uint8_t *buf, size_t len, struct lc_envelope *env,
 		return reject(why, LC_DROP_UNKNOWN_VERSION);
 	if (len <= OFF_ALG)
 		return LC_EAGAIN;
-	if (buf[OFF_ALG] != LC_ALG_ED25519_SHA256)
+	if (trailer_of(buf[OFF_ALG]) == 0)
 		return reject(why, LC_DROP_UNKNOWN_ALGORITHM);
 	if (len < OFF_KEYID)
 		return LC_EAGAIN;
@@ -283,7 +309,7 @@ parse_fixed(const uint8_t *buf, size_t len, struct lc_envelope *env,
 	    buf[OFF_RESERVED] != 0 || dl < 1 || dl > LC_DEVICE_MAX ||
 	    sl > LC_STREAM_ID_MAX || cl < 3 || cl > LC_CONTENT_TYPE_MAX ||
 	    lc_get_be16(buf + OFF_HLEN) !=
-	        LC_HEADER_FIXED + dl + sl + cl + LC_SIGNATURE_BYTES)
+	        LC_HEADER_FIXED + dl + sl + cl + trailer_of(buf[OFF_ALG]))
 		return reject(why, LC_DROP_MALFORMED);
 	env->header_len = lc_get_be16(buf + OFF_HLEN);
 	return len < env->header_len ? LC_EAGAIN : 0;
@@ -321,8 +347,8 @@ lc_envelope_parse(const uint8_t *buf, size_t len, struct lc_envelope *env,
 	copy_field(env->device, s, dl);
 	copy_field(env->stream_id, s + dl, sl);
 	copy_field(env->content_type, s + dl + sl, cl);
-	memcpy(env->signature, buf + env->header_len - LC_SIGNATURE_BYTES,
-	       LC_SIGNATURE_BYTES);
+	memcpy(env->signature, buf + env->header_len - trailer_of(env->alg),
+	       trailer_of(env->alg));
 	env->header = buf;
 	env->body = buf + env->header_len;
 	return 0;
@@ -337,7 +363,13 @@ lc_envelope_verify(const struct lc_envelope *env, const struct lc_keyring *kr,
 	enum lc_drop r;
 	size_t mlen;
 
-	if (env == NULL || env->header == NULL || kr == NULL ||
+	if (env == NULL || env->header == NULL || kr == NULL)
+		return LC_EINVAL;
+	if (env->alg == LC_ALG_MAC_AES256GCM)
+		/* A keyed seal's header is checked with its body. */
+		return lc_keyring_mac_(kr, env->key_id) == NULL
+		           ? reject(why, LC_DROP_UNKNOWN_KEY) : LC_EAGAIN;
+	if (env->alg != LC_ALG_ED25519_SHA256 ||
 	    env->header_len < LC_HEADER_MIN || env->header_len > LC_HEADER_MAX)
 		return LC_EINVAL;
 	if (lc_crypto_init_() != 0)
@@ -358,12 +390,34 @@ int
 lc_envelope_check_body(const struct lc_envelope *env, uint64_t body_len,
                        const uint8_t digest[LC_DIGEST_BYTES], enum lc_drop *why)
 {
-	if (env == NULL || digest == NULL)
+	if (env == NULL || digest == NULL || env->alg != LC_ALG_ED25519_SHA256)
 		return LC_EINVAL;
 	if (body_len != env->body_len)
 		return reject(why, LC_DROP_LENGTH_MISMATCH);
 	if (sodium_memcmp(digest, env->digest, LC_DIGEST_BYTES) != 0)
 		return reject(why, LC_DROP_DIGEST_MISMATCH);
+	return 0;
+}
+
+/* lc_envelope_open() of a keyed seal: the key, the size limit and the
+ * length before the body is MACed, then the tag over header and body. */
+static int
+open_mac(const uint8_t *sealed, size_t len, const struct lc_keyring *kr,
+         uint64_t max_body, struct lc_envelope *env, enum lc_drop *why)
+{
+	int rc;
+
+	if (lc_keyring_mac_(kr, env->key_id) == NULL)
+		return reject(why, LC_DROP_UNKNOWN_KEY);
+	if (env->body_len > max_body)
+		return reject(why, LC_DROP_TOO_LARGE);
+	if (len - env->header_len != env->body_len)
+		return reject(why, LC_DROP_LENGTH_MISMATCH);
+	if ((rc = lc_envelope_check_mac(env, kr, env->body, len - env->header_len,
+	                                why)) != 0)
+		return rc;
+	if (why != NULL)
+		*why = LC_DROP_NONE;
 	return 0;
 }
 
@@ -384,6 +438,8 @@ lc_envelope_open(const uint8_t *sealed, size_t len, const struct lc_keyring *kr,
 		return reject(why, LC_DROP_MALFORMED); /* truncated header */
 	if (rc != 0)
 		return rc;
+	if (env->alg == LC_ALG_MAC_AES256GCM)
+		return open_mac(sealed, len, kr, max_body, env, why);
 	if ((rc = lc_envelope_verify(env, kr, why)) != 0)
 		return rc;
 	if (env->body_len > max_body)

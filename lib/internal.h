@@ -4,12 +4,17 @@
 #ifndef LC_INTERNAL_H
 #define LC_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lenscap.h"
 
 #define LC_SECRET_PREFIX "lenscap-secret-key-v1 "
 #define LC_PUBLIC_PREFIX "lenscap-public-key-v1 "
+#define LC_MAC_PREFIX "lenscap-mac-secret-v1 "
+
+/* Longest key file line accepted: prefix, base64 of 32 bytes, newline. */
+#define LC_KEY_LINE_MAX 128
 
 /* sodium_init() once; 0 or LC_ECRYPTO. */
 int lc_crypto_init_(void);
@@ -23,6 +28,36 @@ const uint8_t *lc_key_secret_bytes_(const struct lc_secret_key *sk);
 enum lc_drop lc_keyring_check_(const struct lc_keyring *kr,
                                const uint8_t id[LC_KEY_ID_BYTES],
                                const char *device, const uint8_t **pk);
+
+/* The MAC secret of a key in the ring with this id, or NULL. */
+const uint8_t *lc_keyring_mac_(const struct lc_keyring *kr,
+                               const uint8_t id[LC_KEY_ID_BYTES]);
+
+/* The keyed seal's secret bytes, for the keyring's copy. */
+const uint8_t *lc_mac_key_secret_(const struct lc_mac_key *k);
+
+/* key = HKDF-SHA256(secret, salt, "lenscap envelope v1 mac"), 32 bytes. */
+int lc_mac_derive_(const uint8_t secret[LC_MAC_SECRET_BYTES],
+                   const uint8_t salt[LC_MAC_SALT_BYTES], uint8_t key[32]);
+
+/* Writes p's envelope fields for algorithm alg into out (hlen bytes, the
+ * trailing signature or tag left zero): key id, body length, the 32-byte
+ * digest or nonce field.  0 or LC_EINVAL. */
+int lc_envelope_fields_(const struct lc_seal_params *p, int alg,
+                        const uint8_t id[LC_KEY_ID_BYTES], uint64_t body_len,
+                        const uint8_t field[LC_DIGEST_BYTES], uint8_t *out,
+                        size_t hlen);
+
+/* Key files (keys.c): read one (secret: refuse group/other access) into
+ * buf of LC_KEY_LINE_MAX; parse "prefix base64[\n]" of n bytes; format
+ * one; write a new file, never over an old one. */
+int lc_read_key_file_(const char *path, char *buf, int secret);
+int lc_parse_key_line_(const char *text, const char *prefix, int bare_ok,
+                       uint8_t *bin, size_t n);
+size_t lc_format_key_line_(char *out, const char *prefix, const uint8_t *bin,
+                           size_t n);
+int lc_write_new_file_(const char *path, const char *buf, size_t len,
+                       unsigned mode);
 
 static inline void
 lc_put_be16(uint8_t *p, uint16_t v)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "internal.h"
 
 struct ring_key {
@@ -13,6 +15,7 @@ struct ring_key {
 	uint8_t pk[LC_PUBLICKEY_BYTES];
 	int used;
 	int any_device;
+	uint8_t *mac;   /* a keyed-seal secret (sodium_malloc'd), or NULL */
 	char **devices; /* sorted */
 	size_t ndevices;
 };
@@ -73,6 +76,8 @@ key_clear(struct ring_key *k)
 	for (size_t i = 0; i < k->ndevices; i++)
 		free(k->devices[i]);
 	free(k->devices);
+	if (k->mac != NULL)
+		sodium_free(k->mac); /* wipes it */
 }
 
 void
@@ -148,12 +153,31 @@ key_set_devices(struct ring_key *k, const char *const *devices, size_t n)
 	return 0;
 }
 
+/* Moves *k into the table, growing it if need be; clears k on failure. */
+static int
+ring_insert(struct lc_keyring *kr, struct ring_key *k)
+{
+	size_t i;
+	int rc;
+
+	if ((kr->count + 1) * 4 > kr->cap * 3 && (rc = ring_grow(kr)) != 0) {
+		key_clear(k);
+		return rc;
+	}
+	k->used = 1;
+	i = slot_of(k->id, kr->cap);
+	while (kr->slots[i].used)
+		i = (i + 1) & (kr->cap - 1);
+	kr->slots[i] = *k;
+	kr->count++;
+	return 0;
+}
+
 int
 lc_keyring_add(struct lc_keyring *kr, const uint8_t pk[LC_PUBLICKEY_BYTES],
                const char *const *devices, size_t ndevices)
 {
 	struct ring_key k;
-	size_t i;
 	int rc;
 
 	if (kr == NULL || pk == NULL || (devices == NULL && ndevices > 0))
@@ -168,17 +192,35 @@ lc_keyring_add(struct lc_keyring *kr, const uint8_t pk[LC_PUBLICKEY_BYTES],
 		key_clear(&k);
 		return rc;
 	}
-	if ((kr->count + 1) * 4 > kr->cap * 3 && (rc = ring_grow(kr)) != 0) {
-		key_clear(&k);
-		return rc;
-	}
-	k.used = 1;
-	i = slot_of(k.id, kr->cap);
-	while (kr->slots[i].used)
-		i = (i + 1) & (kr->cap - 1);
-	kr->slots[i] = k;
-	kr->count++;
-	return 0;
+	return ring_insert(kr, &k);
+}
+
+int
+lc_keyring_add_mac(struct lc_keyring *kr, const struct lc_mac_key *mk)
+{
+	struct ring_key k;
+
+	if (kr == NULL || mk == NULL)
+		return LC_EINVAL;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.id, lc_mac_key_id(mk), LC_KEY_ID_BYTES);
+	if (ring_find(kr, k.id) != NULL)
+		return LC_EEXIST;
+	if ((k.mac = sodium_malloc(LC_MAC_SECRET_BYTES)) == NULL)
+		return LC_ENOMEM;
+	memcpy(k.mac, lc_mac_key_secret_(mk), LC_MAC_SECRET_BYTES);
+	k.any_device = 1;
+	return ring_insert(kr, &k);
+}
+
+const uint8_t *
+lc_keyring_mac_(const struct lc_keyring *kr, const uint8_t id[LC_KEY_ID_BYTES])
+{
+	const struct ring_key *k;
+
+	if (kr == NULL || (k = ring_find(kr, id)) == NULL)
+		return NULL;
+	return k->mac;
 }
 
 int
@@ -206,8 +248,8 @@ lc_keyring_check_(const struct lc_keyring *kr, const uint8_t id[LC_KEY_ID_BYTES]
 	const struct ring_key *k;
 	const char *key = device;
 
-	if (kr == NULL || (k = ring_find(kr, id)) == NULL)
-		return LC_DROP_UNKNOWN_KEY;
+	if (kr == NULL || (k = ring_find(kr, id)) == NULL || k->mac != NULL)
+		return LC_DROP_UNKNOWN_KEY; /* a MAC key signs nothing */
 	*pk = k->pk;
 	if (k->any_device)
 		return LC_DROP_NONE;

@@ -19,8 +19,7 @@ struct lc_secret_key {
 	uint8_t id[LC_KEY_ID_BYTES];
 };
 
-/* Longest key file line we accept: prefix, base64 of 32 bytes, newline. */
-#define KEY_LINE_MAX 128
+#define KEY_LINE_MAX LC_KEY_LINE_MAX
 
 int
 lc_crypto_init_(void)
@@ -119,8 +118,8 @@ lc_key_secret_bytes_(const struct lc_secret_key *sk)
 }
 
 /* Writes all of buf to a new file; refuses to replace one. */
-static int
-write_new_file(const char *path, const char *buf, size_t len, mode_t mode)
+int
+lc_write_new_file_(const char *path, const char *buf, size_t len, unsigned mode)
 {
 	int fd, saved;
 	size_t off = 0;
@@ -153,8 +152,8 @@ fail:
 }
 
 /* Formats "prefix base64\n" into out (KEY_LINE_MAX bytes). */
-static size_t
-format_key_line(char *out, const char *prefix, const uint8_t *bin, size_t n)
+size_t
+lc_format_key_line_(char *out, const char *prefix, const uint8_t *bin, size_t n)
 {
 	size_t plen = strlen(prefix);
 
@@ -179,8 +178,8 @@ lc_key_save_secret(const struct lc_secret_key *sk, const char *path)
 	line = sodium_malloc(KEY_LINE_MAX);
 	if (line == NULL)
 		return LC_ENOMEM;
-	len = format_key_line(line, LC_SECRET_PREFIX, sk->seed, LC_SEED_BYTES);
-	rc = write_new_file(path, line, len, 0600);
+	len = lc_format_key_line_(line, LC_SECRET_PREFIX, sk->seed, LC_SEED_BYTES);
+	rc = lc_write_new_file_(path, line, len, 0600);
 	sodium_free(line);
 	return rc;
 }
@@ -193,16 +192,16 @@ lc_key_save_public(const uint8_t pk[LC_PUBLICKEY_BYTES], const char *path)
 
 	if (pk == NULL || path == NULL)
 		return LC_EINVAL;
-	len = format_key_line(line, LC_PUBLIC_PREFIX, pk, LC_PUBLICKEY_BYTES);
-	return write_new_file(path, line, len, 0644);
+	len = lc_format_key_line_(line, LC_PUBLIC_PREFIX, pk, LC_PUBLICKEY_BYTES);
+	return lc_write_new_file_(path, line, len, 0644);
 }
 
 /*
  * Reads a small key file into buf (KEY_LINE_MAX bytes, NUL-terminated).
  * With secret set, refuses files that the group or others may access.
  */
-static int
-read_key_file(const char *path, char *buf, int secret)
+int
+lc_read_key_file_(const char *path, char *buf, int secret)
 {
 	struct stat st;
 	size_t off = 0;
@@ -247,8 +246,8 @@ out:
  * Decodes "prefix base64[\n]" with exactly n bytes of payload.  With
  * bare_ok, the prefix may be absent.
  */
-static int
-parse_key_line(const char *text, const char *prefix, int bare_ok,
+int
+lc_parse_key_line_(const char *text, const char *prefix, int bare_ok,
                uint8_t *bin, size_t n)
 {
 	size_t plen = strlen(prefix), len, got;
@@ -286,9 +285,9 @@ lc_key_load_secret(const char *path, struct lc_secret_key **out)
 		rc = LC_ENOMEM;
 		goto out;
 	}
-	rc = read_key_file(path, line, 1);
+	rc = lc_read_key_file_(path, line, 1);
 	if (rc == 0)
-		rc = parse_key_line(line, LC_SECRET_PREFIX, 0, seed, LC_SEED_BYTES);
+		rc = lc_parse_key_line_(line, LC_SECRET_PREFIX, 0, seed, LC_SEED_BYTES);
 	if (rc == 0)
 		rc = lc_key_from_seed(seed, out);
 out:
@@ -302,7 +301,7 @@ lc_key_parse_public(const char *text, uint8_t pk[LC_PUBLICKEY_BYTES])
 {
 	if (text == NULL || pk == NULL)
 		return LC_EINVAL;
-	return parse_key_line(text, LC_PUBLIC_PREFIX, 1, pk, LC_PUBLICKEY_BYTES);
+	return lc_parse_key_line_(text, LC_PUBLIC_PREFIX, 1, pk, LC_PUBLICKEY_BYTES);
 }
 
 int
@@ -313,8 +312,8 @@ lc_key_load_public(const char *path, uint8_t pk[LC_PUBLICKEY_BYTES])
 
 	if (path == NULL || pk == NULL)
 		return LC_EINVAL;
-	rc = read_key_file(path, line, 0);
+	rc = lc_read_key_file_(path, line, 0);
 	if (rc != 0)
 		return rc;
-	return parse_key_line(line, LC_PUBLIC_PREFIX, 0, pk, LC_PUBLICKEY_BYTES);
+	return lc_parse_key_line_(line, LC_PUBLIC_PREFIX, 0, pk, LC_PUBLICKEY_BYTES);
 }

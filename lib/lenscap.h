@@ -22,6 +22,8 @@ extern "C" {
 /* Sizes, as macros for static buffers and as functions for bindings. */
 #define LC_ENVELOPE_VERSION   1
 #define LC_ALG_ED25519_SHA256 1
+#define LC_ALG_MAC_AES256GCM  3 /* keyed seal: GMAC over header || body;
+                                  2 stays unassigned (the vectors refuse it) */
 #define LC_PUBLICKEY_BYTES    32
 #define LC_SEED_BYTES         32
 #define LC_KEY_ID_BYTES       16
@@ -35,6 +37,10 @@ extern "C" {
 #define LC_HEADER_MAX (LC_HEADER_FIXED + LC_DEVICE_MAX + LC_STREAM_ID_MAX + \
                        LC_CONTENT_TYPE_MAX + LC_SIGNATURE_BYTES)
 #define LC_KEY_ID_HEX_BYTES   (2 * LC_KEY_ID_BYTES + 1)
+#define LC_MAC_SECRET_BYTES   32 /* a keyed-seal secret */
+#define LC_TAG_BYTES          16 /* its tag, where Ed25519's signature is */
+#define LC_MAC_SALT_BYTES     24 /* per-process salt, then an 8-byte counter */
+#define LC_HEADER_MIN_MAC (LC_HEADER_FIXED + 1 + 3 + LC_TAG_BYTES)
 
 size_t lc_header_max(void);
 size_t lc_key_id_bytes(void);
@@ -262,6 +268,76 @@ int lc_envelope_check_body(const struct lc_envelope *env, uint64_t body_len,
 int lc_envelope_open(const uint8_t *sealed, size_t len,
                      const struct lc_keyring *kr, uint64_t max_body,
                      struct lc_envelope *env, enum lc_drop *why) LC_WUR;
+
+/*
+ * The keyed seal (algorithm 3, lenscap-envelope(7) KEYED SEAL): for
+ * frames that lenscapd seals and only lenscapd instances verify.  The tag
+ * is AES-256-GCM with an empty plaintext and header || body as associated
+ * data, under a key derived with HKDF-SHA256 from the shared secret and a
+ * salt that each key object draws at random when it is made, with a
+ * counter nonce: no nonce repeats under one derived key.  A key object
+ * refuses to seal in a child process (the counter would repeat there).
+ * Secrets live in sodium_malloc'd memory, are wiped on free, and are
+ * never printed.  The key id is derived from the secret; MAC keys in a
+ * keyring seal for every device.
+ */
+struct lc_mac_key;
+
+int lc_mac_key_generate(struct lc_mac_key **out) LC_WUR;
+int lc_mac_key_from_secret(const uint8_t secret[LC_MAC_SECRET_BYTES],
+                           struct lc_mac_key **out) LC_WUR;
+void lc_mac_key_free(struct lc_mac_key *k);
+const uint8_t *lc_mac_key_id(const struct lc_mac_key *k);
+/* id = first 16 bytes of SHA-256("lenscap mac key id v1" || 0x00 || secret). */
+int lc_mac_key_id_from_secret(const uint8_t secret[LC_MAC_SECRET_BYTES],
+                              uint8_t id[LC_KEY_ID_BYTES]) LC_WUR;
+/* "lenscap-mac-secret-v1 <base64 secret>": saved with mode 0600 and never
+ * over an existing file; loading one the group or others may access
+ * fails with LC_EPERM. */
+int lc_mac_key_save(const struct lc_mac_key *k, const char *path) LC_WUR;
+int lc_mac_key_load(const char *path, struct lc_mac_key **out) LC_WUR;
+
+/* Copies k's secret into kr (sodium_malloc'd, wiped with kr): frames
+ * sealed with it open for every device.  LC_EEXIST if it is there. */
+int lc_keyring_add_mac(struct lc_keyring *kr, const struct lc_mac_key *k) LC_WUR;
+
+/* Bytes the keyed-seal envelope for p takes, or 0 if p is invalid. */
+size_t lc_envelope_size_mac(const struct lc_seal_params *p);
+
+/* Writes envelope || body sealed with k (algorithm 3) into out;
+ * *written = envelope size + body_len.  Thread-safe on one k. */
+int lc_envelope_seal_mac(struct lc_mac_key *k, const struct lc_seal_params *p,
+                         const uint8_t *body, size_t body_len, uint8_t *out,
+                         size_t outlen, size_t *written) LC_WUR;
+
+/*
+ * Incremental check of a keyed-seal frame whose body arrives in pieces of
+ * any size (a carry buffer keeps GCM's 16-byte blocks).  init after
+ * lc_envelope_parse(), while env->header still points at the envelope:
+ * LC_EREJECTED with unknown_key if kr has no MAC key of its id.  final
+ * refuses length_mismatch (the body was not body_len bytes) or
+ * bad_signature (the tag), and releases v like abort.  A caller must not
+ * trust any field of env before final returns 0.
+ */
+struct lc_mac_verifier {
+	void *hd;
+	uint8_t tag[LC_TAG_BYTES];
+	uint8_t carry[16];
+	size_t carry_len;
+	uint64_t body_len, seen;
+};
+
+int lc_mac_verifier_init(struct lc_mac_verifier *v, const struct lc_envelope *env,
+                         const struct lc_keyring *kr, enum lc_drop *why) LC_WUR;
+int lc_mac_verifier_update(struct lc_mac_verifier *v, const void *p,
+                           size_t n) LC_WUR;
+int lc_mac_verifier_final(struct lc_mac_verifier *v, enum lc_drop *why) LC_WUR;
+void lc_mac_verifier_abort(struct lc_mac_verifier *v);
+
+/* The whole body at once: unknown_key, length_mismatch, bad_signature. */
+int lc_envelope_check_mac(const struct lc_envelope *env,
+                          const struct lc_keyring *kr, const uint8_t *body,
+                          size_t body_len, enum lc_drop *why) LC_WUR;
 
 /* Whether a string is a valid device id / stream id / content type. */
 int lc_valid_device(const char *s);

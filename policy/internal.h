@@ -43,6 +43,9 @@ struct lc_policy {
 	struct policy_introspection introspection;
 	int has_introspection;
 	const char *ingest_key;
+	int seal_mac;               /* the camera face seals with the MAC key */
+	const char *mac_secret;     /* its file, or NULL */
+	uint8_t mac_secret_id[LC_KEY_ID_BYTES];
 	struct lc_keyring *keyring;
 
 	struct policy_device **devices;

@@ -33,6 +33,7 @@ static const struct section {
 	{ "keys", 2, load_keys },
 	{ "sessions", 2, load_sessions },
 	{ "routes", 2, load_routes },
+	{ "seal", 2, load_seal },
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 #define NPASSES 3
@@ -60,6 +61,33 @@ load_pass(struct lctx *c, int pass)
 			jpath_pop(&c->path, old);
 		}
 	}
+}
+
+/* With the keyed seal on a camera face, no route may hand sealed frames
+ * to clients: they could not verify them (lenscap-envelope(7)). */
+static void
+check_seal_routes(struct lctx *c)
+{
+	const struct lc_policy *pol = c->pol;
+	int camera = 0;
+
+	for (size_t i = 0; i < pol->nlisteners; i++)
+		camera |= pol->listeners[i]->role == POLICY_ROLE_CAMERA;
+	if (!c->have_seal || !pol->seal_mac || !camera)
+		return;
+	for (size_t i = 0; i < pol->nroutes; i++)
+		if (pol->routes[i]->pass_sealed) {
+			size_t old = jpath_key(&c->path, "seal");
+
+			c->file = c->seal_at.file;
+			load_err_at(c, c->seal_at.pos,
+			            "the camera face seals with a MAC, which the clients"
+			            " of \"pass_sealed\" route %s %s cannot verify:"
+			            " use \"ed25519\"", load_shown(pol->routes[i]->method),
+			            load_shown(pol->routes[i]->path));
+			jpath_pop(&c->path, old);
+			return;
+		}
 }
 
 /* Checks that need the whole policy. */
@@ -117,18 +145,20 @@ check_whole(struct lctx *c)
 			break;
 		}
 		if (pol->listeners[i]->role == POLICY_ROLE_CAMERA &&
-		    !c->have_ingest) {
+		    !c->have_ingest && !pol->seal_mac) {
 			size_t old;
 
 			c->file = c->listener_at.v[i].file;
 			old = jpath_key(&c->path, "listeners");
 			jpath_key(&c->path, pol->listeners[i]->name);
 			load_err_at(c, c->listener_at.v[i].pos,
-			            "a camera face needs "
-			            "\"ingest_key\" (lenscapd seals with it)");
+			            "a camera face needs \"ingest_key\", or a "
+			            "\"seal\" that uses \"mac\" (lenscapd seals "
+			            "with it)");
 			jpath_pop(&c->path, old);
 		}
 	}
+	check_seal_routes(c);
 }
 
 /* Adds a file to load; takes ownership of name, dir and (unless

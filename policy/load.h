@@ -47,8 +47,8 @@ struct lctx {
 	struct jpath path;
 	int oom;
 	int io;                 /* a file could not be read */
-	struct pwhere backend_at, ingest_at, limits_at;
-	int have_backend, have_ingest, have_limits;
+	struct pwhere backend_at, ingest_at, limits_at, seal_at;
+	int have_backend, have_ingest, have_limits, have_seal;
 	struct pwhere capabilities_at;
 	int have_capabilities;
 	struct pwheres listener_at, device_at, account_at;
@@ -132,6 +132,7 @@ void load_listeners(struct lctx *c, const struct jnode *sec);
 void load_backend(struct lctx *c, const struct jnode *sec);
 void load_ingest_key(struct lctx *c, const struct jnode *sec);
 void load_limits(struct lctx *c, const struct jnode *sec);
+void load_seal(struct lctx *c, const struct jnode *sec);
 /* load_identities.c */
 void load_devices(struct lctx *c, const struct jnode *sec);
 void load_accounts(struct lctx *c, const struct jnode *sec);

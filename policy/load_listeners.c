@@ -2,6 +2,7 @@
  * policy: loading the daemon's own ends: its listeners, the backend it
  * fetches from, the ingest key it seals with, and its limits.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -274,6 +275,126 @@ load_ingest_key(struct lctx *c, const struct jnode *sec)
 {
 	if (once(c, sec, &c->have_ingest, &c->ingest_at))
 		(void)load_file_node(c, sec, &c->pol->ingest_key);
+}
+
+/* ---- seal: what the camera face seals with ------------------------------ */
+
+/* Why a MAC secret file could not be loaded, for its error line. */
+static const char *
+mac_load_error(int rc)
+{
+	return rc == LC_EIO ? strerror(errno) :
+	       rc == LC_EPERM ? "readable or writable by group or others" :
+	       rc == LC_EFORMAT ? "not a MAC secret file (lenscap keygen -m)" :
+	       lc_strerror(rc);
+}
+
+/*
+ * Loads the MAC secret file that obj's key names into the keyring (the
+ * gate accepts it), and its id into id if given; checks it against
+ * want_id if given.  Errors are reported at the key.  The key object,
+ * and the secret in it, is wiped here; the keyring keeps its own copy.
+ */
+static void
+load_mac_file(struct lctx *c, const struct jnode *obj, const char *key,
+              const char *file, const char *want_id, uint8_t id[LC_KEY_ID_BYTES])
+{
+	const struct jnode *at = jnode_get(obj, key);
+	char hex[LC_KEY_ID_HEX_BYTES];
+	struct lc_mac_key *k;
+	size_t old;
+	int rc;
+
+	if (c->flags & POLICY_NO_FILES)
+		return;
+	old = jpath_key(&c->path, key);
+	if ((rc = lc_mac_key_load(file, &k)) != 0) {
+		load_err_at(c, at->kpos, "cannot load MAC secret %s: %s",
+		            load_shown(file), mac_load_error(rc));
+		jpath_pop(&c->path, old);
+		return;
+	}
+	lc_key_id_hex(lc_mac_key_id(k), hex);
+	if (want_id != NULL && strcmp(want_id, hex) != 0)
+		load_err_at(c, at->kpos, "MAC secret %s has key id %s, not %s",
+		            load_shown(file), hex, want_id);
+	else if ((rc = lc_keyring_add_mac(c->pol->keyring, k)) == LC_EEXIST)
+		load_err_at(c, at->kpos, "MAC secret %s is listed twice", load_shown(file));
+	else if (rc != 0)
+		load_oom(c);
+	if (id != NULL)
+		memcpy(id, lc_mac_key_id(k), LC_KEY_ID_BYTES);
+	lc_mac_key_free(k);
+	jpath_pop(&c->path, old);
+}
+
+/* Whether s is a key id as lenscap keygen -m prints it: 32 lower-case
+ * hex digits. */
+static int
+mac_key_id_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n == LC_KEY_ID_HEX_BYTES - 1;
+}
+
+/* One entry of "mac_keys": {"id": "<32 hex>", "secret": "<file>"}. */
+static void
+load_mac_entry(struct lctx *c, const struct jnode *e)
+{
+	static const char *const keys[] = { "id", "secret", NULL };
+	const struct jnode *n;
+	const char *id, *file;
+	int have_id;
+
+	if (!load_want_type(c, e, J_OBJECT))
+		return;
+	load_check_keys(c, e, keys);
+	have_id = load_get_str(c, e, "id", 1, &n, &id) == 1;
+	if (have_id && !mac_key_id_ok(id)) {
+		size_t old = jpath_key(&c->path, "id");
+
+		load_err_at(c, n->pos, "not a key id (32 lower-case hex digits, "
+		            "as lenscap keygen -m prints)");
+		jpath_pop(&c->path, old);
+		have_id = 0;
+	}
+	if (load_get_file(c, e, "secret", 1, &file) == 1 && have_id)
+		load_mac_file(c, e, "secret", file, id, NULL);
+}
+
+void
+load_seal(struct lctx *c, const struct jnode *sec)
+{
+	static const char *const keys[] = { "use", "mac_secret", "mac_keys", NULL };
+	const struct jnode *list, *n;
+	const char *use = "mac";
+
+	if (!once(c, sec, &c->have_seal, &c->seal_at) ||
+	    !load_want_type(c, sec, J_OBJECT))
+		return;
+	load_check_keys(c, sec, keys);
+	if (load_get_str(c, sec, "use", 0, &n, &use) == 1 &&
+	    strcmp(use, "mac") != 0 && strcmp(use, "ed25519") != 0) {
+		size_t old = jpath_key(&c->path, "use");
+
+		load_err_at(c, n->pos, "expected \"mac\" or \"ed25519\"");
+		jpath_pop(&c->path, old);
+	}
+	c->pol->seal_mac = strcmp(use, "mac") == 0;
+	if (load_get_file(c, sec, "mac_secret", c->pol->seal_mac,
+	                  &c->pol->mac_secret) == 1)
+		load_mac_file(c, sec, "mac_secret", c->pol->mac_secret, NULL,
+		              c->pol->mac_secret_id);
+	if (load_get_array(c, sec, "mac_keys", 0, &list) == 1) {
+		size_t old = jpath_key(&c->path, "mac_keys");
+
+		(void)load_each(c, list, J_ARRAY, load_mac_entry);
+		jpath_pop(&c->path, old);
+	}
 }
 
 void

@@ -575,6 +575,16 @@ policy_limits(const struct lc_policy *pol)
 	return pol != NULL ? &pol->limits : NULL;
 }
 
+const char *
+policy_seal_mac(const struct lc_policy *pol, const uint8_t **id)
+{
+	if (pol == NULL || !pol->seal_mac || pol->mac_secret == NULL)
+		return NULL;
+	if (id != NULL)
+		*id = pol->mac_secret_id;
+	return pol->mac_secret;
+}
+
 /* The ingest key's path, or NULL. */
 const char *
 policy_ingest_key(const struct lc_policy *pol)

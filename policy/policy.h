@@ -276,6 +276,9 @@ const struct policy_limits *policy_limits(const struct lc_policy *pol);
 const struct policy_introspection *policy_introspection(const struct lc_policy *pol);
 /* The ingest secret key's path, or NULL if the policy names none. */
 const char *policy_ingest_key(const struct lc_policy *pol);
+/* The MAC secret's path if the camera face seals with it ("seal": {"use":
+ * "mac"}), else NULL; *id is then its key id. */
+const char *policy_seal_mac(const struct lc_policy *pol, const uint8_t **id);
 /* The trusted keys, each with the devices it may sign for. */
 const struct lc_keyring *policy_keyring(const struct lc_policy *pol);
 /* How many devices the keys would not let pk sign for (-1: no key id);

@@ -123,9 +123,12 @@ write_pid(const char *path)
 static const char *
 load_ingest(const struct lc_policy *pol, struct seal_key **out)
 {
-	const char *path = policy_ingest_key(pol);
+	const char *path = policy_ingest_key(pol), *mac;
+	const uint8_t *id;
 
 	*out = NULL;
+	if ((mac = policy_seal_mac(pol, &id)) != NULL)
+		return seal_key_load_mac(mac, id, out) != 0 ? "MAC secret unusable" : NULL;
 	if (path == NULL)
 		return NULL;
 	if (seal_key_load(path, out) != 0)

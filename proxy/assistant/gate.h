@@ -41,6 +41,9 @@ struct gate_stream {
  * and the stream (NULL for a snapshot).  Rules 1-4 and 6-8 of the gate;
  * the body (rule 5) is gate_body()'s.  Updates st only when the frame
  * passes.  now_ms is the wall clock.  Any internal failure is a drop.
+ * A keyed-seal header (algorithm 3) cannot be proven alone: for one,
+ * LC_DROP_NONE only says that the rules would let it pass once
+ * gate_frame() has checked its tag over header and body.
  */
 enum lc_drop gate_header(const struct lc_policy *pol,
                          const struct gate_request *req,
@@ -71,7 +74,8 @@ enum lc_drop gate_frame(const struct lc_policy *pol,
                         struct gate_stream *st, uint64_t now_ms);
 
 /* gate_frame() with the digest of the bytes after the header already
- * taken (by lenscapd, of these very bytes), or NULL to take it here. */
+ * taken (by lenscapd, of these very bytes), or NULL to take it here.  A
+ * keyed seal needs no digest: its tag covers the body. */
 enum lc_drop gate_frame_hashed(const struct lc_policy *pol,
                                const struct gate_request *req, const uint8_t *sealed,
                                size_t len, const uint8_t *digest,

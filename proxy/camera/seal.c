@@ -15,8 +15,40 @@
 
 struct seal_key {
 	atomic_uint refs;
-	struct lc_secret_key *key;
+	struct lc_secret_key *key;  /* Ed25519, or */
+	struct lc_mac_key *mac;     /* the keyed seal */
 };
+
+int
+seal_key_load_mac(const char *path, const uint8_t id[LC_KEY_ID_BYTES],
+                  struct seal_key **out)
+{
+	struct seal_key *k = calloc(1, sizeof(*k));
+	char hex[LC_KEY_ID_HEX_BYTES];
+	int rc;
+
+	if (k == NULL) {
+		log_warnx("MAC secret %s: out of memory", path);
+		return -1;
+	}
+	if ((rc = lc_mac_key_load(path, &k->mac)) != 0) {
+		log_warnx("MAC secret %s: %s", path,
+		          rc == LC_EIO ? strerror(errno) : lc_strerror(rc));
+		free(k);
+		return -1;
+	}
+	if (sodium_memcmp(lc_mac_key_id(k->mac), id, LC_KEY_ID_BYTES) != 0) {
+		lc_key_id_hex(lc_mac_key_id(k->mac), hex);
+		log_warnx("MAC secret %s changed since the policy was read (key id %s)",
+		          path, hex);
+		lc_mac_key_free(k->mac);
+		free(k);
+		return -1;
+	}
+	k->refs = 1;
+	*out = k;
+	return 0;
+}
 
 int
 seal_key_load(const char *path, struct seal_key **out)
@@ -44,8 +76,11 @@ seal_key_trusted(const struct seal_key *k, const struct lc_policy *pol)
 {
 	char hex[LC_KEY_ID_HEX_BYTES];
 	const char *first;
-	ssize_t n = policy_devices_untrusted(pol, lc_key_public(k->key), &first);
+	ssize_t n;
 
+	if (k->mac != NULL)
+		return 0; /* the policy's own "seal" put it in the keyring */
+	n = policy_devices_untrusted(pol, lc_key_public(k->key), &first);
 	if (n == 0)
 		return 0;
 	lc_key_id_hex(lc_key_id(k->key), hex);
@@ -64,6 +99,7 @@ seal_key_put(struct seal_key *k)
 	if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
 		return;
 	lc_key_free(k->key); /* wipes it */
+	lc_mac_key_free(k->mac);
 	free(k);
 }
 
@@ -145,14 +181,23 @@ params(struct creq *r, struct lc_seal_params *p)
 	return rc;
 }
 
+/* The envelope size of p under k's seal. */
+static size_t
+envelope_size(const struct seal_key *k, const struct lc_seal_params *p)
+{
+	return k != NULL && k->mac != NULL ? lc_envelope_size_mac(p) : lc_envelope_size(p);
+}
+
 size_t
 seal_size(struct creq *r, size_t len)
 {
+	struct seal_key *k = key_ref(r->q.fc->d);
 	struct lc_seal_params p;
+	size_t n;
 
-	if (params(r, &p) != 0)
-		return 0;
-	return lc_envelope_size(&p) + len;
+	n = params(r, &p) == 0 ? envelope_size(k, &p) + len : 0;
+	seal_key_put(k);
+	return n;
 }
 
 int
@@ -171,7 +216,14 @@ seal_frame(struct creq *r, const uint8_t *body, size_t len, uint8_t *out,
 	 * their order by it. */
 	p.seq = ++r->seq;
 	p.capture_ms = lcd_now_ms();
-	rc = lc_envelope_seal(k->key, &p, body, len, out, cap, n);
+	/* A reload between seal_size() and now may have changed the seal:
+	 * the frame must take the bytes its sender was told. */
+	if (envelope_size(k, &p) + len != cap)
+		rc = LC_ESPACE;
+	else if (k->mac != NULL)
+		rc = lc_envelope_seal_mac(k->mac, &p, body, len, out, cap, n);
+	else
+		rc = lc_envelope_seal(k->key, &p, body, len, out, cap, n);
 	seal_key_put(k);
 	return rc;
 }

@@ -18,6 +18,10 @@ struct seal_key;
 
 /* Loads the secret key at path into *out; 0, or -1 after logging why. */
 int seal_key_load(const char *path, struct seal_key **out);
+/* Loads the keyed seal's secret at path, which must have key id id (the
+ * one the policy read); 0, or -1 after logging why. */
+int seal_key_load_mac(const char *path, const uint8_t id[LC_KEY_ID_BYTES],
+                      struct seal_key **out);
 
 /* Whether pol's keys let k sign for each of its devices, as they must
  * for the frames lenscapd seals to pass its own gate; 0, or -1 after

@@ -2,6 +2,9 @@
  * Fuzz target for the envelope: parses and opens arbitrary bytes against
  * a fixed keyring and checks what success promises; then seals fields
  * derived from the input and checks that the frame opens, and only intact.
+ * Both seals: Ed25519 (algorithm 1) and the keyed seal (algorithm 3),
+ * whose tag is also computed apart from the library (mac-ref.h) and
+ * whose incremental verifier must agree across every split of the body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 
 #include "lenscap.h"
 #include "check.h"
+#include "../vectors/mac-ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,9 +29,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { K_CAM, K_ANY, K_STRANGER, K_COUNT };
 
+/* Keyed-seal secrets, all bytes 0x44 (in the ring) and 0x55 (not). */
+#define SECRET_MAC          0x44
+#define SECRET_MAC_STRANGER 0x55
+
+enum { M_RING, M_STRANGER, M_COUNT };
+
 static struct lc_secret_key *keys[K_COUNT];
+static struct lc_mac_key *macs[M_COUNT];
+static uint8_t mac_secrets[M_COUNT][LC_MAC_SECRET_BYTES];
 static struct lc_keyring *ring;
 
+/* Bodies up to this long are verified cut at every byte, and in pieces
+ * of every size up to PIECE_MAX; longer ones at their first and last
+ * EDGE bytes and at SPLITS points between (a carry is at most 15 bytes,
+ * so these reach every way a piece can end within a block).  A changed
+ * body is tried at SPLITS points: each verification derives a key, and
+ * the fuzzer should spend its time on inputs. */
+#define EVERY_SPLIT_MAX 256
+#define PIECE_MAX 33
+#define SPLITS 61
+#define EDGE 48
 
 static void
 setup(void)
@@ -44,6 +66,94 @@ setup(void)
 	CHECK(lc_keyring_new(&ring) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_CAM]), cam_devs, 1) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_ANY]), any_devs, 1) == 0);
+	memset(mac_secrets[M_RING], SECRET_MAC, LC_MAC_SECRET_BYTES);
+	memset(mac_secrets[M_STRANGER], SECRET_MAC_STRANGER, LC_MAC_SECRET_BYTES);
+	for (int i = 0; i < M_COUNT; i++)
+		CHECK(lc_mac_key_from_secret(mac_secrets[i], &macs[i]) == 0);
+	CHECK(lc_keyring_add_mac(ring, macs[M_RING]) == 0);
+}
+
+/* Which of our MAC keys has this id, or -1. */
+static int
+mac_index(const uint8_t id[LC_KEY_ID_BYTES])
+{
+	for (int i = 0; i < M_COUNT; i++)
+		if (memcmp(lc_mac_key_id(macs[i]), id, LC_KEY_ID_BYTES) == 0)
+			return i;
+	return -1;
+}
+
+static int
+is_mac(const struct lc_envelope *env)
+{
+	return env->alg == LC_ALG_MAC_AES256GCM;
+}
+
+/* The incremental verifier over body (blen bytes) in two pieces cut at
+ * cut, then in pieces of step bytes; the reason, LC_DROP_NONE if both
+ * pass (they must agree). */
+static enum lc_drop
+mac_pieces(const struct lc_envelope *env, const uint8_t *body, size_t blen,
+           size_t cut, size_t step)
+{
+	struct lc_mac_verifier v;
+	enum lc_drop why = LC_DROP_NONE, why2 = LC_DROP_NONE;
+	int rc, rc2;
+
+	CHECK(cut <= blen && step > 0);
+	if ((rc = lc_mac_verifier_init(&v, env, ring, &why)) != 0) {
+		CHECK(rc == LC_EREJECTED && why == LC_DROP_UNKNOWN_KEY);
+		return why;
+	}
+	CHECK(lc_mac_verifier_update(&v, body, cut) == 0);
+	CHECK(lc_mac_verifier_update(&v, body + cut, blen - cut) == 0);
+	rc = lc_mac_verifier_final(&v, &why);
+	CHECK(rc == 0 || (rc == LC_EREJECTED && (why == LC_DROP_BAD_SIGNATURE ||
+	                                         why == LC_DROP_LENGTH_MISMATCH)));
+	CHECK(lc_mac_verifier_init(&v, env, ring, &why2) == 0);
+	for (size_t off = 0; off < blen; off += step)
+		CHECK(lc_mac_verifier_update(&v, body + off,
+		                             blen - off < step ? blen - off : step) == 0);
+	rc2 = lc_mac_verifier_final(&v, &why2);
+	CHECK((rc == 0) == (rc2 == 0) && why == why2);
+	return rc == 0 ? LC_DROP_NONE : why;
+}
+
+/* An intact keyed-seal frame verifies cut anywhere and in pieces of any
+ * size; with one body bit flipped (at flip), nowhere. */
+static void
+check_every_split(const struct lc_envelope *env, const uint8_t *body, size_t blen,
+                  uint64_t flip)
+{
+	size_t step = blen / SPLITS + 1;
+	uint8_t *copy;
+
+	for (size_t cut = 0; cut <= blen; cut++)
+		if (blen <= EVERY_SPLIT_MAX || cut < EDGE || blen - cut < EDGE ||
+		    cut % step == 0)
+			CHECK(mac_pieces(env, body, blen, cut, 1 + cut % PIECE_MAX) ==
+			      LC_DROP_NONE);
+	for (size_t piece = 1; piece <= PIECE_MAX; piece++)
+		CHECK(mac_pieces(env, body, blen, blen / 2, piece) == LC_DROP_NONE);
+	if (blen == 0)
+		return;
+	CHECK((copy = malloc(blen)) != NULL);
+	memcpy(copy, body, blen);
+	copy[(flip / 8) % blen] ^= (uint8_t)(1u << (flip % 8));
+	for (size_t cut = 0; cut <= blen; cut += step)
+		CHECK(mac_pieces(env, copy, blen, cut, 1 + cut % PIECE_MAX) ==
+		      LC_DROP_BAD_SIGNATURE);
+	free(copy);
+}
+
+/* The library's tag is the construction's (mac-ref.h). */
+static void
+check_ref_tag(const uint8_t *frame, size_t hlen, size_t blen, int m)
+{
+	uint8_t want[LC_TAG_BYTES];
+
+	CHECK(ref_mac_tag(mac_secrets[m], frame, hlen, frame + hlen, blen, want) == 0);
+	CHECK(memcmp(want, frame + hlen - LC_TAG_BYTES, LC_TAG_BYTES) == 0);
 }
 
 /* Which of our keys has this id, or -1. */
@@ -66,21 +176,21 @@ is_open_reason(enum lc_drop why)
 static void
 check_parsed(const uint8_t *data, size_t size, const struct lc_envelope *env)
 {
-	CHECK(env->header_len >= LC_HEADER_MIN && env->header_len <= LC_HEADER_MAX);
+	size_t trailer = is_mac(env) ? LC_TAG_BYTES : LC_SIGNATURE_BYTES;
+
+	CHECK(env->header_len >= (is_mac(env) ? LC_HEADER_MIN_MAC : LC_HEADER_MIN) &&
+	      env->header_len <= LC_HEADER_MAX);
 	CHECK(env->header_len <= size);
 	CHECK(env->header == data && env->body == data + env->header_len);
 	CHECK(env->version == LC_ENVELOPE_VERSION);
-	CHECK(env->alg == LC_ALG_ED25519_SHA256);
+	CHECK(env->alg == LC_ALG_ED25519_SHA256 || is_mac(env));
 	CHECK(lc_kind_name(env->kind) != NULL);
 	CHECK(lc_valid_device(env->device));
 	CHECK(lc_valid_stream_id(env->stream_id));
 	CHECK(lc_valid_content_type(env->content_type));
 	CHECK(env->header_len == LC_HEADER_FIXED + strlen(env->device) +
-	      strlen(env->stream_id) + strlen(env->content_type) +
-	      LC_SIGNATURE_BYTES);
-	CHECK(memcmp(env->signature,
-	             data + env->header_len - LC_SIGNATURE_BYTES,
-	             LC_SIGNATURE_BYTES) == 0);
+	      strlen(env->stream_id) + strlen(env->content_type) + trailer);
+	CHECK(memcmp(env->signature, data + env->header_len - trailer, trailer) == 0);
 }
 
 /*
@@ -104,11 +214,41 @@ check_reseal(const uint8_t *data, const struct lc_envelope *env, int k)
 }
 
 /*
+ * The same for a keyed seal, but for what the sealer draws: sealing its
+ * fields and body again gives its bytes but the nonce field and the tag,
+ * and a tag that is the construction's for the new nonce field.
+ */
+static void
+check_reseal_mac(const uint8_t *data, size_t size, const struct lc_envelope *env, int m)
+{
+	struct lc_seal_params p = {
+		.device = env->device, .kind = env->kind,
+		.stream_id = env->stream_id, .seq = env->seq,
+		.capture_ms = env->capture_ms, .content_type = env->content_type,
+	};
+	size_t hlen = env->header_len, n = 0;
+	uint8_t *out;
+
+	CHECK((out = malloc(size)) != NULL);
+	CHECK(lc_envelope_seal_mac(macs[m], &p, env->body, size - hlen, out, size, &n) == 0);
+	CHECK(n == size);
+	CHECK(memcmp(out, data, REF_FIELD_OFF) == 0);
+	CHECK(memcmp(out + REF_FIELD_OFF + LC_DIGEST_BYTES,
+	             data + REF_FIELD_OFF + LC_DIGEST_BYTES,
+	             hlen - LC_TAG_BYTES - REF_FIELD_OFF - LC_DIGEST_BYTES) == 0);
+	CHECK(memcmp(out + hlen, data + hlen, size - hlen) == 0);
+	check_ref_tag(out, hlen, size - hlen, m);
+	free(out);
+}
+
+/*
  * Opens through the streaming API (parse, verify, then the body hashed
- * separately) as a relay does; returns the reason, LC_DROP_NONE if open.
+ * separately, or for a keyed seal fed to the incremental verifier in two
+ * pieces cut at cut % (body + 1)) as a relay does; returns the reason,
+ * LC_DROP_NONE if open.
  */
 static enum lc_drop
-stream_open(const uint8_t *data, size_t size)
+stream_open(const uint8_t *data, size_t size, size_t cut)
 {
 	struct lc_envelope env;
 	enum lc_drop why = LC_DROP_NONE;
@@ -123,7 +263,8 @@ stream_open(const uint8_t *data, size_t size)
 		CHECK(rc == LC_EREJECTED);
 		return why;
 	}
-	if ((rc = lc_envelope_verify(&env, ring, &why)) != 0) {
+	rc = lc_envelope_verify(&env, ring, &why);
+	if (rc != 0 && !(is_mac(&env) && rc == LC_EAGAIN)) {
 		CHECK(rc == LC_EREJECTED);
 		return why;
 	}
@@ -132,6 +273,8 @@ stream_open(const uint8_t *data, size_t size)
 	blen = size - env.header_len;
 	if (blen != env.body_len)
 		return LC_DROP_LENGTH_MISMATCH;
+	if (is_mac(&env))
+		return mac_pieces(&env, env.body, blen, cut % (blen + 1), 1 + cut % PIECE_MAX);
 	CHECK(lc_digest(env.body, blen, digest) == 0);
 	if ((rc = lc_envelope_check_body(&env, blen, digest, &why)) != 0) {
 		CHECK(rc == LC_EREJECTED);
@@ -177,7 +320,18 @@ fuzz_open(const uint8_t *data, size_t size)
 
 	rc = lc_envelope_open(data, size, ring, MAX_BODY, &env, &why);
 	/* The streaming API decides exactly as the whole-frame one. */
-	CHECK(stream_open(data, size) == (rc == 0 ? LC_DROP_NONE : why));
+	CHECK(stream_open(data, size, size * 7 + (size > 0 ? data[size - 1] : 0)) ==
+	      (rc == 0 ? LC_DROP_NONE : why));
+	/* A keyed seal of the ring's secret, whole and within bounds, opens
+	 * exactly when its tag is the construction's. */
+	if (prc == 0 && is_mac(&penv) && mac_index(penv.key_id) == M_RING &&
+	    penv.body_len <= MAX_BODY && size - penv.header_len == penv.body_len) {
+		uint8_t want[LC_TAG_BYTES];
+
+		CHECK(ref_mac_tag(mac_secrets[M_RING], data, penv.header_len,
+		                  penv.body, size - penv.header_len, want) == 0);
+		CHECK((rc == 0) == (memcmp(want, penv.signature, LC_TAG_BYTES) == 0));
+	}
 	if (rc != 0) {
 		CHECK(rc == LC_EREJECTED && is_open_reason(why));
 		/* What parsing refuses, opening refuses for the same reason. */
@@ -192,11 +346,18 @@ fuzz_open(const uint8_t *data, size_t size)
 	CHECK(env.header_len + env.body_len == size);
 	CHECK(env.body_len <= MAX_BODY);
 	CHECK(env.body == data + env.header_len);
-	k = key_index(env.key_id);
-	CHECK(k == K_ANY || (k == K_CAM && strcmp(env.device, CAM_DEVICE) == 0));
-	CHECK(lc_digest(env.body, (size_t)env.body_len, digest) == 0);
-	CHECK(memcmp(digest, env.digest, sizeof(digest)) == 0);
-	check_reseal(data, &env, k);
+	if (is_mac(&env)) {
+		CHECK(mac_index(env.key_id) == M_RING);
+		check_ref_tag(data, env.header_len, (size_t)env.body_len, M_RING);
+		check_reseal_mac(data, size, &env, M_RING);
+		check_every_split(&env, env.body, (size_t)env.body_len, size);
+	} else {
+		k = key_index(env.key_id);
+		CHECK(k == K_ANY || (k == K_CAM && strcmp(env.device, CAM_DEVICE) == 0));
+		CHECK(lc_digest(env.body, (size_t)env.body_len, digest) == 0);
+		CHECK(memcmp(digest, env.digest, sizeof(digest)) == 0);
+		check_reseal(data, &env, k);
+	}
 	check_prefixes(data, env.header_len);
 	if (env.body_len > 0) {
 		rc = lc_envelope_open(data, size, ring, env.body_len - 1, &env, &why);
@@ -261,25 +422,22 @@ raw_str(char *dst, const uint8_t *src, size_t n)
 	dst[n] = '\0';
 }
 
-/* The sealed frame opens, to the fields sealed, and only while intact. */
+/* The sealed frame (its envelope hlen bytes) opens, to the fields
+ * sealed, and only while intact; or is refused as refused, if not NONE. */
 static void
-check_sealed(const uint8_t *sealed, size_t n, const struct lc_seal_params *p,
-             const uint8_t *body, size_t blen, int k, uint64_t flip)
+check_sealed(const uint8_t *sealed, size_t n, size_t hlen,
+             const struct lc_seal_params *p, const uint8_t *body, size_t blen,
+             enum lc_drop refused, uint64_t flip)
 {
 	struct lc_envelope env;
 	enum lc_drop why;
-	size_t hlen = lc_envelope_size(p);
 	uint8_t *copy;
 	int rc;
 
 	CHECK(hlen != 0 && n == hlen + blen);
 	rc = lc_envelope_open(sealed, n, ring, MAX_BODY, &env, &why);
-	if (k == K_STRANGER) {
-		CHECK(rc == LC_EREJECTED && why == LC_DROP_UNKNOWN_KEY);
-		return;
-	}
-	if (k == K_CAM && strcmp(p->device, CAM_DEVICE) != 0) {
-		CHECK(rc == LC_EREJECTED && why == LC_DROP_KEY_NOT_ALLOWED_FOR_DEVICE);
+	if (refused != LC_DROP_NONE) {
+		CHECK(rc == LC_EREJECTED && why == refused);
 		return;
 	}
 	CHECK(rc == 0 && why == LC_DROP_NONE);
@@ -291,6 +449,8 @@ check_sealed(const uint8_t *sealed, size_t n, const struct lc_seal_params *p,
 	      env.capture_ms == p->capture_ms);
 	CHECK(blen == 0 || memcmp(env.body, body, blen) == 0);
 	check_prefixes(sealed, hlen);
+	if (is_mac(&env))
+		check_every_split(&env, env.body, blen, flip);
 
 	/* One flipped bit anywhere, a byte short, a byte over: refused. */
 	CHECK((copy = malloc(n + 1)) != NULL);
@@ -309,9 +469,44 @@ check_sealed(const uint8_t *sealed, size_t n, const struct lc_seal_params *p,
 }
 
 /*
+ * Seals with MAC key m (a valid p or not) and checks the frame as
+ * check_sealed() does, and that the tag is the construction's and that
+ * a second seal draws another nonce field.
+ */
+static void
+seal_mac_checked(const struct lc_seal_params *p, const uint8_t *body, size_t blen,
+                 int m, int valid)
+{
+	size_t hlen = lc_envelope_size_mac(p), cap = LC_HEADER_MAX + blen, n = 0, n2 = 0;
+	uint8_t *out = NULL, *out2 = NULL;
+
+	CHECK((hlen != 0) == valid);
+	CHECK((out = malloc(cap)) != NULL && (out2 = malloc(cap)) != NULL);
+	if (!valid) {
+		CHECK(lc_envelope_seal_mac(macs[m], p, body, blen, out, cap, &n) == LC_EINVAL);
+		goto done;
+	}
+	CHECK(hlen == lc_envelope_size(p) - LC_SIGNATURE_BYTES + LC_TAG_BYTES);
+	CHECK(lc_envelope_seal_mac(macs[m], p, body, blen, out, cap, &n) == 0);
+	check_ref_tag(out, hlen, blen, m);
+	/* Never one nonce twice under one key object. */
+	CHECK(lc_envelope_seal_mac(macs[m], p, body, blen, out2, cap, &n2) == 0);
+	CHECK(n2 == n && memcmp(out + REF_FIELD_OFF, out2 + REF_FIELD_OFF,
+	                        LC_DIGEST_BYTES) != 0);
+	CHECK(lc_envelope_seal_mac(macs[m], p, body, blen, out2, n - 1, &n2) == LC_ESPACE);
+	check_sealed(out, n, hlen, p, body, blen,
+	             m == M_STRANGER ? LC_DROP_UNKNOWN_KEY : LC_DROP_NONE,
+	             p->seq ^ p->capture_ms);
+done:
+	free(out);
+	free(out2);
+}
+
+/*
  * Seal fields taken from the input.  Layout: mode byte (bits 0-1 key,
- * bit 2 raw strings, bits 3-4 kind), seq (8), capture_ms (8), three
- * length bytes, the three strings, then the body.
+ * bit 2 raw strings, bits 3-4 kind, bit 5 the keyed seal: key bit 0
+ * picks the ring's MAC key or the stranger's), seq (8), capture_ms (8),
+ * three length bytes, the three strings, then the body.
  */
 static void
 fuzz_seal(const uint8_t *data, size_t size)
@@ -364,6 +559,10 @@ fuzz_seal(const uint8_t *data, size_t size)
 	        lc_valid_content_type(ct);
 	CHECK((lc_envelope_size(&p) != 0) == valid);
 	CHECK(mode & 4 || valid);
+	if (mode & 0x20) {
+		seal_mac_checked(&p, p8, blen, mode & 1 ? M_STRANGER : M_RING, valid);
+		return;
+	}
 	cap = LC_HEADER_MAX + blen;
 	CHECK((out = malloc(cap)) != NULL && (out2 = malloc(cap)) != NULL);
 	if (!valid) {
@@ -386,7 +585,11 @@ fuzz_seal(const uint8_t *data, size_t size)
 	CHECK(lc_envelope_seal(keys[k], &p, p8, blen, out2, n - 1, &n2) ==
 	      LC_ESPACE);
 
-	check_sealed(out, n, &p, p8, blen, k, p.seq ^ p.capture_ms);
+	check_sealed(out, n, lc_envelope_size(&p), &p, p8, blen,
+	             k == K_STRANGER ? LC_DROP_UNKNOWN_KEY
+	             : k == K_CAM && strcmp(p.device, CAM_DEVICE) != 0
+	             ? LC_DROP_KEY_NOT_ALLOWED_FOR_DEVICE : LC_DROP_NONE,
+	             p.seq ^ p.capture_ms);
 done:
 	free(out);
 	free(out2);

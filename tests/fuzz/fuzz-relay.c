@@ -15,7 +15,8 @@
  * doc/design.md, "The gate", on top of lc_envelope_open() and a keyring
  * of our own; a frame that passes is a valid envelope for the device
  * asked for, granted, fresh, of the route's kind and type, whose body
- * digest we recompute;
+ * digest we recompute (or, under the keyed seal the policy's "seal"
+ * section names, whose tag we compute apart, mac-ref.h);
  * within one stream id the sequence of passing frames strictly increases,
  * and across ids the capture time does not go back;
  * the stream state moves only on a pass; the relay's stop rules hold and
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -36,6 +38,7 @@
 #include "media/multipart.h"
 #include "check.h"
 #include "relay.h"
+#include "../vectors/mac-ref.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,6 +51,8 @@ enum { K_CAM, K_ANY, K_STRANGER, K_COUNT };
 static const char *const devices[] = { "cam-a", "cam-b", "cam-c", "cam-zz" };
 
 static struct lc_secret_key *keys[K_COUNT];
+static struct lc_mac_key *mac;       /* the keyed seal's, trusted */
+static uint8_t mac_secret[LC_MAC_SECRET_BYTES];
 static struct lc_keyring *ring;      /* ours, for the reference */
 static struct lc_policy *pol;        /* the gate's */
 static const struct policy_route *r_mjpeg, *r_snap;
@@ -60,6 +65,7 @@ static const char policy_fmt[] =
 	"    \"assistant\": { \"listen\": \"127.0.0.1:8443\", \"plain\": true }\n"
 	"  },\n"
 	"  \"backend\": { \"url\": \"https://127.0.0.1:9443\" },\n"
+	"  \"seal\": { \"use\": \"mac\", \"mac_secret\": \"%s\" },\n"
 	"  \"keys\": [\n"
 	"    { \"public\": \"lenscap-public-key-v1 %s\", \"devices\": [\"cam-a\"] },\n"
 	"    { \"public\": \"lenscap-public-key-v1 %s\", \"devices\": [\"*\"] }\n"
@@ -85,6 +91,21 @@ static const char policy_fmt[] =
 	"              \"clock_skew_ms\": %u }\n"
 	"}\n";
 
+/* Writes the keyed seal's secret to a file of its own in a fresh
+ * directory (path, 4096 bytes) for the policy to load; 0 or -1. */
+static int
+write_mac_secret(char *path, char *dir)
+{
+	const char *tmp = getenv("TMPDIR");
+	int w = snprintf(dir, 4096, "%s/fuzz-relay.XXXXXX",
+	                 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+
+	if (w < 0 || w >= 4096 || mkdtemp(dir) == NULL)
+		return -1;
+	w = snprintf(path, 4096, "%s/mac", dir);
+	return w < 0 || w >= 4096 || lc_mac_key_save(mac, path) != 0 ? -1 : 0;
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -94,7 +115,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		RELAY_SEED_CAM, RELAY_SEED_ANY, RELAY_SEED_STRANGER };
 	char b64[K_COUNT][sodium_base64_ENCODED_LEN(LC_PUBLICKEY_BYTES,
 	                                            sodium_base64_VARIANT_ORIGINAL)];
-	char json[sizeof(policy_fmt) + 384];
+	char json[sizeof(policy_fmt) + 384 + 4096];
+	char dir[4096], path[4096];
 	char hex[2 * LC_DIGEST_BYTES + 1];
 	uint8_t seed[LC_SEED_BYTES];
 	char dev[LC_DEVICE_MAX + 1];
@@ -112,14 +134,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(lc_keyring_new(&ring) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_CAM]), cam_devs, 1) == 0);
 	CHECK(lc_keyring_add(ring, lc_key_public(keys[K_ANY]), any_devs, 1) == 0);
+	memset(mac_secret, RELAY_SECRET_MAC, sizeof(mac_secret));
+	CHECK(lc_mac_key_from_secret(mac_secret, &mac) == 0);
+	CHECK(lc_keyring_add_mac(ring, mac) == 0);
 	CHECK(lc_digest("alice-session", 13, session.digest) == 0);
 	sodium_bin2hex(hex, sizeof(hex), session.digest, sizeof(session.digest));
-	w = snprintf(json, sizeof(json), policy_fmt, b64[K_CAM], b64[K_ANY], hex,
+	CHECK(write_mac_secret(path, dir) == 0);
+	w = snprintf(json, sizeof(json), policy_fmt, path, b64[K_CAM], b64[K_ANY], hex,
 	             RELAY_FRESH_MJPEG, RELAY_FRESH_SNAP, RELAY_MAX_FRAME,
 	             RELAY_DROPS_MAX, RELAY_SKEW_MS);
 	CHECK(w > 0 && (size_t)w < sizeof(json));
-	CHECK(policy_load_mem("relay.json", json, (size_t)w, POLICY_NO_FILES,
-	                      &pol, stderr) == 0);
+	/* With files: the policy loads the secret as lenscapd would. */
+	w = policy_load_mem("relay.json", json, (size_t)w, 0, &pol, stderr);
+	CHECK(unlink(path) == 0 && rmdir(dir) == 0);
+	CHECK(w == 0);
 	r_mjpeg = policy_route_match(pol, "assistant", "GET",
 	                             "/v1/cameras/cam-a/stream.mjpeg", dev);
 	r_snap = policy_route_match(pol, "assistant", "GET",
@@ -166,11 +194,19 @@ ref_accepts(const uint8_t *f, size_t n, const char *device, int kind,
 	CHECK(e->header == f && e->body == f + e->header_len);
 	CHECK(e->header_len + e->body_len == n);
 	CHECK(e->body_len <= RELAY_MAX_FRAME);
-	CHECK(lc_digest(e->body, e->body_len, digest) == 0);
-	CHECK(memcmp(digest, e->digest, LC_DIGEST_BYTES) == 0);
-	CHECK(memcmp(e->key_id, lc_key_id(keys[K_ANY]), LC_KEY_ID_BYTES) == 0 ||
-	      (memcmp(e->key_id, lc_key_id(keys[K_CAM]), LC_KEY_ID_BYTES) == 0 &&
-	       strcmp(e->device, "cam-a") == 0));
+	if (e->alg == LC_ALG_MAC_AES256GCM) {
+		uint8_t tag[LC_TAG_BYTES];
+
+		CHECK(memcmp(e->key_id, lc_mac_key_id(mac), LC_KEY_ID_BYTES) == 0);
+		CHECK(ref_mac_tag(mac_secret, f, e->header_len, e->body, e->body_len, tag) == 0);
+		CHECK(memcmp(tag, e->signature, LC_TAG_BYTES) == 0);
+	} else {
+		CHECK(lc_digest(e->body, e->body_len, digest) == 0);
+		CHECK(memcmp(digest, e->digest, LC_DIGEST_BYTES) == 0);
+		CHECK(memcmp(e->key_id, lc_key_id(keys[K_ANY]), LC_KEY_ID_BYTES) == 0 ||
+		      (memcmp(e->key_id, lc_key_id(keys[K_CAM]), LC_KEY_ID_BYTES) == 0 &&
+		       strcmp(e->device, "cam-a") == 0));
+	}
 	if (strcmp(e->device, device) != 0 || !ref_granted(device))
 		return 0;
 	if (e->capture_ms > RELAY_NOW_MS &&

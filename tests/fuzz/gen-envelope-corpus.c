@@ -1,6 +1,7 @@
 /*
  * Writes the seed corpus of the envelope fuzz target: frames sealed with
- * the target's fixed keys, and truncated or mutated copies of them.
+ * the target's fixed keys (Ed25519 and keyed-seal secrets), and truncated
+ * or mutated copies of them.
  * Run once by hand: gen-envelope-corpus tests/fuzz/corpus/envelope
  */
 #include <errno.h>
@@ -14,6 +15,8 @@
 #define SEED_CAM      0x11
 #define SEED_ANY      0x22
 #define SEED_STRANGER 0x33
+#define SECRET_MAC          0x44
+#define SECRET_MAC_STRANGER 0x55
 
 static const char *outdir;
 
@@ -48,6 +51,91 @@ key(int seedbyte)
 	if (lc_key_from_seed(seed, &k) != 0)
 		return NULL;
 	return k;
+}
+
+static struct lc_mac_key *
+mac_key(int secretbyte)
+{
+	uint8_t secret[LC_MAC_SECRET_BYTES];
+	struct lc_mac_key *k = NULL;
+
+	memset(secret, secretbyte, sizeof(secret));
+	if (lc_mac_key_from_secret(secret, &k) != 0)
+		return NULL;
+	return k;
+}
+
+/* Seals with a MAC key and writes; *n gets the size.  0 or -1. */
+static int
+seal_mac_put(const char *name, struct lc_mac_key *k, const struct lc_seal_params *p,
+             const char *body, size_t blen, uint8_t *out, size_t outlen, size_t *n)
+{
+	if (lc_envelope_seal_mac(k, p, (const uint8_t *)body, blen, out, outlen, n) != 0) {
+		fprintf(stderr, "%s: seal failed\n", name);
+		return -1;
+	}
+	return put(name, out, *n);
+}
+
+/* The keyed seal's seeds: frames of the ring's secret and a stranger's,
+ * mutated copies, and fuzz_seal() inputs with the keyed-seal bit.  0 or -1. */
+static int
+mac_seeds(const char *jpeg, const char *big, size_t nbig)
+{
+	struct lc_mac_key *mac = mac_key(SECRET_MAC), *stranger = mac_key(SECRET_MAC_STRANGER);
+	struct lc_seal_params p = {
+		.device = "cam-a", .kind = LC_KIND_SNAPSHOT, .stream_id = NULL,
+		.seq = 1, .capture_ms = 1764000000000ULL,
+		.content_type = "image/jpeg",
+	};
+	static uint8_t buf[LC_HEADER_MAX + 8192], mut[sizeof(buf)];
+	static const uint8_t seal_in[] = {
+		0x28, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 1, 0x9a, 0x7e, 0, 0, 0,
+		4, 2, 8, 'c', 'a', 'm', 'a', 's', '1', 'i', 'm', 'a', 'g',
+		'e', 'j', 'p', 'g', 'b', 'o', 'd', 'y', ' ', 'o', 'f', ' ', '1', '9' };
+	size_t n = 0, hlen, blen = strlen(jpeg);
+	int rc = -1;
+
+	if (mac == NULL || stranger == NULL ||
+	    seal_mac_put("mac-valid-snapshot", mac, &p, jpeg, blen, buf, sizeof(buf), &n))
+		goto out;
+	hlen = n - blen;
+	memcpy(mut, buf, n);
+	mut[hlen - 1] ^= 0x80;
+	if (put("mac-bad-tag", mut, n) || put("mac-trunc-body", buf, n - 1) ||
+	    put("mac-trunc-header", buf, hlen - 1) || put("mac-header-only", buf, hlen))
+		goto out;
+	memcpy(mut, buf, n);
+	mut[n - 2] ^= 1;
+	if (put("mac-bad-body", mut, n))
+		goto out;
+	memcpy(mut, buf, n);
+	mut[85] ^= 1; /* the counter */
+	if (put("mac-bad-counter", mut, n))
+		goto out;
+	memcpy(mut, buf, n);
+	mut[5] = 1; /* algorithm 1 with a tag's length */
+	if (put("mac-alg-1", mut, n))
+		goto out;
+	p.device = "cam-b";
+	p.kind = LC_KIND_MJPEG;
+	p.stream_id = "live.0";
+	if (seal_mac_put("mac-unknown-key", stranger, &p, jpeg, blen, buf, sizeof(buf), &n) ||
+	    seal_mac_put("mac-valid-empty", mac, &p, "", 0, buf, sizeof(buf), &n) ||
+	    seal_mac_put("mac-valid-big", mac, &p, big, nbig, buf, sizeof(buf), &n))
+		goto out;
+	/* fuzz_seal() inputs: the keyed-seal bit, the ring's key or not. */
+	memcpy(mut, seal_in, sizeof(seal_in));
+	if (put("seal-mac", mut, sizeof(seal_in)))
+		goto out;
+	mut[0] |= 1;
+	if (put("seal-mac-stranger", mut, sizeof(seal_in)))
+		goto out;
+	rc = 0;
+out:
+	lc_mac_key_free(mac);
+	lc_mac_key_free(stranger);
+	return rc;
 }
 
 /* Seals and writes; *n gets the size.  0 or -1. */
@@ -170,6 +258,8 @@ main(int argc, char **argv)
 		    put("seal-raw", raw, sizeof(raw)) || put("empty", raw, 0))
 			goto fail;
 	}
+	if (mac_seeds(jpeg, big, sizeof(big) - 1) != 0)
+		goto fail;
 	rc = 0;
 fail:
 	lc_key_free(cam);

@@ -3,7 +3,8 @@
  * (a Content-Type value and a body, with the chunk sizes they arrive in)
  * made of frames really sealed with the target's fixed keys: good
  * streams, frames for another device, replays, stale frames, truncated
- * and oversized parts, and snapshots.  Run once by hand:
+ * and oversized parts, and snapshots; under Ed25519 and under the keyed
+ * seal.  Run once by hand:
  *     gen-relay-corpus tests/fuzz/corpus/relay
  */
 #include <errno.h>
@@ -25,6 +26,7 @@ struct buf {
 
 static const char *outdir;
 static struct lc_secret_key *cam, *any, *stranger;
+static struct lc_mac_key *mac, *mac_stranger;
 
 static void
 add(struct buf *o, const void *p, size_t n)
@@ -68,12 +70,12 @@ put(const char *name, unsigned flags, const uint8_t *sizes, size_t nsizes,
 	}
 }
 
-/* One sealed frame: a small stand-in JPEG naming its device and seq,
- * padded to at least pad bytes. */
+/* One sealed frame, with k or else mk (the keyed seal): a small
+ * stand-in JPEG naming its device and seq, padded to at least pad bytes. */
 static void
-seal(struct buf *o, const struct lc_secret_key *k, const char *device,
-     int kind, const char *stream, uint64_t seq, uint64_t capture_ms,
-     const char *ctype, size_t pad)
+seal_with(struct buf *o, const struct lc_secret_key *k, struct lc_mac_key *mk,
+          const char *device, int kind, const char *stream, uint64_t seq,
+          uint64_t capture_ms, const char *ctype, size_t pad)
 {
 	struct lc_seal_params p = {
 		.device = device, .kind = kind, .stream_id = stream, .seq = seq,
@@ -82,19 +84,41 @@ seal(struct buf *o, const struct lc_secret_key *k, const char *device,
 	uint8_t img[RELAY_MAX_FRAME + 64];
 	int n = snprintf((char *)img, sizeof(img), "\xff\xd8\xff\xe0 %s %s #%llu ",
 	                 device, stream ? stream : "", (unsigned long long)seq);
-	size_t len = (size_t)n, w = 0;
+	size_t len = (size_t)n, w = 0, cap;
+	int rc;
 
 	while (len < pad && len < sizeof(img) - 2)
 		img[len] = (uint8_t)('a' + len % 26), len++;
 	img[len++] = 0xff;
 	img[len++] = 0xd9;
-	if (o->n + LC_HEADER_MAX + len > sizeof(o->b) ||
-	    lc_envelope_seal(k, &p, img, len, o->b + o->n, sizeof(o->b) - o->n,
-	                     &w) != 0) {
+	if (o->n + LC_HEADER_MAX + len > sizeof(o->b)) {
+		fprintf(stderr, "gen-relay-corpus: buffer full\n");
+		exit(1);
+	}
+	cap = sizeof(o->b) - o->n;
+	rc = k != NULL ? lc_envelope_seal(k, &p, img, len, o->b + o->n, cap, &w)
+	               : lc_envelope_seal_mac(mk, &p, img, len, o->b + o->n, cap, &w);
+	if (rc != 0) {
 		fprintf(stderr, "gen-relay-corpus: seal failed\n");
 		exit(1);
 	}
 	o->n += w;
+}
+
+static void
+seal(struct buf *o, const struct lc_secret_key *k, const char *device,
+     int kind, const char *stream, uint64_t seq, uint64_t capture_ms,
+     const char *ctype, size_t pad)
+{
+	seal_with(o, k, NULL, device, kind, stream, seq, capture_ms, ctype, pad);
+}
+
+static void
+seal_mac(struct buf *o, struct lc_mac_key *mk, const char *device,
+         int kind, const char *stream, uint64_t seq, uint64_t capture_ms,
+         const char *ctype, size_t pad)
+{
+	seal_with(o, NULL, mk, device, kind, stream, seq, capture_ms, ctype, pad);
 }
 
 /* A good cam-a stream frame sealed by the camera's own key. */
@@ -154,6 +178,12 @@ main(int argc, char **argv)
 		return 1;
 	memset(seed, RELAY_SEED_STRANGER, sizeof(seed));
 	if (lc_key_from_seed(seed, &stranger) != 0)
+		return 1;
+	memset(seed, RELAY_SECRET_MAC, sizeof(seed));
+	if (lc_mac_key_from_secret(seed, &mac) != 0)
+		return 1;
+	memset(seed, RELAY_SECRET_MAC_STRANGER, sizeof(seed));
+	if (lc_mac_key_from_secret(seed, &mac_stranger) != 0)
 		return 1;
 
 	/* Three good frames, closed; whole, a byte at a time, odd chunks. */
@@ -350,8 +380,59 @@ main(int argc, char **argv)
 	add(&s, g.b, g.n);
 	put("snap-over-bound", DEV_A | RELAY_FLAG_SNAPSHOT, big, sizeof(big), "", &s);
 
+	/* The keyed seal: a good stream in odd chunks; then, asked for
+	 * cam-a, frames of cam-b, a changed body, a changed tag, a
+	 * stranger's secret, a replay and a good frame between them. */
+	s.n = 0;
+	for (uint64_t q = 1; q <= 3; q++) {
+		f.n = 0;
+		seal_mac(&f, mac, "cam-a", LC_KIND_MJPEG, "m.0", q, RELAY_NOW_MS - 900 + q,
+		         "image/jpeg", q == 2 ? 700 : 0);
+		part(&s, "frame", &f, q != 3);
+	}
+	close_stream(&s, "frame");
+	put("mac-valid-3-odd-chunks", DEV_A, odd, sizeof(odd), CT_FRAME, &s);
+	put("mac-valid-3-bytewise", DEV_A, one, 1, CT_FRAME, &s);
+	s.n = 0;
+	f.n = 0;
+	seal_mac(&f, mac, "cam-b", LC_KIND_MJPEG, "m.0", 1, RELAY_NOW_MS, "image/jpeg", 0);
+	part(&s, "frame", &f, 1);
+	f.n = 0;
+	seal_mac(&f, mac, "cam-a", LC_KIND_MJPEG, "m.0", 2, RELAY_NOW_MS, "image/jpeg", 0);
+	f.b[f.n - 3] ^= 0x01;
+	part(&s, "frame", &f, 1);
+	f.n = 0;
+	seal_mac(&f, mac, "cam-a", LC_KIND_MJPEG, "m.0", 3, RELAY_NOW_MS, "image/jpeg", 0);
+	g = f;
+	part(&s, "frame", &f, 0);
+	part(&s, "frame", &g, 1); /* the same frame again: a replay */
+	f.n = 0;
+	seal_mac(&f, mac, "cam-a", LC_KIND_MJPEG, "m.0", 4, RELAY_NOW_MS, "image/jpeg", 0);
+	{
+		struct lc_envelope env;
+		enum lc_drop why;
+
+		if (lc_envelope_parse(f.b, f.n, &env, &why) != 0)
+			return 1;
+		f.b[env.header_len - 1] ^= 0x80; /* the tag's last byte */
+	}
+	part(&s, "frame", &f, 1);
+	f.n = 0;
+	seal_mac(&f, mac_stranger, "cam-a", LC_KIND_MJPEG, "m.0", 5, RELAY_NOW_MS,
+	         "image/jpeg", 0);
+	part(&s, "frame", &f, 1);
+	close_stream(&s, "frame");
+	put("mac-gate-reasons", DEV_A, big, sizeof(big), CT_FRAME, &s);
+	s.n = 0;
+	seal_mac(&s, mac, "cam-a", LC_KIND_SNAPSHOT, NULL, 1, RELAY_NOW_MS - 20000,
+	         "image/jpeg", 300);
+	put("mac-snap-valid", DEV_A | RELAY_FLAG_SNAPSHOT, odd, sizeof(odd), "", &s);
+	put("mac-snap-other-device", DEV_B | RELAY_FLAG_SNAPSHOT, NULL, 0, "", &s);
+
 	lc_key_free(cam);
 	lc_key_free(any);
 	lc_key_free(stranger);
+	lc_mac_key_free(mac);
+	lc_mac_key_free(mac_stranger);
 	return 0;
 }

@@ -10,6 +10,10 @@
 #define RELAY_SEED_CAM      0x11
 #define RELAY_SEED_ANY      0x22
 #define RELAY_SEED_STRANGER 0x33
+/* Keyed-seal secrets (as fuzz-envelope.c), all bytes the same: the
+ * policy's "seal" section names the first; the second is not trusted. */
+#define RELAY_SECRET_MAC          0x44
+#define RELAY_SECRET_MAC_STRANGER 0x55
 
 /* The gate's wall clock: 2025-11-24T16:00:00Z. */
 #define RELAY_NOW_MS        1764000000000ULL

@@ -20,7 +20,7 @@ stop_chaos
 sed 's/^/# /' "$T/assistant.out"
 verdict
 ok "the cache served foreign stills (the bug is live)" test "$(drops device_mismatch)" -gt 50
-ok "corrupted stills were dropped as digest_mismatch" test "$(drops digest_mismatch)" -gt 0
+ok "corrupted stills were dropped as $(corrupt_reason)" test "$(drops "$(corrupt_reason)")" -gt 0
 ok "stills from other time zones were dropped (stale or future)" \
 	test "$(( $(drops stale) + $(drops future) ))" -gt 0
 ok "a device's own stills still got through" test "$(got delivered)" -gt 20

@@ -176,6 +176,28 @@ setup_pki() {
 	for n in 1 2 3 4 5 6; do make_cert "$T/pki" ca "cam-$n" client || bail "cam-$n cert"; done
 	make_cert "$T/pki" rogue-ca rogue client || bail "rogue cert"
 	"$L" keygen -o "$T/pki/ingest" >/dev/null || bail keygen
+	"$L" keygen -m -o "$T/pki/ingest" >/dev/null || bail "keygen -m"
+}
+
+# LENSCAP_SEAL: how lenscapd seals on its camera face, "mac" (the keyed
+# seal, the default) or "ed25519" (the ingest key); every test runs with
+# either.  seal_section: the policy's "seal" member for it, with a comma.
+LENSCAP_SEAL=${LENSCAP_SEAL:-mac}
+seal_section() {
+	case $LENSCAP_SEAL in
+	mac) echo '"seal": { "use": "mac", "mac_secret": "pki/ingest.mac" },' ;;
+	ed25519) echo '"seal": { "use": "ed25519" },' ;;
+	*) bail "LENSCAP_SEAL is mac or ed25519, not $LENSCAP_SEAL" ;;
+	esac
+}
+# ingest_opener: what opens the frames lenscapd sealed (lenscap open -k).
+ingest_opener() {
+	[ "$LENSCAP_SEAL" = mac ] && echo "$T/pki/ingest.mac" || echo "$T/pki/ingest.pub"
+}
+# corrupt_reason: what a frame lenscapd sealed is dropped for when a byte
+# of its body changes: the keyed seal's tag covers header and body.
+corrupt_reason() {
+	[ "$LENSCAP_SEAL" = mac ] && echo bad_signature || echo digest_mismatch
 }
 
 # setup_nginx FRAMES_DIRECTIVES STREAMS_DIRECTIVES [FRONT_DIRECTIVES]: the
@@ -268,7 +290,7 @@ write_policy() {
 {
   "listeners": { ${POLICY_LISTENERS:-$(listeners)} },
   "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" ${POLICY_BACKEND:-} },
-  "ingest_key": "pki/ingest.sec",
+  "ingest_key": "pki/ingest.sec", ${POLICY_SEAL-$(seal_section)}
   "keys": [ $trust ${POLICY_KEYS:-} ],
   "devices": { ${devices%,} },
   ${POLICY_TOP:-}
@@ -339,7 +361,9 @@ flip_byte() {
 # as a part of a vendor's multipart stream.
 part() {
 	frame "$2" "$3" > "$T/raw"
-	"$L" seal -k "$T/pki/$1.sec" -d "$2" -K mjpeg -s live -n "$3" -t "${NOW:?}" \
+	key="$T/pki/$1.sec"
+	[ "$1" = ingest ] && [ "$LENSCAP_SEAL" = mac ] && key="$T/pki/ingest.mac"
+	"$L" seal -k "$key" -d "$2" -K mjpeg -s live -n "$3" -t "${NOW:?}" \
 		-i "$T/raw" -o "$T/sealed" || bail seal
 	[ "${4:-}" = corrupt ] && flip_byte "$T/sealed" 300
 	printf -- '--vendor-boundary\r\nContent-Type: application/vnd.lenscap.sealed\r\nContent-Length: %d\r\n\r\n' \

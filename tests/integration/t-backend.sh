@@ -6,6 +6,8 @@
 # A reload gives the backend its new settings and re-reads the ingest key,
 # without a restart.
 . "$top_srcdir/tests/integration/lib.sh"
+# pass_sealed routes: their clients verify with the ingest key's public half.
+LENSCAP_SEAL=ed25519
 setup_pki
 make_cert "$T/pki" ca lenscapd-client client || bail "client cert"
 setup_nginx "" "" "ssl_client_certificate $T/pki/ca.crt; ssl_verify_client on;"

@@ -60,7 +60,7 @@ done
 is "six cameras stored two segments and a playlist each (201)" "$stored" 18
 ok "the store holds cam-4's playlist sealed for cam-4, kind hls" \
 	sh -c "'$L' inspect -i '$T/store/frames/hls/cam-4/index.m3u8' | grep -q '\"kind\": \"hls\"' &&
-	       '$L' open -k '$T/pki/ingest.pub' -d cam-4 -i '$T/store/frames/hls/cam-4/index.m3u8' |
+	       '$L' open -k '$(ingest_opener)' -d cam-4 -i '$T/store/frames/hls/cam-4/index.m3u8' |
 	       cmp -s - '$T/frames/cam-4.m3u8'"
 
 # --- playlists that could send a player elsewhere are refused -----------------
@@ -80,7 +80,7 @@ is "a master playlist: 422" "$(bad_playlist '#EXT-X-STREAM-INF:BANDWIDTH=1
 other.m3u8')" 422
 is "the refusals are audited with their line" \
 	"$(grep -c '"event":"deny".*"detail":"playlist refused: line [0-9]*: ' "$T/audit.log")" 4
-"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/index.m3u8" -o "$T/got/stored" 2>/dev/null
+"$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/store/frames/hls/cam-1/index.m3u8" -o "$T/got/stored" 2>/dev/null
 ok "cam-1's stored playlist is still its good one" cmp -s "$T/got/stored" "$T/frames/cam-1.m3u8"
 is "a playlist labelled as a segment: 422" \
 	"$(bad_playlist '#EXTINF:2.000,
@@ -108,7 +108,7 @@ done
 is "a playlist behind what a player skips, as a segment: 422" "$refused" "$tried"
 is "each audited" "$(grep -c '"event":"deny".*"detail":"segment refused: labelled video/mp2t: not MPEG-TS' "$T/audit.log")" \
 	$((tried / 2 + 1))
-"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/seg-0.ts" -o "$T/got/stored" 2>/dev/null
+"$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/store/frames/hls/cam-1/seg-0.ts" -o "$T/got/stored" 2>/dev/null
 ok "cam-1's stored seg-0.ts is still its good one" cmp -s "$T/got/stored" "$T/frames/cam-1-seg-0.ts"
 is "a segment as image/jpeg: 415" "$(upload cam-1 cam-1 seg-9.ts image/jpeg "$T/frames/cam-1-seg-0.ts")" 415
 is "cam-2 uploading for cam-1: 403" "$(upload cam-2 cam-1 seg-9.ts $TS "$T/frames/cam-2-seg-0.ts")" 403

@@ -35,7 +35,8 @@ for f in lenscap.json server.crt ingest.pub; do
 	is "$f is 644" "$(mode "$D/$f")" 644
 done
 for d in private tokens; do is "$d/ is 700" "$(mode "$D/$d")" 700; done
-for f in private/ingest.sec private/server.key tokens/cam-1.token tokens/alice.token; do
+for f in private/ingest.sec private/seal.mac private/server.key tokens/cam-1.token \
+	tokens/alice.token; do
 	is "$f is 600" "$(mode "$D/$f")" 600
 done
 cam_token=$(cat "$D/tokens/cam-1.token")
@@ -44,7 +45,7 @@ ok "the tokens are long and random" \
 	test "${#cam_token}" -ge 43 -a "${#session}" -ge 43 -a "$cam_token" != "$session"
 no_secret_in_policy() {
 	! grep -qF -e "$cam_token" -e "$session" -e "$(cut -d' ' -f2 "$D/private/ingest.sec")" \
-		"$D/lenscap.json"
+		-e "$(cut -d' ' -f2 "$D/private/seal.mac")" "$D/lenscap.json"
 }
 ok "the policy holds no token and no secret key" no_secret_in_policy
 ok "it holds the device token's digest" grep -q "$(token_digest "$cam_token")" "$D/lenscap.json"
@@ -84,8 +85,13 @@ fetch() { # TOKEN OUT
 }
 is "cam-1 pushes a still with its device token (TLS verified with server.crt)" \
 	"$(push "$cam_token")" 201
-ok "the backend stored it sealed, for cam-1, with the ingest key" \
-	"$L" open -k "$D/ingest.pub" -d cam-1 -i "$T/store/frames/cam-1/latest.lcf" -o "$T/got/opened"
+ok "the backend stored it sealed, for cam-1, with the keyed seal" \
+	"$L" open -k "$D/private/seal.mac" -d cam-1 -i "$T/store/frames/cam-1/latest.lcf" \
+	-o "$T/got/opened"
+ok "which the ingest key's public half does not open" \
+	sh -c "! '$L' open -k '$D/ingest.pub' -i '$T/store/frames/cam-1/latest.lcf' -o '$T/got/never' 2>'$T/open.err' &&
+	! test -e '$T/got/never' &&
+	grep -q unknown_key '$T/open.err'"
 is "alice fetches it with her session token" "$(fetch "$session" "$T/got/still")" 200
 ok "byte for byte the still cam-1 sent" cmp "$T/got/still" "$T/still.jpg"
 is "a wrong device token cannot push" "$(push "not-$cam_token")" 401

@@ -55,7 +55,7 @@ is "exactly the twenty good frames, in order" "$(truths "$T/got/cam-1.mjpeg" | t
 ok "the relay speaks multipart with its own boundary" \
 	grep -aq -- '--lc-[0-9a-f]*--' "$T/got/cam-1.mjpeg"
 ok "no sealed envelope reaches the assistant" sh -c "! grep -aq LCAP '$T/got/cam-1.mjpeg'"
-for r in device_mismatch sequence_replay digest_mismatch unknown_key; do
+for r in device_mismatch sequence_replay "$(corrupt_reason)" unknown_key; do
 	ok "audited: $r" grep -q "\"device\":\"cam-1\".*\"reason\":\"$r\"" "$T/audit.log"
 done
 

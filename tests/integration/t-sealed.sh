@@ -5,6 +5,8 @@
 # and its sequence numbers count that stream's frames only (1 for a still;
 # 1, 2, 3... for a push), however busy the other cameras are.
 . "$top_srcdir/tests/integration/lib.sh"
+# pass_sealed routes: their clients verify with the ingest key's public half.
+LENSCAP_SEAL=ed25519
 setup_pki
 setup_nginx "" ""
 FRAME_BYTES=2000
@@ -14,7 +16,14 @@ POLICY_ROUTES=', { "face": "assistant", "method": "GET", "path": "/v1/sealed/{de
     { "face": "assistant", "method": "GET", "path": "/v1/sealed/{device}/pushed",
       "backend": "/streams/pushed/{device}/live.mjpeg", "media": "mjpeg",
       "freshness_ms": 600000, "content_types": ["image/jpeg"], "pass_sealed": true }'
+# Its clients could not verify a keyed seal: lenscapd -t refuses the
+# policy that would hand them one, and says which route.
+LENSCAP_SEAL=mac write_policy '"cam-1", "cam-2"'
+ok "lenscapd -t refuses the keyed seal beside pass_sealed routes" \
+	sh -c "! '$LENSCAPD' -t -c '$T/policy.json' 2>'$T/t.err' &&
+	grep -q 'seal: the camera face seals with a MAC, which the clients of \"pass_sealed\" route GET /v1/sealed/{device} cannot verify' '$T/t.err'"
 write_policy '"cam-1", "cam-2"'
+ok "and accepts it with Ed25519" "$LENSCAPD" -t -c "$T/policy.json"
 start_lenscapd "$T/policy.json" || bail "lenscapd did not start"
 A=$(port_of assistant); C=$(port_of camera); M=$(port_of admin)
 

@@ -29,7 +29,7 @@ done
 is "six cameras pushed a still each (201)" "$pushed" 6
 sealed_ok=0
 for n in 1 2 3 4 5 6; do
-	"$L" open -k "$T/pki/ingest.pub" -d "cam-$n" -i "$T/store/frames/cam-$n/latest.lcf" \
+	"$L" open -k "$(ingest_opener)" -d "cam-$n" -i "$T/store/frames/cam-$n/latest.lcf" \
 		-o "$T/opened" 2>/dev/null && cmp -s "$T/opened" "$T/frames/cam-$n.jpg" &&
 		sealed_ok=$((sealed_ok + 1))
 done

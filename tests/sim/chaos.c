@@ -40,7 +40,8 @@ usage(FILE *f)
 	    "usage: chaos -k DIR -P PORTFILE [-c CERT -K KEY] [-s SEED] [-r RATE]\n"
 	    "             [-f FAULTS] [-R REPORT] [-d DEVICES] [-b BYTES] [-n FRAMES]\n"
 	    "             [-i MS] [-m MAXBYTES] [-w MS] [-S MS] [-M MODE]\n"
-	    "  -k DIR      ingest.sec, unknown.sec, camkey.sec (trusted for the last device)\n"
+	    "  -k DIR      ingest.sec, unknown.sec, camkey.sec (trusted for the last device),\n"
+	    "              ingest.mac (lenscapd's keyed seal, if present)\n"
 	    "  -P FILE     write the port chosen on 127.0.0.1 there\n"
 	    "  -c, -K      TLS certificate and key (else plain HTTP)\n"
 	    "  -s SEED     the schedule's seed (1)\n"
@@ -70,6 +71,13 @@ load_keys(const char *dir)
 			return -1;
 		}
 	}
+	/* With lenscapd's keyed seal, its frames are MAC-sealed. */
+	snprintf(path, sizeof(path), "%s/ingest.mac", dir);
+	if (access(path, F_OK) == 0 && lc_mac_key_load(path, &C.mac) != 0) {
+		fprintf(stderr, "chaos: cannot load %s\n", path);
+		return -1;
+	}
+	faults_keyed_seal = C.mac != NULL;
 	return 0;
 }
 

@@ -26,6 +26,7 @@ enum mode { MODE_CHAOS, MODE_REDIS, MODE_EUFY, MODE_WYZE };
 struct chaos {
 	struct schedule sched;
 	struct lc_secret_key *keys[KEY_COUNT];
+	struct lc_mac_key *mac;     /* ingest.mac: lenscapd's keyed seal, or NULL */
 	gnutls_certificate_credentials_t creds;
 	unsigned devices, frames, interval_ms, stall_ms;
 	size_t base, max_frame;

@@ -86,4 +86,9 @@ void report_served(unsigned media, int faulted);
 void report_accepted(void);
 void report_totals(void);
 
+/* Set when lenscapd's frames carry the keyed seal: a changed body
+ * (corrupt, padded) is then refused as bad_signature (the tag covers
+ * it), not digest_mismatch. */
+extern int faults_keyed_seal;
+
 #endif

@@ -20,6 +20,8 @@ POLICY_BACKEND=${POLICY_BACKEND:-$CHAOS_BACKEND}
 setup_chaos_keys() {
 	mkdir -p "$T/chaos" || bail mkdir
 	cp "$T/pki/ingest.sec" "$T/chaos/ingest.sec" && chmod 600 "$T/chaos/ingest.sec" &&
+	{ [ "$LENSCAP_SEAL" != mac ] || { cp "$T/pki/ingest.mac" "$T/chaos/ingest.mac" &&
+	  chmod 600 "$T/chaos/ingest.mac"; }; } &&
 	"$L" keygen -o "$T/chaos/unknown" >/dev/null &&
 	"$L" keygen -o "$T/chaos/camkey" >/dev/null || bail "chaos keys"
 	POLICY_KEYS=', { "public_file": "chaos/camkey.pub", "devices": ["cam-6"] }'

@@ -80,7 +80,10 @@ make_frame(int dev, uint64_t n, int kind, const char *sid, uint64_t seq,
 		p.capture_ms -= C.window_ms + 60000;
 	else if (f == F_FUTURE)
 		p.capture_ms += 3600000;
-	if (lc_envelope_seal(fault_key(f), &p, body, blen, out->p,
+	if (C.mac != NULL && fault_key(f) == C.keys[KEY_INGEST] ?
+	    lc_envelope_seal_mac(C.mac, &p, body, blen, out->p, cap + LC_HEADER_MAX,
+	                         &written) != 0 :
+	    lc_envelope_seal(fault_key(f), &p, body, blen, out->p,
 	                     cap + LC_HEADER_MAX, &written) != 0)
 		goto fail;
 	out->len = written;

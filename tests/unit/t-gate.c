@@ -1,8 +1,11 @@
 /* Unit tests for the gate: each of its rules drops what it must and only
  * that, the stream state moves only on a passed frame, and a new policy
- * revokes a grant, or a session, for the very next frame. */
+ * revokes a grant, or a session, for the very next frame; under the
+ * keyed seal, the tag is checked over the whole frame before any rule. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -12,6 +15,10 @@
 #define NOW 1764000000000ULL
 
 static struct lc_secret_key *ingest, *cam2_key, *rogue;
+static struct lc_mac_key *mac, *mac_rogue;
+/* The policy's "seal" member, with a comma, or "" (policy_fmt's first %s);
+ * a policy with one loads its files. */
+static const char *seal_json = "";
 
 /* The policy under test: alice sees cam-1 and cam-2, bob cam-1 and cam-3;
  * the ingest key signs for all devices, cam-2's own key for cam-2.  Each
@@ -19,6 +26,7 @@ static struct lc_secret_key *ingest, *cam2_key, *rogue;
 static const char policy_fmt[] =
 	"{ \"listeners\": { \"assistant\": { \"listen\": \"127.0.0.1:8443\", \"plain\": true } },\n"
 	"  \"backend\": { \"url\": \"https://127.0.0.1:9443\" },\n"
+	"  %s\n"
 	"  \"keys\": [ { \"public\": \"%s\", \"devices\": [\"*\"] },\n"
 	"            { \"public\": \"%s\", \"devices\": [\"cam-2\"] } ],\n"
 	"  \"devices\": { \"cam-1\": { \"auth\": { \"token_sha256\": \"%064d\" } },\n"
@@ -70,7 +78,7 @@ static const char *const both_sessions[] = { "alice", "alice", "bob", "bob", NUL
 static struct lc_policy *
 make_policy_with(const char *alice_devices, const char *const *session_pairs)
 {
-	char pk1[64], pk2[64], sess[512], text[4096];
+	char pk1[64], pk2[64], sess[512], text[8192];
 	struct lc_policy *pol = NULL;
 	size_t n;
 
@@ -78,9 +86,10 @@ make_policy_with(const char *alice_devices, const char *const *session_pairs)
 	                  sodium_base64_VARIANT_ORIGINAL);
 	sodium_bin2base64(pk2, sizeof(pk2), lc_key_public(cam2_key), 32,
 	                  sodium_base64_VARIANT_ORIGINAL);
-	n = (size_t)snprintf(text, sizeof(text), policy_fmt, pk1, pk2, 1, 2, 3,
+	n = (size_t)snprintf(text, sizeof(text), policy_fmt, seal_json, pk1, pk2, 1, 2, 3,
 	                     alice_devices, sessions(sess, sizeof(sess), session_pairs));
-	if (policy_load_mem("t-gate.json", text, n, POLICY_NO_FILES, &pol, stdout) != 0)
+	if (policy_load_mem("t-gate.json", text, n, seal_json[0] ? 0 : POLICY_NO_FILES,
+	                    &pol, stdout) != 0)
 		return NULL;
 	return pol;
 }
@@ -110,6 +119,35 @@ seal(const struct lc_secret_key *k, const char *device, int kind,
 	memset(body, 'j', sizeof(body));
 	if (lc_envelope_seal(k, &p, body, body_len, f.buf, sizeof(f.buf), &f.len) != 0)
 		f.len = 0;
+	return f;
+}
+
+/* As seal(), with a keyed-seal secret. */
+static struct frame
+seal_mac(struct lc_mac_key *k, const char *device, int kind, const char *stream,
+         uint64_t seq, uint64_t t, size_t body_len)
+{
+	struct lc_seal_params p = { .device = device, .kind = kind,
+		.stream_id = stream, .seq = seq, .capture_ms = t,
+		.content_type = "image/jpeg" };
+	uint8_t body[1200];
+	struct frame f = { .len = 0 };
+
+	memset(body, 'k', sizeof(body));
+	if (lc_envelope_seal_mac(k, &p, body, body_len, f.buf, sizeof(f.buf), &f.len) != 0)
+		f.len = 0;
+	return f;
+}
+
+/* f with its tag's last byte changed. */
+static struct frame
+bad_tag(struct frame f)
+{
+	struct lc_envelope env;
+	enum lc_drop why;
+
+	if (lc_envelope_parse(f.buf, f.len, &env, &why) == 0)
+		f.buf[env.header_len - 1] ^= 0x01;
 	return f;
 }
 
@@ -270,6 +308,83 @@ done:
 	policy_free(kept);
 }
 
+#define KSNAP(k, dev, t) seal_mac(k, dev, LC_KIND_SNAPSHOT, NULL, 1, t, 100)
+#define KLIVE(seq) seal_mac(mac, "cam-1", LC_KIND_MJPEG, "k1", seq, NOW, 100)
+
+/* The keyed seal, under a policy whose "seal" section names its secret
+ * (written to a directory of this test's own, then removed). */
+static void
+test_keyed_seal(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[512], path[600], json[700];
+	struct lc_policy *pol = NULL;
+	struct gate_stream st;
+	struct frame f;
+
+	snprintf(dir, sizeof(dir), "%s/t-gate.XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
+	if (!ok(mkdtemp(dir) != NULL, "keyed: a directory for the secret"))
+		return;
+	snprintf(path, sizeof(path), "%s/mac", dir);
+	snprintf(json, sizeof(json), "\"seal\": { \"use\": \"mac\", \"mac_secret\": "
+	         "\"%s\" },", path);
+	if (ok(lc_mac_key_save(mac, path) == 0, "keyed: the secret saved")) {
+		seal_json = json;
+		pol = make_policy("\"cam-1\", \"cam-2\"");
+		seal_json = "";
+		(void)unlink(path);
+	}
+	(void)rmdir(dir);
+	if (!ok(pol != NULL, "keyed: the policy with a seal section loads"))
+		return;
+
+	is_int(check(pol, "alice", "cam-1", 0, KSNAP(mac, "cam-1", NOW), NULL),
+	       LC_DROP_NONE, "keyed: a good frame passes");
+	is_int(check(pol, "alice", "cam-1", 0, bad_tag(KSNAP(mac, "cam-1", NOW)), NULL),
+	       LC_DROP_BAD_SIGNATURE, "keyed: a changed tag: bad_signature");
+	f = KSNAP(mac, "cam-1", NOW);
+	f.buf[f.len - 1] ^= 0x01;
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_BAD_SIGNATURE,
+	       "keyed: a changed body: bad_signature, not digest_mismatch");
+	f = KSNAP(mac, "cam-1", NOW);
+	f.len--;
+	is_int(check(pol, "alice", "cam-1", 0, f, NULL), LC_DROP_LENGTH_MISMATCH,
+	       "keyed: a byte short: length_mismatch");
+	is_int(check(pol, "alice", "cam-1", 0, KSNAP(mac_rogue, "cam-1", NOW), NULL),
+	       LC_DROP_UNKNOWN_KEY, "keyed: another secret: unknown_key");
+	/* The rules still apply to a frame whose tag is good... */
+	is_int(check(pol, "alice", "cam-1", 0, KSNAP(mac, "cam-2", NOW), NULL),
+	       LC_DROP_DEVICE_MISMATCH, "keyed: another device's frame: device_mismatch");
+	is_int(check(pol, "alice", "cam-3", 0, KSNAP(mac, "cam-3", NOW), NULL),
+	       LC_DROP_NOT_GRANTED, "keyed: a device not granted: not_granted");
+	is_int(check(pol, "alice", "cam-1", 0, KSNAP(mac, "cam-1", NOW - 31000), NULL),
+	       LC_DROP_STALE, "keyed: stale");
+	/* ...and no rule reads a header whose tag is not: the tag first. */
+	is_int(check(pol, "alice", "cam-1", 0, bad_tag(KSNAP(mac, "cam-2", NOW)), NULL),
+	       LC_DROP_BAD_SIGNATURE, "keyed: another device's, tag changed: bad_signature");
+	is_int(check(pol, "alice", "cam-3", 0, bad_tag(KSNAP(mac, "cam-3", NOW)), NULL),
+	       LC_DROP_BAD_SIGNATURE, "keyed: not granted, tag changed: bad_signature");
+	is_int(check(pol, "alice", "cam-1", 0, bad_tag(KSNAP(mac, "cam-1", NOW - 31000)),
+	             NULL), LC_DROP_BAD_SIGNATURE, "keyed: stale, tag changed: bad_signature");
+	/* The size bound comes before the MAC runs over the body. */
+	is_int(check(pol, "alice", "cam-1", 0,
+	             bad_tag(seal_mac(mac, "cam-1", LC_KIND_SNAPSHOT, NULL, 1, NOW, 1001)),
+	             NULL), LC_DROP_TOO_LARGE, "keyed: over max_frame_bytes: too_large");
+
+	memset(&st, 0, sizeof(st));
+	is_int(check(pol, "alice", "cam-1", 1, KLIVE(1), &st), LC_DROP_NONE, "keyed: seq 1");
+	is_int(check(pol, "alice", "cam-1", 1, bad_tag(KLIVE(2)), &st),
+	       LC_DROP_BAD_SIGNATURE, "keyed: seq 2 with a changed tag");
+	is_int(check(pol, "alice", "cam-1", 1, KLIVE(2), &st), LC_DROP_NONE,
+	       "keyed: the dropped frame did not move the sequence");
+	is_int(check(pol, "alice", "cam-1", 1, KLIVE(2), &st), LC_DROP_SEQUENCE_REPLAY,
+	       "keyed: seq 2 again is a replay");
+	is_int(check(pol, "alice", "cam-1", 1,
+	             seal(ingest, "cam-1", LC_KIND_MJPEG, "k1", 3, NOW, "image/jpeg", 100), &st),
+	       LC_DROP_NONE, "keyed: Ed25519 frames still pass beside the keyed seal");
+	policy_free(pol);
+}
+
 int
 main(void)
 {
@@ -281,7 +396,8 @@ main(void)
 	if (lc_key_from_seed(seed, &ingest) != 0)
 		return 99;
 	memset(seed, 8, sizeof(seed));
-	if (lc_key_from_seed(seed, &cam2_key) != 0 || lc_key_generate(&rogue) != 0)
+	if (lc_key_from_seed(seed, &cam2_key) != 0 || lc_key_generate(&rogue) != 0 ||
+	    lc_mac_key_generate(&mac) != 0 || lc_mac_key_generate(&mac_rogue) != 0)
 		return 99;
 	pol = make_policy("\"cam-1\", \"cam-2\"");
 	if (!ok(pol != NULL, "the test policy loads"))
@@ -291,7 +407,10 @@ main(void)
 	test_stream_rules(pol);
 	test_revocation(pol);
 	test_session_revocation();
+	test_keyed_seal();
 	policy_free(pol);
+	lc_mac_key_free(mac);
+	lc_mac_key_free(mac_rogue);
 	lc_key_free(ingest);
 	lc_key_free(cam2_key);
 	lc_key_free(rogue);

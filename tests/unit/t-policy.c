@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "lenscap.h"
 #include "tap.h"
 #include "policy.h"
@@ -258,7 +260,8 @@ test_schema(void)
 	          "\"listeners\": { \"camera\": { \"listen\": \"[::]:8444\", "
 	          "\"plain\": true } }", P_DEVICES,
 	          "t.json:1:17: listeners.camera: a camera face needs "
-	          "\"ingest_key\" (lenscapd seals with it)\n");
+	          "\"ingest_key\", or a \"seal\" that uses \"mac\" (lenscapd "
+	          "seals with it)\n");
 	check_bad("bad device ids",
 	          "\"devices\": { \"-cam\": { \"auth\": { \"token_sha256\": \""
 	          DIGEST_A "\" } }, \"x/y\": {}, \"cam-2\": { \"auth\": {} } }",
@@ -686,6 +689,166 @@ test_platform_model(void)
 	   in->nresolutions == 1 && in->resolutions[0].width == 1280,
 	   "cam-3: a room of 128 bytes, the default resolution");
 	policy_free(pol);
+/* Writes text to exdir/name; its path into path (PATH_MAX); 0 or -1. */
+static int
+put_example(const char *name, const char *text, char *path)
+{
+	FILE *f;
+
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", exdir, name) >= PATH_MAX ||
+	    (f = fopen(path, "w")) == NULL)
+		return -1;
+	if (fputs(text, f) == EOF) {
+		(void)fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* A frame sealed with k opens with pol's keys (LC_DROP_NONE), or why not. */
+static enum lc_drop
+mac_frame_opens(const struct lc_policy *pol, struct lc_mac_key *k)
+{
+	static const struct lc_seal_params p = {
+		.device = "cam-1", .kind = LC_KIND_SNAPSHOT, .seq = 1,
+		.capture_ms = 1764000000000ULL, .content_type = "image/jpeg",
+	};
+	uint8_t frame[LC_HEADER_MAX + 4];
+	struct lc_envelope env;
+	enum lc_drop why = LC_DROP_NONE;
+	size_t n;
+
+	if (lc_envelope_seal_mac(k, &p, (const uint8_t *)"body", 4, frame, sizeof(frame),
+	                         &n) != 0)
+		return LC_DROP_INTERNAL;
+	if (lc_envelope_open(frame, n, policy_keyring(pol), 1024, &env, &why) == 0)
+		return LC_DROP_NONE;
+	return why == LC_DROP_NONE ? LC_DROP_INTERNAL : why;
+}
+
+#define SEAL_FILE_POLICY \
+	"{ \"listeners\": { \"camera\": { \"listen\": \"127.0.0.1:0\", \"plain\": true } },\n" \
+	"  \"backend\": { \"url\": \"https://b.example\" },\n" \
+	"  " DEVICES \
+	"  \"seal\": { \"mac_secret\": \"a.mac\", \"mac_keys\": [\n"
+
+/* MAC secret files: the one in use and an old one both verify, and are
+ * refused when unreadable, loose, of another id or listed twice. */
+static void
+test_seal_files(void)
+{
+	struct lc_mac_key *k[3] = { NULL, NULL, NULL };
+	char hex[3][LC_KEY_ID_HEX_BYTES], path[PATH_MAX], text[4096], want[8192];
+	static const char *const names[3] = { "a.mac", "b.mac", "c.mac" };
+	struct lc_policy *pol = NULL;
+	const uint8_t *id = NULL;
+	const char *secret;
+	char *errs = NULL;
+	int rc;
+
+	for (int i = 0; i < 3; i++) {
+		if (!ok(lc_mac_key_generate(&k[i]) == 0 &&
+		        (size_t)snprintf(path, sizeof(path), "%s/%s", exdir, names[i]) <
+		        sizeof(path) && lc_mac_key_save(k[i], path) == 0,
+		        "seal: MAC secret %s written", names[i]))
+			goto out;
+		lc_key_id_hex(lc_mac_key_id(k[i]), hex[i]);
+	}
+	ok(chmod(path, 0640) == 0, "seal: c.mac readable by the group");
+
+	snprintf(text, sizeof(text), SEAL_FILE_POLICY
+	         "    { \"id\": \"%s\", \"secret\": \"b.mac\" } ] } }\n", hex[1]);
+	if (put_example("seal-good.json", text, path) != 0)
+		goto out;
+	rc = load_path(path, &pol, &errs);
+	is_int(rc, 0, "seal: a secret in use and an old one load");
+	is_text(errs, "", "seal-good.json");
+	free(errs);
+	secret = policy_seal_mac(pol, &id);
+	ok(secret != NULL && strstr(secret, "/a.mac") != NULL && id != NULL &&
+	   memcmp(id, lc_mac_key_id(k[0]), LC_KEY_ID_BYTES) == 0,
+	   "seal: the camera face seals with a.mac, of its id");
+	is_int(mac_frame_opens(pol, k[0]), LC_DROP_NONE, "seal: a.mac's frames verify");
+	is_int(mac_frame_opens(pol, k[1]), LC_DROP_NONE, "seal: the old b.mac's too");
+	is_int(mac_frame_opens(pol, k[2]), LC_DROP_UNKNOWN_KEY,
+	       "seal: another secret's: unknown_key");
+	policy_free(pol);
+	pol = NULL;
+
+	snprintf(text, sizeof(text), SEAL_FILE_POLICY
+	         "    { \"id\": \"%s\", \"secret\": \"b.mac\" },\n"
+	         "    { \"id\": \"%s\", \"secret\": \"a.mac\" },\n"
+	         "    { \"id\": \"%s\", \"secret\": \"c.mac\" },\n"
+	         "    { \"id\": \"%s\", \"secret\": \"none.mac\" } ] } }\n",
+	         hex[0], hex[0], hex[2], hex[2]);
+	if (put_example("seal-bad.json", text, path) != 0)
+		goto out;
+	rc = load_path(path, &pol, &errs);
+	is_int(rc, LC_EFORMAT, "seal: bad secrets refused");
+	ok(pol == NULL, "seal: *out untouched");
+	snprintf(want, sizeof(want),
+	         "%1$s/seal-bad.json:5:49: seal.mac_keys[0].secret: MAC secret "
+	         "%1$s/b.mac has key id %2$s, not %3$s\n"
+	         "%1$s/seal-bad.json:6:49: seal.mac_keys[1].secret: MAC secret "
+	         "%1$s/a.mac is listed twice\n"
+	         "%1$s/seal-bad.json:7:49: seal.mac_keys[2].secret: cannot load MAC "
+	         "secret %1$s/c.mac: readable or writable by group or others\n"
+	         "%1$s/seal-bad.json:8:49: seal.mac_keys[3].secret: cannot read "
+	         "%1$s/none.mac: No such file or directory\n",
+	         exdir, hex[1], hex[0]);
+	is_text(errs, want, "seal-bad.json");
+	ok(strstr(errs, "lenscap-mac-secret") == NULL, "seal: no secret printed");
+	free(errs);
+out:
+	for (int i = 0; i < 3; i++)
+		lc_mac_key_free(k[i]);
+}
+
+/* ---- "seal": what the camera face seals with ---------------------------- */
+
+#define SEAL_PASS_SEALED_ROUTE \
+	"\"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", \"path\": " \
+	"\"/s/{device}\", \"backend\": \"/x/{device}\", \"media\": \"snapshot\", " \
+	"\"pass_sealed\": true } ]"
+
+/* The section's shape, without files. */
+static void
+test_seal_schema(void)
+{
+	check_bad("seal: not an object", "\"seal\": [ \"mac\" ]", P_ALL,
+	          "t.json:1:10: seal: expected an object, got an array\n");
+	check_bad("seal: unknown use, unknown key",
+	          "\"seal\": { \"use\": \"hmac\", \"key\": \"k.mac\" }", P_ALL,
+	          "t.json:1:19: seal.use: expected \"mac\" or \"ed25519\"\n"
+	          "t.json:1:27: seal.key: unknown key\n");
+	check_bad("seal: the MAC without its secret", "\"seal\": { \"use\": \"mac\" }",
+	          P_LISTENERS | P_DEVICES, "t.json:1:10: seal: missing \"mac_secret\"\n");
+	check_bad("seal: mac_keys entries",
+	          "\"seal\": { \"mac_secret\": \"m.mac\", \"mac_keys\": [ { \"id\": "
+	          "\"ABCDEF0123456789ABCDEF0123456789\", \"secret\": \"o.mac\" }, 7, "
+	          "{ \"id\": \"0123456789abcdef0123456789abcdef\" }, { \"id\": "
+	          "\"0123456789abcdef\", \"secret\": \"p.mac\" } ] }",
+	          P_LISTENERS | P_DEVICES,
+	          "t.json:1:57: seal.mac_keys[0].id: not a key id (32 lower-case hex "
+	          "digits, as lenscap keygen -m prints)\n"
+	          "t.json:1:114: seal.mac_keys[1]: expected an object, got a number\n"
+	          "t.json:1:117: seal.mac_keys[2]: missing \"secret\"\n"
+	          "t.json:1:171: seal.mac_keys[3].id: not a key id (32 lower-case hex "
+	          "digits, as lenscap keygen -m prints)\n");
+	check_bad("seal: the MAC beside a pass_sealed route",
+	          "\"seal\": { \"use\": \"mac\", \"mac_secret\": \"m.mac\" }, "
+	          SEAL_PASS_SEALED_ROUTE, P_LISTENERS | P_DEVICES,
+	          "t.json:1:2: seal: the camera face seals with a MAC, which the "
+	          "clients of \"pass_sealed\" route GET /s/{device} cannot verify: "
+	          "use \"ed25519\"\n");
+	check_bad("seal: Ed25519 needs the ingest key",
+	          "\"seal\": { \"use\": \"ed25519\" }", P_LISTENERS | P_DEVICES,
+	          "t.json:3:3: listeners.camera: a camera face needs \"ingest_key\", "
+	          "or a \"seal\" that uses \"mac\" (lenscapd seals with it)\n");
+	check_good_text("seal: Ed25519 beside a pass_sealed route",
+	                "\"seal\": { \"use\": \"ed25519\" }, " SEAL_PASS_SEALED_ROUTE);
+	check_good_text("seal: the MAC, a secret named",
+	                "\"seal\": { \"mac_secret\": \"m.mac\" }");
 }
 
 /* Copies the regular file src/name into dst/name.  0 or -1. */
@@ -1220,6 +1383,7 @@ main(void)
 		srcdir = "..";
 	test_json_traps();
 	test_schema();
+	test_seal_schema();
 	test_listener_cap();
 	test_platform_routes();
 	test_device_info();
@@ -1228,6 +1392,7 @@ main(void)
 		return tap_done();
 	test_files();
 	test_decisions();
+	test_seal_files();
 	remove_example_dir();
 	test_defaults();
 	test_scale();

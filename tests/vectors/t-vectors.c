@@ -2,6 +2,10 @@
  * Checks liblenscap against the committed known-answer vectors in
  * $top_srcdir/tests/vectors/NAME.vec: positive ones must seal to exactly
  * their bytes and open to their fields, negative ones fail for their reason.
+ * Keyed-seal vectors (algorithm 3) are also checked against the
+ * construction computed apart from the library (mac-ref.h), and so is
+ * what the library seals: it draws its own salt, so only that and the
+ * tag may differ from the vector.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +16,7 @@
 #include <unistd.h>
 
 #include "lenscap.h"
+#include "mac-ref.h"
 #include "../unit/tap.h"
 
 #define EXIT_HARD_ERROR 99
@@ -42,10 +47,20 @@ struct vector {
 	uint8_t ring_pk[MAX_KEYS][LC_PUBLICKEY_BYTES];
 	char ring_devices[MAX_KEYS][STR_MAX];
 	size_t nring;
+	uint8_t ring_mac[MAX_KEYS][LC_MAC_SECRET_BYTES];
+	size_t nring_mac;
 	uint64_t max_body;
 	char expect[STR_MAX];
 	char hls_name[STR_MAX];  /* "" when the vector names no HLS object */
-	unsigned seen; /* bit per field, to find missing ones */
+	uint64_t alg;            /* 1 unless the vector says */
+	uint8_t mac_secret[LC_MAC_SECRET_BYTES];
+	char mac_secret_file[STR_MAX];
+	uint8_t salt[LC_MAC_SALT_BYTES];
+	uint64_t counter;
+	uint8_t derived_key[32];
+	uint8_t nonce[REF_NONCE_BYTES];
+	uint8_t tag[LC_TAG_BYTES];
+	uint64_t seen; /* bit per field, to find missing ones */
 };
 
 static int
@@ -129,15 +144,38 @@ parse_key(struct vector *v, const char *s)
 	return 0;
 }
 
+/* "<64 hex>": a keyed-seal secret into the next keyring slot. */
+static int
+parse_mac_key(struct vector *v, const char *s)
+{
+	if (v->nring_mac == MAX_KEYS ||
+	    unhex(s, v->ring_mac[v->nring_mac], LC_MAC_SECRET_BYTES) != 0)
+		return -1;
+	v->nring_mac++;
+	return 0;
+}
+
 enum {
 	F_NAME, F_TYPE, F_SEED, F_PK, F_KEYID, F_SKFILE, F_PKFILE, F_DEVICE,
 	F_KIND, F_SID, F_SEQ, F_TIME, F_CTYPE, F_BODY, F_HLEN, F_BLEN,
 	F_DIGEST, F_SIG, F_SEALED, F_KEY, F_MAXBODY, F_EXPECT,
-	F_HLSNAME /* optional: an HLS object's name, whose id stream_id is */
+	F_HLSNAME, /* optional: an HLS object's name, whose id stream_id is */
+	/* the keyed seal's (algorithm 3) */
+	F_ALG, F_MACSECRET, F_MACFILE, F_SALT, F_COUNTER, F_DERIVED, F_NONCE,
+	F_TAG, F_MACKEY
 };
-#define POSITIVE_FIELDS 0x3fffffu
-#define NEGATIVE_FIELDS ((1u << F_NAME) | (1u << F_TYPE) | (1u << F_SEALED) | \
-                         (1u << F_KEY) | (1u << F_MAXBODY) | (1u << F_EXPECT))
+#define BIT(f) ((uint64_t)1 << (f))
+#define COMMON_FIELDS (BIT(F_NAME) | BIT(F_TYPE) | BIT(F_SEALED) | \
+                       BIT(F_MAXBODY) | BIT(F_EXPECT))
+#define INPUT_FIELDS (BIT(F_KEYID) | BIT(F_DEVICE) | BIT(F_KIND) | BIT(F_SID) | \
+                      BIT(F_SEQ) | BIT(F_TIME) | BIT(F_CTYPE) | BIT(F_BODY) | \
+                      BIT(F_HLEN) | BIT(F_BLEN))
+#define POSITIVE_FIELDS (COMMON_FIELDS | INPUT_FIELDS | BIT(F_SEED) | BIT(F_PK) | \
+                         BIT(F_SKFILE) | BIT(F_PKFILE) | BIT(F_DIGEST) | \
+                         BIT(F_SIG) | BIT(F_KEY))
+#define MAC_FIELDS (BIT(F_ALG) | BIT(F_MACSECRET) | BIT(F_MACFILE) | BIT(F_SALT) | \
+                    BIT(F_COUNTER) | BIT(F_DERIVED) | BIT(F_NONCE) | BIT(F_TAG))
+#define POSITIVE_MAC_FIELDS (COMMON_FIELDS | INPUT_FIELDS | MAC_FIELDS | BIT(F_MACKEY))
 
 /* Sets one field from a "name = value" line; 0 or -1. */
 static int
@@ -148,16 +186,17 @@ set_field(struct vector *v, const char *k, const char *val)
 		"public_key_file", "device", "kind", "stream_id", "seq",
 		"capture_ms", "content_type", "body", "header_len", "body_len",
 		"digest", "signature", "sealed", "key", "max_body", "expect",
-		"hls_name",
+		"hls_name", "algorithm", "mac_secret", "mac_secret_file", "salt",
+		"counter", "derived_key", "nonce", "tag", "mac_key",
 	};
 	int f = -1;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(k, names[i]) == 0)
 			f = (int)i;
-	if (f < 0 || (f != F_KEY && (v->seen & (1u << f))))
+	if (f < 0 || (f != F_KEY && f != F_MACKEY && (v->seen & BIT(f))))
 		return -1; /* unknown or repeated */
-	v->seen |= 1u << f;
+	v->seen |= BIT(f);
 	switch (f) {
 	case F_NAME: return copy_str(v->name, val);
 	case F_TYPE:
@@ -184,6 +223,15 @@ set_field(struct vector *v, const char *k, const char *val)
 	case F_MAXBODY: return parse_u64(val, &v->max_body);
 	case F_EXPECT: return copy_str(v->expect, val);
 	case F_HLSNAME: return copy_str(v->hls_name, val);
+	case F_ALG: return parse_u64(val, &v->alg);
+	case F_MACSECRET: return unhex(val, v->mac_secret, sizeof(v->mac_secret));
+	case F_MACFILE: return copy_str(v->mac_secret_file, val);
+	case F_SALT: return unhex(val, v->salt, sizeof(v->salt));
+	case F_COUNTER: return parse_u64(val, &v->counter);
+	case F_DERIVED: return unhex(val, v->derived_key, sizeof(v->derived_key));
+	case F_NONCE: return unhex(val, v->nonce, sizeof(v->nonce));
+	case F_TAG: return unhex(val, v->tag, sizeof(v->tag));
+	case F_MACKEY: return parse_mac_key(v, val);
 	default: return -1;
 	}
 }
@@ -196,6 +244,7 @@ read_vector(const char *path, struct vector *v)
 	size_t cap = 0;
 	ssize_t len;
 	unsigned lineno = 0;
+	uint64_t want;
 	FILE *f;
 	int rc = -1;
 
@@ -225,9 +274,13 @@ read_vector(const char *path, struct vector *v)
 		printf("# %s: read error\n", path);
 		goto out;
 	}
-	if ((v->seen & (v->positive ? POSITIVE_FIELDS : NEGATIVE_FIELDS)) !=
-	    (v->positive ? POSITIVE_FIELDS : NEGATIVE_FIELDS)) {
-		printf("# %s: fields missing (have %#x)\n", path, v->seen);
+	if ((v->seen & BIT(F_ALG)) == 0)
+		v->alg = LC_ALG_ED25519_SHA256;
+	want = !v->positive ? COMMON_FIELDS
+	     : v->alg == LC_ALG_MAC_AES256GCM ? POSITIVE_MAC_FIELDS : POSITIVE_FIELDS;
+	if ((v->seen & want) != want || (v->nring == 0 && v->nring_mac == 0)) {
+		printf("# %s: fields missing (have %#llx)\n", path,
+		       (unsigned long long)v->seen);
 		goto out;
 	}
 	rc = 0;
@@ -263,6 +316,17 @@ make_ring(const struct vector *v, struct lc_keyring **out)
 		if (lc_keyring_add(kr, v->ring_pk[i], devs, nd) != 0)
 			goto fail;
 	}
+	for (size_t i = 0; i < v->nring_mac; i++) {
+		struct lc_mac_key *k;
+		int rc;
+
+		if (lc_mac_key_from_secret(v->ring_mac[i], &k) != 0)
+			goto fail;
+		rc = lc_keyring_add_mac(kr, k);
+		lc_mac_key_free(k);
+		if (rc != 0)
+			goto fail;
+	}
 	*out = kr;
 	return 0;
 fail:
@@ -270,31 +334,117 @@ fail:
 	return -1;
 }
 
-/* The secret key file line loads (through a 0600 temporary file). */
+/* Whether key file line loads, through a 0600 temporary file, into a
+ * key that matches v (load says). */
 static int
-secret_file_loads(const struct vector *v)
+key_file_loads(const struct vector *v, const char *line,
+               int (*load)(const struct vector *, const char *))
 {
 	const char *tmp = getenv("TMPDIR");
 	char path[4096];
-	struct lc_secret_key *k = NULL;
-	size_t n = strlen(v->secret_key_file);
+	size_t n = strlen(line);
 	int fd, ok_ = 0, w;
 
 	w = snprintf(path, sizeof(path), "%s/t-vectors.XXXXXX",
 	             tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
 	if (w < 0 || (size_t)w >= sizeof(path) || (fd = mkstemp(path)) == -1)
 		return 0;
-	if (write(fd, v->secret_key_file, n) == (ssize_t)n &&
-	    write(fd, "\n", 1) == 1 && close(fd) == 0) {
+	if (write(fd, line, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && close(fd) == 0) {
 		fd = -1;
-		ok_ = lc_key_load_secret(path, &k) == 0 &&
-		      memcmp(lc_key_public(k), v->pk, LC_PUBLICKEY_BYTES) == 0;
+		ok_ = load(v, path);
 	}
 	if (fd != -1)
 		(void)close(fd);
 	(void)unlink(path);
+	return ok_;
+}
+
+/* The secret key file gives the vector's public key. */
+static int
+secret_matches(const struct vector *v, const char *path)
+{
+	struct lc_secret_key *k = NULL;
+	int ok_ = lc_key_load_secret(path, &k) == 0 &&
+	          memcmp(lc_key_public(k), v->pk, LC_PUBLICKEY_BYTES) == 0;
+
 	lc_key_free(k);
 	return ok_;
+}
+
+/* The MAC secret file gives the vector's key id. */
+static int
+mac_matches(const struct vector *v, const char *path)
+{
+	struct lc_mac_key *k = NULL;
+	int ok_ = lc_mac_key_load(path, &k) == 0 &&
+	          memcmp(lc_mac_key_id(k), v->key_id, LC_KEY_ID_BYTES) == 0;
+
+	lc_mac_key_free(k);
+	return ok_;
+}
+
+/* The sealing inputs of v. */
+static void
+inputs(const struct vector *v, struct lc_seal_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->device = v->device;
+	p->kind = lc_kind_from_name(v->kind);
+	p->stream_id = v->stream_id;
+	p->seq = v->seq;
+	p->capture_ms = v->capture_ms;
+	p->content_type = v->content_type;
+}
+
+/* v's frame opens with kr to exactly its fields and body. */
+static void
+check_opens(const struct vector *v, const struct lc_keyring *kr, int kind)
+{
+	struct lc_envelope env;
+	enum lc_drop why = LC_DROP_INTERNAL;
+	int rc;
+
+	rc = lc_envelope_open(v->sealed, v->sealed_len, kr, v->max_body, &env,
+	                      &why);
+	if (!ok(rc == 0, "%s: opens", v->name)) {
+		printf("#   rc %d, reason %s\n", rc, lc_drop_name(why));
+		return;
+	}
+	ok(strcmp(v->expect, "none") == 0, "%s: expect = none", v->name);
+	ok(env.version == LC_ENVELOPE_VERSION && env.alg == (int)v->alg,
+	   "%s: version and algorithm", v->name);
+	ok(memcmp(env.key_id, v->key_id, sizeof(env.key_id)) == 0,
+	   "%s: key id", v->name);
+	ok(strcmp(env.device, v->device) == 0, "%s: device", v->name);
+	ok(env.kind == kind && kind > 0, "%s: kind", v->name);
+	ok(strcmp(env.stream_id, v->stream_id) == 0, "%s: stream id", v->name);
+	if (v->hls_name[0] != '\0') {
+		char sid[LC_HLS_STREAM_ID_LEN + 1];
+
+		ok(lc_hls_stream_id(v->hls_name, sid) == 0 && strcmp(sid, v->stream_id) == 0,
+		   "%s: stream id is hls_name's", v->name);
+	}
+	ok(env.seq == v->seq, "%s: seq", v->name);
+	ok(env.capture_ms == v->capture_ms, "%s: capture_ms", v->name);
+	ok(strcmp(env.content_type, v->content_type) == 0, "%s: content type",
+	   v->name);
+	ok(env.header_len == v->header_len, "%s: header_len", v->name);
+	ok(env.body_len == v->body_len_field && env.body_len == v->body_len,
+	   "%s: body_len", v->name);
+	if (v->alg == LC_ALG_MAC_AES256GCM) {
+		ok(memcmp(env.digest, v->salt, LC_MAC_SALT_BYTES) == 0 &&
+		   memcmp(env.digest + LC_MAC_SALT_BYTES, v->nonce + 4, 8) == 0,
+		   "%s: nonce field", v->name);
+		ok(memcmp(env.signature, v->tag, LC_TAG_BYTES) == 0, "%s: tag", v->name);
+	} else {
+		ok(memcmp(env.digest, v->digest, sizeof(env.digest)) == 0,
+		   "%s: digest", v->name);
+		ok(memcmp(env.signature, v->signature, sizeof(env.signature)) == 0,
+		   "%s: signature", v->name);
+	}
+	ok(env.body == v->sealed + env.header_len &&
+	   (v->body_len == 0 || memcmp(env.body, v->body, v->body_len) == 0),
+	   "%s: body", v->name);
 }
 
 static void
@@ -302,8 +452,6 @@ check_positive(const struct vector *v, const struct lc_keyring *kr)
 {
 	struct lc_secret_key *k = NULL;
 	struct lc_seal_params p;
-	struct lc_envelope env;
-	enum lc_drop why = LC_DROP_INTERNAL;
 	uint8_t id[LC_KEY_ID_BYTES], pk[LC_PUBLICKEY_BYTES], *out;
 	size_t n = 0, cap = LC_HEADER_MAX + v->body_len;
 	int rc;
@@ -319,58 +467,105 @@ check_positive(const struct vector *v, const struct lc_keyring *kr)
 	ok(lc_key_parse_public(v->public_key_file, pk) == 0 &&
 	   memcmp(pk, v->pk, sizeof(pk)) == 0, "%s: public key file line",
 	   v->name);
-	ok(secret_file_loads(v), "%s: secret key file line", v->name);
+	ok(key_file_loads(v, v->secret_key_file, secret_matches),
+	   "%s: secret key file line", v->name);
 
-	memset(&p, 0, sizeof(p));
-	p.device = v->device;
-	p.kind = lc_kind_from_name(v->kind);
-	p.stream_id = v->stream_id;
-	p.seq = v->seq;
-	p.capture_ms = v->capture_ms;
-	p.content_type = v->content_type;
+	inputs(v, &p);
 	if ((out = malloc(cap)) == NULL)
 		goto out;
 	rc = lc_envelope_seal(k, &p, v->body, v->body_len, out, cap, &n);
 	ok(rc == 0 && n == v->sealed_len && memcmp(out, v->sealed, n) == 0,
 	   "%s: sealing gives exactly the vector's bytes", v->name);
 	free(out);
-
-	rc = lc_envelope_open(v->sealed, v->sealed_len, kr, v->max_body, &env,
-	                      &why);
-	if (!ok(rc == 0, "%s: opens", v->name)) {
-		printf("#   rc %d, reason %s\n", rc, lc_drop_name(why));
-		goto out;
-	}
-	ok(strcmp(v->expect, "none") == 0, "%s: expect = none", v->name);
-	ok(env.version == LC_ENVELOPE_VERSION && env.alg == LC_ALG_ED25519_SHA256,
-	   "%s: version and algorithm", v->name);
-	ok(memcmp(env.key_id, v->key_id, sizeof(env.key_id)) == 0,
-	   "%s: key id", v->name);
-	ok(strcmp(env.device, v->device) == 0, "%s: device", v->name);
-	ok(env.kind == p.kind && p.kind > 0, "%s: kind", v->name);
-	ok(strcmp(env.stream_id, v->stream_id) == 0, "%s: stream id", v->name);
-	if (v->hls_name[0] != '\0') {
-		char sid[LC_HLS_STREAM_ID_LEN + 1];
-
-		ok(lc_hls_stream_id(v->hls_name, sid) == 0 && strcmp(sid, v->stream_id) == 0,
-		   "%s: stream id is hls_name's", v->name);
-	}
-	ok(env.seq == v->seq, "%s: seq", v->name);
-	ok(env.capture_ms == v->capture_ms, "%s: capture_ms", v->name);
-	ok(strcmp(env.content_type, v->content_type) == 0, "%s: content type",
-	   v->name);
-	ok(env.header_len == v->header_len, "%s: header_len", v->name);
-	ok(env.body_len == v->body_len_field && env.body_len == v->body_len,
-	   "%s: body_len", v->name);
-	ok(memcmp(env.digest, v->digest, sizeof(env.digest)) == 0,
-	   "%s: digest", v->name);
-	ok(memcmp(env.signature, v->signature, sizeof(env.signature)) == 0,
-	   "%s: signature", v->name);
-	ok(env.body == v->sealed + env.header_len &&
-	   (v->body_len == 0 || memcmp(env.body, v->body, v->body_len) == 0),
-	   "%s: body", v->name);
+	check_opens(v, kr, p.kind);
 out:
 	lc_key_free(k);
+}
+
+/* Whether frame (n bytes) differs from the vector's only in the nonce
+ * field and the tag, and its tag is the construction's for its own. */
+static int
+same_but_nonce(const struct vector *v, const uint8_t *frame, size_t n)
+{
+	size_t tag_at = v->header_len - LC_TAG_BYTES;
+	uint8_t want[LC_TAG_BYTES];
+
+	return n == v->sealed_len &&
+	       memcmp(frame, v->sealed, REF_FIELD_OFF) == 0 &&
+	       memcmp(frame + REF_FIELD_OFF + LC_DIGEST_BYTES,
+	              v->sealed + REF_FIELD_OFF + LC_DIGEST_BYTES,
+	              tag_at - REF_FIELD_OFF - LC_DIGEST_BYTES) == 0 &&
+	       memcmp(frame + v->header_len, v->sealed + v->header_len,
+	              n - v->header_len) == 0 &&
+	       ref_mac_tag(v->mac_secret, frame, v->header_len, frame + v->header_len,
+	                   n - v->header_len, want) == 0 &&
+	       memcmp(frame + tag_at, want, LC_TAG_BYTES) == 0;
+}
+
+/* The vector's frame verifies in two pieces cut anywhere in the body. */
+static int
+every_split_verifies(const struct vector *v, const struct lc_keyring *kr)
+{
+	struct lc_envelope env;
+	struct lc_mac_verifier mv;
+	enum lc_drop why;
+	const uint8_t *b = v->sealed + v->header_len;
+
+	if (lc_envelope_parse(v->sealed, v->sealed_len, &env, &why) != 0)
+		return 0;
+	for (size_t cut = 0; cut <= v->body_len; cut++)
+		if (lc_mac_verifier_init(&mv, &env, kr, &why) != 0 ||
+		    lc_mac_verifier_update(&mv, b, cut) != 0 ||
+		    lc_mac_verifier_update(&mv, b + cut, v->body_len - cut) != 0 ||
+		    lc_mac_verifier_final(&mv, &why) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+check_positive_mac(const struct vector *v, const struct lc_keyring *kr)
+{
+	uint8_t id[LC_KEY_ID_BYTES], key[32], nonce[REF_NONCE_BYTES], tag[LC_TAG_BYTES];
+	uint8_t field[LC_DIGEST_BYTES], *out;
+	struct lc_mac_key *k = NULL;
+	struct lc_seal_params p;
+	size_t n = 0, cap = LC_HEADER_MAX + v->body_len;
+	int rc;
+
+	ok(lc_mac_key_id_from_secret(v->mac_secret, id) == 0 &&
+	   memcmp(id, v->key_id, sizeof(id)) == 0, "%s: key id from secret", v->name);
+	ok(key_file_loads(v, v->mac_secret_file, mac_matches),
+	   "%s: MAC secret file line", v->name);
+	memcpy(field, v->salt, LC_MAC_SALT_BYTES);
+	for (int i = 0; i < 8; i++)
+		field[LC_MAC_SALT_BYTES + i] = (uint8_t)(v->counter >> (56 - 8 * i));
+	ref_mac_nonce(field, nonce);
+	ok(ref_mac_key(v->mac_secret, v->salt, key) == 0 &&
+	   memcmp(key, v->derived_key, sizeof(key)) == 0,
+	   "%s: derived key is HKDF-SHA256(salt, secret)", v->name);
+	ok(memcmp(nonce, v->nonce, sizeof(nonce)) == 0, "%s: nonce from counter", v->name);
+	ok(v->header_len <= v->sealed_len &&
+	   memcmp(v->sealed + REF_FIELD_OFF, field, sizeof(field)) == 0 &&
+	   ref_mac_tag(v->mac_secret, v->sealed, v->header_len,
+	               v->sealed + v->header_len, v->sealed_len - v->header_len, tag) == 0 &&
+	   memcmp(tag, v->tag, sizeof(tag)) == 0 &&
+	   memcmp(v->sealed + v->header_len - LC_TAG_BYTES, tag, sizeof(tag)) == 0,
+	   "%s: the tag is AES-256-GCM's over header and body", v->name);
+
+	inputs(v, &p);
+	if (!ok(lc_mac_key_from_secret(v->mac_secret, &k) == 0, "%s: key from secret",
+	        v->name) || (out = malloc(cap)) == NULL)
+		goto out;
+	rc = lc_envelope_seal_mac(k, &p, v->body, v->body_len, out, cap, &n);
+	ok(rc == 0 && same_but_nonce(v, out, n),
+	   "%s: sealing gives the vector's bytes but its own nonce field and tag",
+	   v->name);
+	free(out);
+	check_opens(v, kr, p.kind);
+	ok(every_split_verifies(v, kr), "%s: verifies in two pieces, cut anywhere",
+	   v->name);
+out:
+	lc_mac_key_free(k);
 }
 
 /* Whether a name is a reason that lc_envelope_open() gives. */
@@ -414,7 +609,7 @@ main(void)
 	struct dirent **names = NULL;
 	char dir[4096], path[8192];
 	unsigned reasons = 0;
-	int n, npos = 0, w;
+	int n, npos = 0, npos_mac = 0, w;
 
 	tap_init();
 	w = snprintf(dir, sizeof(dir), "%s/tests/vectors",
@@ -437,7 +632,10 @@ main(void)
 		if (!ok(read_vector(path, v) == 0, "%s: reads", names[i]->d_name) ||
 		    !ok(make_ring(v, &kr) == 0, "%s: keyring", names[i]->d_name))
 			goto next;
-		if (v->positive) {
+		if (v->positive && v->alg == LC_ALG_MAC_AES256GCM) {
+			npos_mac++;
+			check_positive_mac(v, kr);
+		} else if (v->positive) {
 			npos++;
 			check_positive(v, kr);
 		} else {
@@ -456,6 +654,7 @@ next:
 	}
 	free(names);
 	ok(npos >= 4, "at least 4 positive vectors (%d)", npos);
+	ok(npos_mac >= 4, "at least 4 positive keyed-seal vectors (%d)", npos_mac);
 	for (int r = LC_DROP_MALFORMED; r <= LC_DROP_DIGEST_MISMATCH; r++)
 		ok(reasons & (1u << r), "a negative vector for %s",
 		   lc_drop_name((enum lc_drop)r));
