@@ -98,7 +98,7 @@ fetch() {
 # opened DEVICE NAME: the store's HLS object NAME of DEVICE, its envelope
 # opened, into $T/got/DEVICE-NAME.
 opened() {
-	"$L" open -k "$T/pki/ingest.pub" -d "$1" -i "$T/store/frames/hls/$1/$2" \
+	"$L" open -k "$(ingest_opener)" -d "$1" -i "$T/store/frames/hls/$1/$2" \
 		-o "$T/got/$1-$2" 2>/dev/null
 }
 

@@ -53,7 +53,7 @@ is "and fetched (200)" "$(get /v1/cameras/cam-1/snapshot "$T/got/plain")" 200
 ok "the still as the camera sent it" cmp "$T/got/plain" "$T/frames/cam-1.jpg"
 is "pass_sealed: 200" "$(get /v1/sealed/cam-1 "$T/got/sealed")" 200
 ok "the sealed frame opens, for cam-1, with the ingest key" \
-	"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/got/sealed" -o "$T/got/opened"
+	"$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/got/sealed" -o "$T/got/opened"
 ok "to the very same still" cmp "$T/got/opened" "$T/frames/cam-1.jpg"
 
 run_with "$wrong_pin"

@@ -271,12 +271,12 @@ ok "each with a 502" test "$(grep -c 'HTTP error 502' "$T/player.log")" -ge 2
 same=0; delivered=0; dropped=0; leaked=0; other=0
 # mine NAME BODY: whether BODY is cam-1's own NAME, as pushed.
 mine() {
-	"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$S/cam-1/$1" -o "$T/got/pushed" 2>/dev/null &&
+	"$L" open -k "$(ingest_opener)" -d cam-1 -i "$S/cam-1/$1" -o "$T/got/pushed" 2>/dev/null &&
 		cmp -s "$T/got/pushed" "$2"
 }
 for f in $opened; do
 	code=$(fetch "${CAP1%index.m3u8}$f" "$T/got/seg")
-	"$L" open -k "$T/pki/ingest.pub" -d cam-3 -i "$S/cam-3/$f" -o "$T/got/theirs" 2>/dev/null &&
+	"$L" open -k "$(ingest_opener)" -d cam-3 -i "$S/cam-3/$f" -o "$T/got/theirs" 2>/dev/null &&
 		cmp -s "$T/got/theirs" "$T/got/seg" && leaked=$((leaked + 1))
 	tally "$code" "$T/got/seg" mine "$f"
 	[ "$code" = 200 ] && mine "$f" "$T/got/seg" && same=$((same + 1))

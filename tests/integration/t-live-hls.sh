@@ -67,7 +67,7 @@ same=0
 for f in $fetched; do
 	curl -s -o "$T/got/$f" --cacert "$T/pki/ca.crt" -H 'Authorization: Bearer token-of-account-1' \
 		"https://127.0.0.1:$A/v1/cameras/cam-1/hls/$f"
-	"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/$f" -o "$T/got/pushed" 2>/dev/null &&
+	"$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/store/frames/hls/cam-1/$f" -o "$T/got/pushed" 2>/dev/null &&
 		cmp -s "$T/got/$f" "$T/got/pushed" && same=$((same + 1))
 done
 is "every segment it fetched is byte-identical to what cam-1 pushed" "$same" "$(echo "$fetched" | wc -w)"
@@ -90,11 +90,11 @@ ok "ffmpeg's DELETEs of old segments are answered 404 (at least 15)" test "${ref
 ok "and the store keeps them (more than the window's 5)" \
 	test "$(ls "$T/store/frames/hls/cam-1/" | grep -c '\.ts$')" -ge 15
 for _ in $(seq 50); do
-	"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/index.m3u8" 2>/dev/null |
+	"$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/store/frames/hls/cam-1/index.m3u8" 2>/dev/null |
 		grep -q '^index19\.ts$' && break
 	sleep 0.1
 done
-"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/index.m3u8" -o "$T/got/last.m3u8" 2>/dev/null
+"$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/store/frames/hls/cam-1/index.m3u8" -o "$T/got/last.m3u8" 2>/dev/null
 ok "the stored playlist is cam-1's last window" grep -q '^index19\.ts$' "$T/got/last.m3u8"
 head_of() { # NAME: the headers of cam-1's NAME through the assistant face
 	curl -s -D - -o /dev/null --cacert "$T/pki/ca.crt" -H 'Authorization: Bearer token-of-account-1' \
@@ -111,7 +111,7 @@ ok "a segment: private, max-age within the freshness window, immutable" \
 # --- the backend serves an object under another name ------------------------------
 # index18.ts (fresh: the push has just ended) as index17.ts.
 cp "$T/store/frames/hls/cam-1/index18.ts" "$T/store/frames/hls/cam-1/index17.ts" || bail cp
-"$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/index18.ts" -o "$T/got/index18.ts" 2>/dev/null
+"$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/store/frames/hls/cam-1/index18.ts" -o "$T/got/index18.ts" 2>/dev/null
 is "cam-1's index18.ts served for index17.ts: 502" \
 	"$(curl -s -o "$T/got/x" -w '%{http_code}' --cacert "$T/pki/ca.crt" \
 		-H 'Authorization: Bearer token-of-account-1' "https://127.0.0.1:$A/v1/cameras/cam-1/hls/index17.ts")" 502
@@ -152,7 +152,7 @@ ok "cam-3's playlist is its own (target duration 2)" \
 own() {
 	case $1 in
 	*.m3u8) grep -q '^#EXT-X-TARGETDURATION:1$' "$2" ;;
-	*) "$L" open -k "$T/pki/ingest.pub" -d cam-1 -i "$T/store/frames/hls/cam-1/$1" 2>/dev/null | cmp -s - "$2" ;;
+	*) "$L" open -k "$(ingest_opener)" -d cam-1 -i "$T/store/frames/hls/cam-1/$1" 2>/dev/null | cmp -s - "$2" ;;
 	esac
 }
 # acct-1's player on the cdn route: the playlist and cam-1's first names
@@ -164,7 +164,7 @@ for _ in 1 2 3; do
 			-H 'Authorization: Bearer token-of-account-1' "https://127.0.0.1:$A/v1/cameras/cam-1/cdn/$f")
 		# A byte of cam-3's: its segment's bytes, or its playlist.
 		for g in index0.ts index1.ts index2.ts index3.ts; do
-			"$L" open -k "$T/pki/ingest.pub" -d cam-3 -i "$T/store/frames/hls/cam-3/$g" 2>/dev/null |
+			"$L" open -k "$(ingest_opener)" -d cam-3 -i "$T/store/frames/hls/cam-3/$g" 2>/dev/null |
 				cmp -s - "$T/got/body" && leaked=$((leaked + 1))
 		done
 		grep -aq '^#EXT-X-TARGETDURATION:2' "$T/got/body" && leaked=$((leaked + 1))

@@ -689,6 +689,8 @@ test_platform_model(void)
 	   in->nresolutions == 1 && in->resolutions[0].width == 1280,
 	   "cam-3: a room of 128 bytes, the default resolution");
 	policy_free(pol);
+}
+
 /* Writes text to exdir/name; its path into path (PATH_MAX); 0 or -1. */
 static int
 put_example(const char *name, const char *text, char *path)
