@@ -8,7 +8,8 @@
  * tokens are made here and written to files only its owner may read; the
  * policy holds their digests only.  Never overwrites a file: if any of
  * them exists, nothing is written.  If anything fails half way, what was
- * written is removed again.
+ * written is removed again.  With -S the policy is for lenscapd.service,
+ * which reads the secrets as its credentials, not from private/.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,9 +61,14 @@ static const struct {
 #define TOKEN_CHARS 64 /* base64url of 32 bytes is 43; room to spare */
 #define CERT_DAYS 3650
 
+/* Where lenscapd.service's LoadCredential=key:.../private puts a copy of
+ * each file of private/ for the service: "key_" and the file's name. */
+#define UNIT_CREDENTIALS "/run/credentials/lenscapd.service/key_"
+
 struct init {
 	const char *dir, *backend, *host, *name;
 	unsigned port;
+	int for_unit; /* -S: name the secrets by the unit's credential paths */
 	char path[F_COUNT][PATH_MAX];
 	char dpath[N_DIRS][PATH_MAX];
 	int made[F_COUNT], dmade[N_DIRS];
@@ -91,11 +97,12 @@ parse_args(int argc, char **argv, struct init *in)
 	in->backend = "http://127.0.0.1:8080";
 	in->host = "0.0.0.0";
 	in->name = "localhost";
-	while ((c = getopt(argc, argv, "b:l:n:p:")) != -1) {
+	while ((c = getopt(argc, argv, "b:l:n:p:S")) != -1) {
 		switch (c) {
 		case 'b': in->backend = optarg; break;
 		case 'l': in->host = optarg; break;
 		case 'n': in->name = optarg; break;
+		case 'S': in->for_unit = 1; break;
 		case 'p':
 			if (num_parse_u64(optarg, &port) != 0 || port > 65533)
 				return cli_usage_error("init: -p: a port from 0 to 65533");
@@ -178,12 +185,34 @@ make_dirs(struct init *in)
 	return 0;
 }
 
+/* Writes len bytes of buf to fd.  0, or -1 with errno set. */
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Writes len bytes of buf to the new file number f with its mode.  0 or
  * -1 after logging why. */
 static int
 write_new(struct init *in, int f, const void *buf, size_t len)
 {
-	const char *p = buf;
 	int fd;
 
 	fd = open(in->path[f], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -193,18 +222,8 @@ write_new(struct init *in, int f, const void *buf, size_t len)
 		return -1;
 	}
 	in->made[f] = 1;
-	if (fchmod(fd, init_files[f].mode) == -1)
+	if (fchmod(fd, init_files[f].mode) == -1 || write_all(fd, buf, len) != 0)
 		goto fail;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		p += n;
-		len -= (size_t)n;
-	}
 	if (fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {
@@ -411,16 +430,29 @@ listen_addr(char *buf, size_t size, const char *host, unsigned port)
 	snprintf(buf, size, strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-/* The policy, with every section explained.  Its %s are, in order: the
- * assistant, camera and admin addresses, the backend URL and its
- * "plain" member, the device token's digest, the session token's. */
+/* How to run the policy, at its top: by hand, or by lenscapd.service. */
+static const char run_by_hand[] =
+" * how to run it.  Check it, then serve it:\n"
+" *     lenscapd -t -c lenscap.json\n"
+" *     lenscapd -f -c lenscap.json\n";
+static const char run_by_unit[] =
+" * how to run it.  It is made for lenscapd.service, which reads the files\n"
+" * in private/ as its credentials (LoadCredential=), so it names them by\n"
+" * the paths the service sees; it passes lenscapd -t within the service\n"
+" * only.  Serve it, and check and apply a change:\n"
+" *     systemctl start lenscapd\n"
+" *     systemctl reload lenscapd\n";
+
+/* The policy, with every section explained.  Its %s are, in order: how
+ * to run it, the assistant face's address and TLS key, the camera face's,
+ * the admin address, the backend URL and its "plain" member, the keyed
+ * seal's secret, the ingest key, the device token's digest, the session
+ * token's. */
 static const char policy_text[] =
 "/*\n"
 " * A lenscap policy made by `lenscap init` (" PACKAGE_STRING "): a complete\n"
 " * starting point.  lenscap.policy(5) documents every key; lenscapd(8)\n"
-" * how to run it.  Check it, then serve it:\n"
-" *     lenscapd -t -c lenscap.json\n"
-" *     lenscapd -f -c lenscap.json\n"
+"%s"
 " * Relative paths are taken from this file's directory.  Secrets live in\n"
 " * private/ (mode 0700, files 0600).  tokens/ holds the tokens made for\n"
 " * the example camera and account: hand them out, then delete them (the\n"
@@ -437,9 +469,9 @@ static const char policy_text[] =
 "  // /healthz over plain HTTP: keep it on loopback.\n"
 "  \"listeners\": {\n"
 "    \"assistant\": { \"listen\": \"%s\",\n"
-"                   \"tls\": { \"cert\": \"server.crt\", \"key\": \"private/server.key\" } },\n"
+"                   \"tls\": { \"cert\": \"server.crt\", \"key\": \"%s\" } },\n"
 "    \"camera\": { \"listen\": \"%s\",\n"
-"                \"tls\": { \"cert\": \"server.crt\", \"key\": \"private/server.key\" } },\n"
+"                \"tls\": { \"cert\": \"server.crt\", \"key\": \"%s\" } },\n"
 "    \"admin\": { \"listen\": \"%s\", \"plain\": true }\n"
 "  },\n"
 "\n"
@@ -459,11 +491,11 @@ static const char policy_text[] =
 "  // secret, or for \"pass_sealed\" routes, whose clients verify frames\n"
 "  // with a public key, use \"ed25519\": lenscapd then signs with\n"
 "  // ingest_key.\n"
-"  \"seal\": { \"use\": \"mac\", \"mac_secret\": \"private/seal.mac\" },\n"
+"  \"seal\": { \"use\": \"mac\", \"mac_secret\": \"%s\" },\n"
 "\n"
 "  // The Ed25519 key lenscapd signs with when \"seal\" uses \"ed25519\"\n"
 "  // (made by lenscap init, as `lenscap keygen` would).  Keep it 0600.\n"
-"  \"ingest_key\": \"private/ingest.sec\",\n"
+"  \"ingest_key\": \"%s\",\n"
 "\n"
 "  // The public keys lenscapd trusts, and the devices each may sign for.\n"
 "  // The ingest key's public half must sign for every device (\"*\").  A\n"
@@ -523,43 +555,112 @@ static const char policy_text[] =
 "  }\n"
 "}\n";
 
-/* Writes lenscap.json.  0 or -1 after logging why. */
-static int
-write_policy(struct init *in)
+/* Formats into buf how the policy names the secret file number f: by
+ * its path in DIR, or for the unit by its credential path. */
+static void
+secret_path(char *buf, size_t size, int for_unit, int f)
 {
-	char a[300], c[300], m[300], *buf;
+	const char *rel = init_files[f].rel;
+
+	if (for_unit)
+		snprintf(buf, size, UNIT_CREDENTIALS "%s", strrchr(rel, '/') + 1);
+	else
+		snprintf(buf, size, "%s", rel);
+}
+
+/* The policy's text, for running by hand or by the unit, in memory the
+ * caller frees, its length in *len; NULL after logging why. */
+static char *
+format_policy(const struct init *in, int for_unit, size_t *len)
+{
+	char a[300], c[300], m[300], tls_key[100], seal[100], ingest[100], *buf;
+	const char *run = for_unit ? run_by_unit : run_by_hand;
+	const char *plain = strncmp(in->backend, "http://", 7) == 0 ? ", \"plain\": true" : "";
 	unsigned step = in->port == 0 ? 0 : 1;
-	int n, ret;
+	int n;
 
 	listen_addr(a, sizeof(a), in->host, in->port);
 	listen_addr(c, sizeof(c), in->host, in->port + step);
 	listen_addr(m, sizeof(m), "127.0.0.1", in->port + 2 * step);
-	n = snprintf(NULL, 0, policy_text, a, c, m, in->backend,
-	             strncmp(in->backend, "http://", 7) == 0 ? ", \"plain\": true" : "",
-	             in->cam_digest, in->session_digest);
+	secret_path(tls_key, sizeof(tls_key), for_unit, F_TLS_KEY);
+	secret_path(seal, sizeof(seal), for_unit, F_SEAL_MAC);
+	secret_path(ingest, sizeof(ingest), for_unit, F_INGEST_SEC);
+	n = snprintf(NULL, 0, policy_text, run, a, tls_key, c, tls_key, m, in->backend,
+	             plain, seal, ingest, in->cam_digest, in->session_digest);
 	if (n < 0 || (buf = malloc((size_t)n + 1)) == NULL) {
 		log_warnx("init: out of memory");
-		return -1;
+		return NULL;
 	}
-	(void)snprintf(buf, (size_t)n + 1, policy_text, a, c, m, in->backend,
-	               strncmp(in->backend, "http://", 7) == 0 ? ", \"plain\": true" : "",
-	               in->cam_digest, in->session_digest);
-	ret = write_new(in, F_POLICY, buf, (size_t)n);
+	(void)snprintf(buf, (size_t)n + 1, policy_text, run, a, tls_key, c, tls_key, m,
+	               in->backend, plain, seal, ingest, in->cam_digest, in->session_digest);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Writes lenscap.json.  0 or -1 after logging why. */
+static int
+write_policy(struct init *in)
+{
+	size_t len;
+	char *buf = format_policy(in, in->for_unit, &len);
+	int ret;
+
+	if (buf == NULL)
+		return -1;
+	ret = write_new(in, F_POLICY, buf, len);
 	free(buf);
 	return ret;
 }
 
-/* Loads the policy just written, as lenscapd would.  0 or -1 after the
- * loader has said why. */
+/* Loads the policy at path, as lenscapd would.  0 or -1 after the loader
+ * has said why. */
 static int
-check_written(const struct init *in)
+load_ok(const char *path)
 {
 	struct lc_policy *pol = NULL;
 
-	if (policy_load(in->path[F_POLICY], &pol, stderr) != 0)
+	if (policy_load(path, &pol, stderr) != 0)
 		return -1;
 	policy_free(pol);
 	return 0;
+}
+
+/* Loads the policy just written.  One for the unit names its secrets by
+ * paths that exist within the service only: then the same policy naming
+ * them in DIR is loaded instead, from a temporary file in DIR (relative
+ * paths are taken from the policy's directory), which checks all the rest.
+ * 0 or -1 after saying why. */
+static int
+check_written(const struct init *in)
+{
+	char tmp[PATH_MAX], *buf = NULL;
+	size_t len;
+	int fd, ret = -1;
+
+	if (!in->for_unit)
+		return load_ok(in->path[F_POLICY]);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.lenscap-init-XXXXXX", in->dir) >=
+	    sizeof(tmp)) {
+		log_warnx("init: path too long");
+		return -1;
+	}
+	if ((buf = format_policy(in, 0, &len)) == NULL)
+		return -1;
+	if ((fd = mkstemp(tmp)) == -1) {
+		log_warn("init: %s", tmp);
+		goto out;
+	}
+	if (write_all(fd, buf, len) != 0 || close(fd) == -1)
+		log_warn("init: %s", tmp);
+	else
+		ret = load_ok(tmp);
+	if (unlink(tmp) == -1) {
+		log_warn("init: cannot remove %s", tmp);
+		ret = -1;
+	}
+out:
+	free(buf);
+	return ret;
 }
 
 /* Says what was made and how to use it. */
@@ -568,14 +669,18 @@ report(const struct init *in)
 {
 	const char *d = in->dir;
 
-	printf("lenscap init: a policy, its keys and a certificate in %s\n"
-	       "  check it:  lenscapd -t -c %s/lenscap.json\n"
-	       "  serve it:  lenscapd -f -c %s/lenscap.json\n"
-	       "  camera cam-1's device token:   %s (mode 0600)\n"
+	printf("lenscap init: a policy, its keys and a certificate in %s\n", d);
+	if (in->for_unit)
+		fputs("  made for lenscapd.service, which passes it the secrets:\n"
+		      "  serve it:  systemctl start lenscapd\n", stdout);
+	else
+		printf("  check it:  lenscapd -t -c %s/lenscap.json\n"
+		       "  serve it:  lenscapd -f -c %s/lenscap.json\n", d, d);
+	printf("  camera cam-1's device token:   %s (mode 0600)\n"
 	       "  account alice's session token: %s (mode 0600)\n"
 	       "  hand the tokens out, then delete them; the policy keeps only"
 	       " their digests.\n",
-	       d, d, d, in->path[F_CAM_TOKEN], in->path[F_SESSION_TOKEN]);
+	       in->path[F_CAM_TOKEN], in->path[F_SESSION_TOKEN]);
 }
 
 int

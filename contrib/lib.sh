@@ -7,9 +7,13 @@ LENSCAP_PACKAGES="build-essential autoconf automake libtool pkg-config
  libcurl4-gnutls-dev mandoc valgrind clang
  nginx-light gnutls-bin curl iproute2 systemd haproxy ffmpeg jq python3"
 
-# need_packages: installs what is missing when root; otherwise says what
-# to install and fails.
+# need_packages [--no-recommends] [PACKAGE...]: installs what is missing
+# of lenscap's packages and PACKAGEs when root; otherwise says what to
+# install and fails.  --no-recommends: not their recommended packages
+# (systemd-container's, libnss-mymachines, would edit /etc/nsswitch.conf).
 need_packages() {
+	apt_opts=""
+	[ "${1:-}" = --no-recommends ] && { apt_opts=--no-install-recommends; shift; }
 	missing=""
 	for p in $LENSCAP_PACKAGES "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
@@ -23,7 +27,7 @@ need_packages() {
 	fi
 	echo "==> installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2 && apt-get install -y -qq $missing >&2
+	apt-get update -qq >&2 && apt-get install -y -qq $apt_opts $missing >&2
 }
 
 # build_tree DIR [configure args...]: configures (once) and builds in DIR.

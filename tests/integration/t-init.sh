@@ -64,6 +64,18 @@ ok "it listens on 0.0.0.0:8443 and 8444, admin on 127.0.0.1:8445" \
 	sh -c "grep -q '\"0.0.0.0:8443\"' '$T/defaults/lenscap.json' &&
 		grep -q '\"0.0.0.0:8444\"' '$T/defaults/lenscap.json' &&
 		grep -q '\"127.0.0.1:8445\"' '$T/defaults/lenscap.json'"
+"$L" init -S "$T/unit" > "$T/unit.out" || bail "lenscap init -S failed"
+ok "init -S: the policy names the ingest key by the unit's credential path" \
+	grep -qF '"ingest_key": "/run/credentials/lenscapd.service/key_ingest.sec"' "$T/unit/lenscap.json"
+is "and the TLS key, on both faces" \
+	"$(grep -cF '"key": "/run/credentials/lenscapd.service/key_server.key"' "$T/unit/lenscap.json")" 2
+ok "and no secret by its path in private/" sh -c "! grep -q '\"private/' '$T/unit/lenscap.json'"
+ok "the secrets are still made in private/, 600" \
+	test "$(mode "$T/unit/private/ingest.sec")" = 600 -a "$(mode "$T/unit/private/server.key")" = 600
+ok "it says to start it with systemctl" grep -q 'systemctl start lenscapd' "$T/unit.out"
+"$L" init -S -b 'https://frames.example/with/a/path' "$T/bad-unit" >/dev/null 2>&1
+is "init -S checks the rest of the policy too: a bad one fails (exit 1)" "$?" 1
+ok "and leaves nothing behind, not even the copy it checked" test ! -e "$T/bad-unit"
 ok "two inits make different keys and tokens" sh -c \
 	"! cmp -s '$D/ingest.pub' '$T/defaults/ingest.pub' &&
 	 ! cmp -s '$D/tokens/alice.token' '$T/defaults/tokens/alice.token' &&

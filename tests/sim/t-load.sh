@@ -37,7 +37,7 @@ load_policy() {
     "admin": { "listen": "127.0.0.1:0", "plain": true }
   },
   "backend": { "url": "https://127.0.0.1:$FRONT", "ca": "pki/ca.crt" $CHAOS_BACKEND },
-  "ingest_key": "pki/ingest.sec",
+  "ingest_key": "pki/ingest.sec", $(seal_section)
   "keys": [ { "public_file": "pki/ingest.pub", "devices": ["*"] },
             { "public_file": "chaos/camkey.pub", "devices": ["cam-$DEVICES"] } ],
 EOT
