@@ -177,6 +177,18 @@ perrs_free(struct perrs *e)
 	e->n = e->cap = e->dropped = 0;
 }
 
+/* Frees the messages past the first n. */
+void
+perrs_truncate(struct perrs *e, size_t n, size_t dropped)
+{
+	for (size_t i = n; i < e->n; i++)
+		free(e->v[i].text);
+	if (n < e->n)
+		e->n = n;
+	if (dropped < e->dropped)
+		e->dropped = dropped;
+}
+
 /* ---- tree ------------------------------------------------------------- */
 
 /* Member lookup by a linear scan: schema objects are small. */

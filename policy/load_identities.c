@@ -244,10 +244,12 @@ device_ref(struct lctx *c, const struct jnode *e)
 		return NULL;
 	}
 	dev = policy_device_by_name(c->pol, e->str);
-	if (dev == NULL)
+	if (dev == NULL) {
+		load_not_found(c);
 		load_err_at(c, e->pos,
 		            "device \"%s\" is not declared in \"devices\"",
 		            e->str);
+	}
 	return dev;
 }
 
@@ -458,10 +460,12 @@ load_static_session(struct lctx *c, const struct jnode *s)
 	if (load_get_str(c, s, "account", 1, &n, &name) == 1) {
 		size_t old = jpath_key(&c->path, "account");
 
-		if ((acct = policy_account_by_name(c->pol, name)) == NULL)
+		if ((acct = policy_account_by_name(c->pol, name)) == NULL) {
+			load_not_found(c);
 			load_err_at(c, n->pos,
 			            "account \"%s\" is not declared in "
 			            "\"accounts\"", load_shown(name));
+		}
 		jpath_pop(&c->path, old);
 	}
 	if (load_get_digest(c, s, "token_sha256", 1, &tn, d) != 1 ||

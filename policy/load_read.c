@@ -78,6 +78,12 @@ load_oom(struct lctx *c)
 	c->oom = 1;
 }
 
+void
+load_not_found(struct lctx *c)
+{
+	c->forward |= c->ahead;
+}
+
 static const char *
 type_name(int t)
 {
@@ -381,7 +387,8 @@ load_get_array(struct lctx *c, const struct jnode *obj, const char *key,
 
 /* Runs load(c, e) on each member e of an object sec (type J_OBJECT) or
  * element of an array (J_ARRAY), with e's key or index on the path, until
- * memory runs out; the number run. */
+ * memory runs out or the load is to run again (load_not_found()); the
+ * number run. */
 size_t
 load_each(struct lctx *c, const struct jnode *sec, int t,
           void (*load)(struct lctx *, const struct jnode *))
@@ -390,8 +397,8 @@ load_each(struct lctx *c, const struct jnode *sec, int t,
 
 	if (!load_want_type(c, sec, t))
 		return 0;
-	for (const struct jnode *e = sec->child; e != NULL && !c->oom;
-	     e = e->next, i++) {
+	for (const struct jnode *e = sec->child; e != NULL && !c->oom &&
+	     !c->forward; e = e->next, i++) {
 		size_t old = t == J_OBJECT ? jpath_key(&c->path, e->key)
 		                           : jpath_index(&c->path, i);
 

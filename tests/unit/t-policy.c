@@ -623,6 +623,54 @@ test_files(void)
 	policy_free(pol);
 	free(errs);
 
+	/* Names declared in later files: loaded again pass by pass, with
+	 * the result of files in the usual order. */
+	pol = NULL;
+	rc = load_rel("tests/policy/forward", &pol, &errs, full, sizeof(full));
+	is_int(rc, 0, "forward/ loads");
+	is_text(errs, "", "forward/");
+	is_int(policy_device_count(pol), 2, "forward: devices");
+	is_int(policy_account_count(pol), 2, "forward: accounts");
+	a = policy_account_by_name(pol, "alice");
+	ok(a != NULL && policy_may_see(pol, a, "cam-1") &&
+	   policy_may_see(pol, a, "cam-2"), "forward: grants of devices declared later");
+	{
+		const struct policy_device *const *devs;
+		size_t n;
+
+		devs = policy_account_devices(a, &n);
+		ok(n == 2 && strcmp(policy_device_name(devs[0]), "cam-2") == 0 &&
+		   strcmp(policy_device_name(devs[1]), "cam-1") == 0,
+		   "forward: granted devices in policy order");
+	}
+	a = policy_session_account_digest(pol, (const uint8_t *)
+		"\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+		"\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa");
+	ok(a != NULL && strcmp(policy_account_name(a), "bob") == 0,
+	   "forward: session of an account declared later");
+	r = policy_route_match(pol, "assistant", "GET", "/a/cam-1", dev);
+	ok(r != NULL && r->media == LC_KIND_SNAPSHOT,
+	   "forward: route on a listener declared later");
+	policy_free(pol);
+	free(errs);
+
+	/* Their errors: each once, though the files are parsed again. */
+	pol = NULL;
+	rc = load_rel("tests/policy/forward-bad", &pol, &errs, full, sizeof(full));
+	is_int(rc, LC_EFORMAT, "forward-bad/ refused");
+	ok(pol == NULL, "forward-bad/: *out untouched");
+	snprintf(want, sizeof(want),
+	         "%1$s/10-a.json:2:3: colour: unknown key\n"
+	         "%1$s/10-a.json:3:49: accounts.alice.devices[1]: device \"cam-9\" "
+	         "is not declared in \"devices\"\n"
+	         "%1$s/10-a.json:3:58: accounts.alice.devices[2]: device listed twice\n"
+	         "%1$s/10-a.json:4:126: sessions.static[0].account: string "
+	         "contains \\u0000\n"
+	         "%1$s/30-c.json:1:78: routes[0]: parse error: invalid object key "
+	         "(must be a string)\n", full);
+	is_text(errs, want, "forward-bad/");
+	free(errs);
+
 	/* The same names in two files: both places named. */
 	pol = NULL;
 	rc = load_rel("tests/policy/dup", &pol, &errs, full, sizeof(full));
