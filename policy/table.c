@@ -1,52 +1,120 @@
 /*
  * policy: open-addressing hash tables (linear probing, power-of-two
- * capacity, grown at 50% load).  Nothing is ever removed: a policy is
+ * capacity, at most 75% full).  Nothing is ever removed: a policy is
  * built once and then only read, from many threads.
+ *
+ * A slot of the string map is 8 bytes: 32 bits of the key's hash and
+ * the index of its entry.  Probing compares hashes in the slots only and
+ * touches an entry (and its key) when the hashes are equal; growing moves
+ * slots by their hash alone.  A policy of millions of devices keeps two
+ * such maps of them, so their size and the memory they touch on an
+ * insert are most of what loading one costs.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lenscap.h"
 #include "table.h"
 
 #define MIN_CAP 16
 
-struct str_slot {
+/* Slot arrays from this size on are mapped on their own, in huge pages
+ * where the kernel has them: each probe lands on a random slot, and with
+ * 4 KiB pages nearly every one of a big table's costs a TLB miss, which
+ * in a virtual machine is a walk of two page tables. */
+#define HUGE_BYTES ((size_t)2 << 20)
+
+struct str_entry {
 	const void *key;
-	size_t klen;
-	uint64_t hash;
 	void *val;
+	size_t klen;
 };
 
 struct strtab {
-	struct str_slot *slots; /* key == NULL: empty */
-	size_t cap;
-	size_t count;
+	uint64_t *slots;         /* 0: empty; else hash << 32 | entry + 1 */
+	struct str_entry *ents;  /* in insertion order */
+	size_t cap;              /* slots, a power of two */
+	size_t count, ents_cap;
 };
 
 struct u64set {
-	uint64_t *slots;
-	unsigned char *used;
+	uint64_t *slots;         /* 0: empty; else value + 1 */
 	size_t cap;
 	size_t count;
 };
 
-/* FNV-1a with a final fold. */
+/* n zeroed slots, or NULL. */
+static uint64_t *
+slots_new(size_t n)
+{
+	size_t bytes;
+	void *p;
+
+	if (n > SIZE_MAX / sizeof(uint64_t))
+		return NULL;
+	bytes = n * sizeof(uint64_t);
+	if (bytes < HUGE_BYTES)
+		return calloc(n, sizeof(uint64_t));
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Only a hint: without huge pages the table works the same. */
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+/* Frees what slots_new(n) returned. */
+static void
+slots_free(uint64_t *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	if (n * sizeof(uint64_t) < HUGE_BYTES)
+		free(p);
+	else
+		(void)munmap(p, n * sizeof(uint64_t));
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	/* splitmix64's finaliser: every input bit reaches the low bits,
+	 * which pick the slot. */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Eight bytes at a time, then mix64: names are short and digests 32
+ * bytes, so a byte-wise hash would be most of a lookup. */
 uint64_t
 table_hash(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 1099511628211ULL;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ mix64(w)) * 0x100000001b3ULL;
 	}
-	/* Fold the high bits in: the index takes only the low ones. */
-	return h ^ (h >> 29);
+	w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)s[i] << (8 * i);
+	return mix64(h ^ w);
 }
 
-/* An empty table of MIN_CAP slots. */
+/* Whether count entries fit in cap slots at most 75% full. */
+static int
+fits(size_t count, size_t cap)
+{
+	return count <= cap / 4 * 3;
+}
+
+/* An empty table; slots come with the first entry. */
 int
 strtab_new(struct strtab **out)
 {
@@ -54,87 +122,111 @@ strtab_new(struct strtab **out)
 
 	if (t == NULL)
 		return LC_ENOMEM;
-	t->cap = MIN_CAP;
-	t->slots = calloc(t->cap, sizeof(*t->slots));
-	if (t->slots == NULL) {
-		free(t);
-		return LC_ENOMEM;
-	}
 	*out = t;
 	return 0;
 }
 
-/* Frees the slots; keys and values belong to the caller. */
+/* Frees the slots and entries; keys and values belong to the caller. */
 void
 strtab_free(struct strtab *t)
 {
 	if (t == NULL)
 		return;
-	free(t->slots);
+	slots_free(t->slots, t->cap);
+	free(t->ents);
 	free(t);
 }
 
-static struct str_slot *
-str_find(const struct strtab *t, const void *key, size_t klen, uint64_t h)
+/* The slot holding key, or the empty slot where it would go. */
+static uint64_t *
+str_find(const struct strtab *t, const void *key, size_t klen, uint32_t h)
 {
-	size_t i = (size_t)h & (t->cap - 1);
+	size_t mask = t->cap - 1, i = h & mask;
 
-	while (t->slots[i].key != NULL) {
-		const struct str_slot *s = &t->slots[i];
+	for (;; i = (i + 1) & mask) {
+		uint64_t s = t->slots[i];
+		const struct str_entry *e;
 
-		if (s->hash == h && s->klen == klen &&
-		    memcmp(s->key, key, klen) == 0)
+		if (s == 0)
 			return &t->slots[i];
-		i = (i + 1) & (t->cap - 1);
+		if ((uint32_t)(s >> 32) != h)
+			continue;
+		e = &t->ents[(uint32_t)s - 1];
+		if (e->klen == klen && memcmp(e->key, key, klen) == 0)
+			return &t->slots[i];
 	}
-	return &t->slots[i];
 }
 
+/* Rehashes into cap slots, by the hashes the slots hold. */
 static int
-str_grow(struct strtab *t)
+str_rehash(struct strtab *t, size_t cap)
 {
-	struct strtab n = { .cap = t->cap * 2, .count = t->count };
+	uint64_t *slots = slots_new(cap);
 
-	n.slots = calloc(n.cap, sizeof(*n.slots));
-	if (n.slots == NULL)
+	if (slots == NULL)
 		return LC_ENOMEM;
 	for (size_t i = 0; i < t->cap; i++) {
-		const struct str_slot *s = &t->slots[i];
+		uint64_t s = t->slots[i];
+		size_t j;
 
-		if (s->key != NULL)
-			*str_find(&n, s->key, s->klen, s->hash) = *s;
+		if (s == 0)
+			continue;
+		for (j = (s >> 32) & (cap - 1); slots[j] != 0; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = s;
 	}
-	free(t->slots);
-	*t = n;
+	slots_free(t->slots, t->cap);
+	t->slots = slots;
+	t->cap = cap;
 	return 0;
 }
 
-/* Inserts unless present; grows at half full. */
+/* Twice the room for entries.  Untouched room costs address space,
+ * not memory: big blocks are mapped, and realloc() moves their pages. */
+static int
+str_more_entries(struct strtab *t)
+{
+	size_t cap = t->ents_cap ? 2 * t->ents_cap : MIN_CAP;
+	struct str_entry *e;
+
+	/* Entries are numbered from 1 in 32 bits beside the hash. */
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	if (cap == t->ents_cap || (e = realloc(t->ents, cap * sizeof(*e))) == NULL)
+		return LC_ENOMEM;
+	t->ents = e;
+	t->ents_cap = cap;
+	return 0;
+}
+
+/* Inserts unless present; doubles what is full. */
 int
 strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
            void **old)
 {
-	uint64_t h = table_hash(key, klen);
-	struct str_slot *s;
+	uint32_t h;
+	uint64_t *s;
 	int rc;
 
 	if (key == NULL)
 		return LC_EINVAL;
-	s = str_find(t, key, klen, h);
-	if (s->key != NULL) {
-		if (old != NULL)
-			*old = s->val;
-		return LC_EEXIST;
-	}
-	if ((t->count + 1) * 2 > t->cap) {
-		if ((rc = str_grow(t)) != 0)
-			return rc;
+	h = (uint32_t)table_hash(key, klen);
+	if (t->count > 0) {
 		s = str_find(t, key, klen, h);
+		if (*s != 0) {
+			if (old != NULL)
+				*old = t->ents[(uint32_t)*s - 1].val;
+			return LC_EEXIST;
+		}
 	}
-	s->key = key;
-	s->klen = klen;
-	s->hash = h;
-	s->val = val;
+	if (!fits(t->count + 1, t->cap) &&
+	    (rc = str_rehash(t, t->cap ? 2 * t->cap : MIN_CAP)) != 0)
+		return rc;
+	if (t->count == t->ents_cap && (rc = str_more_entries(t)) != 0)
+		return rc;
+	s = str_find(t, key, klen, h);
+	t->ents[t->count] = (struct str_entry){ key, val, klen };
+	*s = (uint64_t)h << 32 | (t->count + 1);
 	t->count++;
 	return 0;
 }
@@ -143,12 +235,12 @@ strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
 void *
 strtab_get(const struct strtab *t, const void *key, size_t klen)
 {
-	const struct str_slot *s;
+	const uint64_t *s;
 
-	if (t == NULL || key == NULL)
+	if (t == NULL || key == NULL || t->count == 0)
 		return NULL;
-	s = str_find(t, key, klen, table_hash(key, klen));
-	return s->key != NULL ? s->val : NULL;
+	s = str_find(t, key, klen, (uint32_t)table_hash(key, klen));
+	return *s != 0 ? t->ents[(uint32_t)*s - 1].val : NULL;
 }
 
 /* Entries in the table. */
@@ -158,7 +250,7 @@ strtab_count(const struct strtab *t)
 	return t != NULL ? t->count : 0;
 }
 
-/* An empty set of MIN_CAP slots. */
+/* An empty set; slots come with the first value. */
 int
 u64set_new(struct u64set **out)
 {
@@ -166,13 +258,6 @@ u64set_new(struct u64set **out)
 
 	if (s == NULL)
 		return LC_ENOMEM;
-	s->cap = MIN_CAP;
-	s->slots = calloc(s->cap, sizeof(*s->slots));
-	s->used = calloc(s->cap, 1);
-	if (s->slots == NULL || s->used == NULL) {
-		u64set_free(s);
-		return LC_ENOMEM;
-	}
 	*out = s;
 	return 0;
 }
@@ -183,81 +268,62 @@ u64set_free(struct u64set *s)
 {
 	if (s == NULL)
 		return;
-	free(s->slots);
-	free(s->used);
+	slots_free(s->slots, s->cap);
 	free(s);
 }
 
-static uint64_t
-mix64(uint64_t x)
-{
-	/* splitmix64's finaliser: pairs of small indices spread well. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
+/* The slot holding v + 1, or the empty slot where it would go. */
 static size_t
 u64_find(const struct u64set *s, uint64_t v)
 {
-	size_t i = (size_t)mix64(v) & (s->cap - 1);
+	size_t mask = s->cap - 1, i = (size_t)mix64(v) & mask;
 
-	while (s->used[i] && s->slots[i] != v)
-		i = (i + 1) & (s->cap - 1);
+	while (s->slots[i] != 0 && s->slots[i] != v + 1)
+		i = (i + 1) & mask;
 	return i;
 }
 
+/* Rehashes into cap slots. */
 static int
-u64_grow(struct u64set *s)
+u64_rehash(struct u64set *s, size_t cap)
 {
-	struct u64set n = { .cap = s->cap * 2, .count = s->count };
+	struct u64set n = { .cap = cap, .count = s->count };
 
-	n.slots = calloc(n.cap, sizeof(*n.slots));
-	n.used = calloc(n.cap, 1);
-	if (n.slots == NULL || n.used == NULL) {
-		free(n.slots);
-		free(n.used);
+	if ((n.slots = slots_new(cap)) == NULL)
 		return LC_ENOMEM;
-	}
-	for (size_t i = 0; i < s->cap; i++) {
-		if (s->used[i]) {
-			size_t j = u64_find(&n, s->slots[i]);
-
-			n.used[j] = 1;
-			n.slots[j] = s->slots[i];
-		}
-	}
-	free(s->slots);
-	free(s->used);
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i] != 0)
+			n.slots[u64_find(&n, s->slots[i] - 1)] = s->slots[i];
+	slots_free(s->slots, s->cap);
 	*s = n;
 	return 0;
 }
 
-/* Inserts unless present; grows at half full. */
+/* Inserts unless present; doubles when full.  Slots hold v + 1, so
+ * UINT64_MAX cannot be stored (LC_EINVAL). */
 int
 u64set_add(struct u64set *s, uint64_t v)
 {
-	size_t i = u64_find(s, v);
+	size_t i;
 	int rc;
 
-	if (s->used[i])
+	if (v == UINT64_MAX)
+		return LC_EINVAL;
+	if (s->count > 0 && s->slots[u64_find(s, v)] != 0)
 		return LC_EEXIST;
-	if ((s->count + 1) * 2 > s->cap) {
-		if ((rc = u64_grow(s)) != 0)
-			return rc;
-		i = u64_find(s, v);
-	}
-	s->used[i] = 1;
-	s->slots[i] = v;
+	if (!fits(s->count + 1, s->cap) &&
+	    (rc = u64_rehash(s, s->cap ? 2 * s->cap : MIN_CAP)) != 0)
+		return rc;
+	i = u64_find(s, v);
+	s->slots[i] = v + 1;
 	s->count++;
 	return 0;
 }
 
-/* Membership; 0 for a NULL set. */
+/* Membership; 0 for a NULL or empty set. */
 int
 u64set_has(const struct u64set *s, uint64_t v)
 {
-	return s != NULL && s->used[u64_find(s, v)];
+	return s != NULL && s->count > 0 && v != UINT64_MAX &&
+	       s->slots[u64_find(s, v)] != 0;
 }

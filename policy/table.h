@@ -32,13 +32,14 @@ struct u64set;
 int u64set_new(struct u64set **out);
 /* Frees the set; NULL is fine. */
 void u64set_free(struct u64set *s);
-/* Adds v: 0, LC_EEXIST if present already, or LC_ENOMEM. */
+/* Adds v: 0, LC_EEXIST if present already, LC_EINVAL for UINT64_MAX
+ * (the mark of an empty slot), or LC_ENOMEM. */
 int u64set_add(struct u64set *s, uint64_t v);
 /* Whether v is in the set. */
 int u64set_has(const struct u64set *s, uint64_t v);
 
-/* FNV-1a, 64 bits: the policy's keys come from the operator, not from
- * clients, so a keyed hash buys nothing here. */
+/* A fast 64-bit hash, not keyed: the policy's keys come from the
+ * operator, not from clients, so a keyed hash buys nothing here. */
 uint64_t table_hash(const void *p, size_t n);
 
 #endif
