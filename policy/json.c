@@ -21,12 +21,16 @@
 static void
 jpath_append(struct jpath *p, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && p->len + 1 < sizeof(p->buf); i++) {
-		unsigned char c = (unsigned char)s[i];
+	char *d = p->buf + p->len;
 
-		/* Keys come from the file: no control bytes on a terminal. */
-		p->buf[p->len++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
+	if (n > sizeof(p->buf) - 1 - p->len)
+		n = sizeof(p->buf) - 1 - p->len;
+	memcpy(d, s, n);
+	/* Keys come from the file: no control bytes on a terminal. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)d[i] < 0x20 || d[i] == 0x7f)
+			d[i] = '?';
+	p->len += n;
 	p->buf[p->len] = '\0';
 }
 
@@ -42,16 +46,21 @@ jpath_key(struct jpath *p, const char *key)
 	return old;
 }
 
-/* Appends "[i]"; returns the length to pop to. */
+/* Appends "[i]"; returns the length to pop to.  By hand, not
+ * snprintf(): a policy of millions of entries appends millions. */
 size_t
 jpath_index(struct jpath *p, size_t i)
 {
 	char b[32];
-	size_t old = p->len;
-	int n = snprintf(b, sizeof(b), "[%zu]", i);
+	size_t old = p->len, n = sizeof(b);
 
-	if (n > 0)
-		jpath_append(p, b, (size_t)n);
+	b[--n] = ']';
+	do {
+		b[--n] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	b[--n] = '[';
+	jpath_append(p, b + n, sizeof(b) - n);
 	return old;
 }
 
@@ -238,7 +247,8 @@ struct jparser {
 	struct jpath path;
 };
 
-/* Line and column of byte offset off. */
+/* Line and column of byte offset off: memchr() from the last offset
+ * asked, since tokens come in order. */
 static struct jpos
 pos_at(struct jparser *p, size_t off)
 {
@@ -248,12 +258,17 @@ pos_at(struct jparser *p, size_t off)
 		p->cur_off = 0;
 		p->cur.line = p->cur.col = 1;
 	}
-	for (; p->cur_off < off; p->cur_off++) {
-		if (p->buf[p->cur_off] == '\n') {
+	while (p->cur_off < off) {
+		const unsigned char *nl = memchr(p->buf + p->cur_off, '\n',
+		                                 off - p->cur_off);
+
+		if (nl == NULL) {
+			p->cur.col += (uint32_t)(off - p->cur_off);
+			p->cur_off = off;
+		} else {
 			p->cur.line++;
 			p->cur.col = 1;
-		} else {
-			p->cur.col++;
+			p->cur_off = (size_t)(nl - p->buf) + 1;
 		}
 	}
 	return p->cur;
@@ -406,8 +421,15 @@ utf8_ok(const unsigned char *s, size_t n)
 
 	while (i < n) {
 		unsigned c = s[i], need, min;
+		uint64_t w;
 		uint32_t cp;
 
+		/* Eight ASCII bytes at a time: most of a policy is ASCII. */
+		if (n - i >= 8 && (memcpy(&w, s + i, 8),
+		                   (w & 0x8080808080808080ULL) == 0)) {
+			i += 8;
+			continue;
+		}
 		if (c < 0x80) {
 			i++;
 			continue;
