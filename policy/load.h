@@ -104,6 +104,9 @@ int load_get_bool(struct lctx *c, const struct jnode *obj, const char *key,
 /* An integer in [min, max], never required. */
 int load_get_int(struct lctx *c, const struct jnode *obj, const char *key,
                  int64_t min, int64_t max, int64_t *out);
+/* 64 lower-case hex digits (len bytes at s) as 32 bytes: 0, or -1 if
+ * they are not that.  Silent: load_get_digest() reports. */
+int load_hex_digest(const char *s, size_t len, uint8_t out[LC_DIGEST_BYTES]);
 /* A SHA-256 as 64 lower-case hex digits; the value is never printed. */
 int load_get_digest(struct lctx *c, const struct jnode *obj, const char *key,
                     int required, const struct jnode **node,
@@ -124,6 +127,12 @@ int load_get_array(struct lctx *c, const struct jnode *obj, const char *key,
  * of entries run. */
 size_t load_each(struct lctx *c, const struct jnode *sec, int t,
                  void (*load)(struct lctx *, const struct jnode *));
+/* load_each(), with ahead(c, e) called on each entry a few entries
+ * before it is loaded: to start fetching the table slots it will touch
+ * (strtab_prefetch()).  ahead must report nothing and change nothing. */
+size_t load_each_ahead(struct lctx *c, const struct jnode *sec, int t,
+                       void (*load)(struct lctx *, const struct jnode *),
+                       void (*ahead)(const struct lctx *, const struct jnode *));
 /* JSON number text as an integer, strictly: no fraction, no exponent.
  * 0, -1 (not an integer) or -2 (beyond int64). */
 int load_parse_int(const char *s, int64_t *out);

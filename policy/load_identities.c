@@ -225,10 +225,35 @@ load_device(struct lctx *c, const struct jnode *m)
 	load_device_info(c, m, dev);
 }
 
+/* Starts fetching the table slots of a digest of obj, if it is one. */
+static void
+digest_ahead(const struct strtab *t, const struct jnode *obj, const char *key)
+{
+	const struct jnode *n = jnode_get(obj, key);
+	uint8_t d[LC_DIGEST_BYTES];
+
+	if (n != NULL && n->type == J_STRING &&
+	    load_hex_digest(n->str, n->len, d) == 0) {
+		strtab_prefetch(t, d, sizeof(d));
+		sodium_memzero(d, sizeof(d));
+	}
+}
+
+/* What loading device m will touch in the tables, fetched ahead. */
+static void
+device_ahead(const struct lctx *c, const struct jnode *m)
+{
+	const struct jnode *auth = jnode_get(m, "auth");
+
+	strtab_prefetch(c->pol->device_by_name, m->key, strlen(m->key));
+	digest_ahead(c->pol->device_by_token, auth, "token_sha256");
+	digest_ahead(c->pol->device_by_cert, auth, "cert_sha256");
+}
+
 void
 load_devices(struct lctx *c, const struct jnode *sec)
 {
-	(void)load_each(c, sec, J_OBJECT, load_device);
+	(void)load_each_ahead(c, sec, J_OBJECT, load_device, device_ahead);
 }
 
 /* A declared device named by element e of a list, or NULL (reported). */
@@ -329,10 +354,25 @@ load_account(struct lctx *c, const struct jnode *m)
 		load_grants(c, list, acct);
 }
 
+/* What loading account m will touch in the tables, fetched ahead: its
+ * name's slot and its devices'. */
+static void
+account_ahead(const struct lctx *c, const struct jnode *m)
+{
+	const struct jnode *list = jnode_get(m, "devices");
+
+	strtab_prefetch(c->pol->account_by_name, m->key, strlen(m->key));
+	if (list == NULL || list->type != J_ARRAY)
+		return;
+	for (const struct jnode *e = list->child; e != NULL; e = e->next)
+		if (e->type == J_STRING)
+			strtab_prefetch(c->pol->device_by_name, e->str, e->len);
+}
+
 void
 load_accounts(struct lctx *c, const struct jnode *sec)
 {
-	(void)load_each(c, sec, J_OBJECT, load_account);
+	(void)load_each_ahead(c, sec, J_OBJECT, load_account, account_ahead);
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -489,6 +529,18 @@ load_static_session(struct lctx *c, const struct jnode *s)
 	}
 }
 
+/* What loading static session s will touch in the tables, fetched
+ * ahead: its token's slot and its account's. */
+static void
+session_ahead(const struct lctx *c, const struct jnode *s)
+{
+	const struct jnode *n = jnode_get(s, "account");
+
+	digest_ahead(c->pol->session_by_token, s, "token_sha256");
+	if (n != NULL && n->type == J_STRING)
+		strtab_prefetch(c->pol->account_by_name, n->str, n->len);
+}
+
 /* Reads the JWKS file jwt names (unless POLICY_NO_FILES); reports it
  * at the "jwks" member n if it cannot be used. */
 static void
@@ -620,6 +672,7 @@ load_sessions(struct lctx *c, const struct jnode *sec)
 	if (load_get_array(c, sec, "static", 0, &list) != 1)
 		return;
 	old = jpath_key(&c->path, "static");
-	c->nsessions += load_each(c, list, J_ARRAY, load_static_session);
+	c->nsessions += load_each_ahead(c, list, J_ARRAY, load_static_session,
+	                                session_ahead);
 	jpath_pop(&c->path, old);
 }

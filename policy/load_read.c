@@ -279,6 +279,22 @@ static const unsigned char hex_plus1[256] = {
 	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
 };
 
+/* 64 lower-case hex digits as 32 bytes; 0, or -1 if s is not that. */
+int
+load_hex_digest(const char *s, size_t len, uint8_t out[LC_DIGEST_BYTES])
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned bad = len != HEX_DIGEST_LEN;
+
+	for (size_t i = 0; !bad && i < LC_DIGEST_BYTES; i++) {
+		unsigned hi = hex_plus1[u[2 * i]], lo = hex_plus1[u[2 * i + 1]];
+
+		bad |= (hi == 0) | (lo == 0);
+		out[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
+	}
+	return bad ? -1 : 0;
+}
+
 /* A SHA-256 as 64 lower-case hex digits; the value is never printed. */
 int
 load_get_digest(struct lctx *c, const struct jnode *obj, const char *key,
@@ -286,22 +302,13 @@ load_get_digest(struct lctx *c, const struct jnode *obj, const char *key,
                 uint8_t out[LC_DIGEST_BYTES])
 {
 	const struct jnode *m;
-	const unsigned char *s;
-	const char *str;
-	int rc = load_get_str(c, obj, key, required, &m, &str);
-	unsigned bad = 0;
+	const char *s;
+	int rc = load_get_str(c, obj, key, required, &m, &s);
 	size_t old;
 
 	if (rc != 1)
 		return rc;
-	s = (const unsigned char *)str;
-	for (size_t i = 0; m->len == HEX_DIGEST_LEN && i < LC_DIGEST_BYTES; i++) {
-		unsigned hi = hex_plus1[s[2 * i]], lo = hex_plus1[s[2 * i + 1]];
-
-		bad |= (hi == 0) | (lo == 0);
-		out[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
-	}
-	if (m->len != HEX_DIGEST_LEN || bad) {
+	if (load_hex_digest(s, m->len, out) != 0) {
 		old = jpath_key(&c->path, key);
 		load_err_at(c, m->pos,
 		            "expected 64 lower-case hex digits (SHA-256)");
@@ -391,15 +398,39 @@ size_t
 load_each(struct lctx *c, const struct jnode *sec, int t,
           void (*load)(struct lctx *, const struct jnode *))
 {
+	return load_each_ahead(c, sec, t, load, NULL);
+}
+
+/* How many entries ahead of the one loaded load_each_ahead() looks:
+ * enough to cover a wait for memory, few enough that what it fetched is
+ * still in the cache when its turn comes. */
+#define LOAD_AHEAD 8
+
+/* load_each(), calling ahead(c, e), if not NULL, on each entry
+ * LOAD_AHEAD entries before loading it. */
+size_t
+load_each_ahead(struct lctx *c, const struct jnode *sec, int t,
+                void (*load)(struct lctx *, const struct jnode *),
+                void (*ahead)(const struct lctx *, const struct jnode *))
+{
+	const struct jnode *la = NULL;
 	size_t i = 0;
 
 	if (!load_want_type(c, sec, t))
 		return 0;
+	if (ahead != NULL)
+		for (la = sec->child; la != NULL && i < LOAD_AHEAD; la = la->next, i++)
+			ahead(c, la);
+	i = 0;
 	for (const struct jnode *e = sec->child; e != NULL && !c->oom &&
 	     !c->forward; e = e->next, i++) {
 		size_t old = t == J_OBJECT ? jpath_key(&c->path, e->key)
 		                           : jpath_index(&c->path, i);
 
+		if (la != NULL) {
+			ahead(c, la);
+			la = la->next;
+		}
 		load(c, e);
 		jpath_pop(&c->path, old);
 	}

@@ -243,6 +243,15 @@ strtab_get(const struct strtab *t, const void *key, size_t klen)
 	return *s != 0 ? t->ents[(uint32_t)*s - 1].val : NULL;
 }
 
+/* The loader asks this a few entries ahead: in a table bigger than the
+ * caches, each insert or lookup waits for memory otherwise. */
+void
+strtab_prefetch(const struct strtab *t, const void *key, size_t klen)
+{
+	if (t->cap > 0)
+		__builtin_prefetch(&t->slots[table_hash(key, klen) & (t->cap - 1)]);
+}
+
 /* Entries in the table. */
 size_t
 strtab_count(const struct strtab *t)

@@ -23,6 +23,9 @@ int strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
                void **old);
 /* The value for key, or NULL. */
 void *strtab_get(const struct strtab *t, const void *key, size_t klen);
+/* Starts fetching the slot where key's probe begins, for a strtab_put()
+ * or strtab_get() of it a little later: a hint, nothing else. */
+void strtab_prefetch(const struct strtab *t, const void *key, size_t klen);
 size_t strtab_count(const struct strtab *t);
 
 /* A set of 64-bit values. */
