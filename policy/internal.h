@@ -26,6 +26,7 @@ struct policy_account {
 	const char *name;
 	uint32_t index;
 	const struct policy_device **devices; /* granted, in policy order */
+	const uint32_t *granted;              /* their indices, sorted */
 	size_t ndevices;
 };
 
@@ -55,7 +56,6 @@ struct lc_policy {
 	size_t naccounts, accounts_cap;
 	struct strtab *account_by_name;
 	struct strtab *session_by_token; /* 32-byte digest -> account */
-	struct u64set *grants;           /* account index << 32 | device index */
 	struct policy_jwt jwt;           /* "sessions"."jwt" */
 	int has_jwt;
 	struct jwks *jwks;               /* owned; jwt.jwks points here */

@@ -407,6 +407,7 @@ load_reset(struct lctx *c, size_t nerrs, size_t ndropped, int io)
 	free(c->listener_at.v);
 	free(c->device_at.v);
 	free(c->account_at.v);
+	free(c->granted_to);
 	arena_free(&c->tree);
 	perrs_truncate(&keep.errs, nerrs, ndropped);
 	*c = keep;
@@ -474,6 +475,7 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 	free(c->listener_at.v);
 	free(c->device_at.v);
 	free(c->account_at.v);
+	free(c->granted_to);
 	arena_free(&c->tree);
 	return rc;
 }

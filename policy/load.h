@@ -54,6 +54,9 @@ struct lctx {
 	struct pwheres listener_at, device_at, account_at;
 	size_t nsessions;       /* sessions.static entries so far */
 	int parsed_all;         /* every file is well-formed JSON */
+	uint32_t *granted_to;   /* by device index: 1 + the index of the last
+	                         * account that listed it ("listed twice") */
+	size_t granted_cap;
 	int ahead;              /* files not loaded yet may declare names */
 	int forward;            /* a name was not found while ahead */
 };

@@ -280,35 +280,81 @@ device_ref(struct lctx *c, const struct jnode *e)
 
 /* ---- accounts ------------------------------------------------------------ */
 
+/* Makes c->granted_to cover every device declared so far; 0 or
+ * LC_ENOMEM. */
+static int
+grant_marks(struct lctx *c)
+{
+	size_t n = c->pol->ndevices, cap = c->granted_cap;
+	uint32_t *v;
+
+	if (n <= cap)
+		return 0;
+	cap = n > 2 * cap ? n : 2 * cap;
+	if ((v = realloc(c->granted_to, cap * sizeof(*v))) == NULL)
+		return LC_ENOMEM;
+	memset(v + c->granted_cap, 0, (cap - c->granted_cap) * sizeof(*v));
+	c->granted_to = v;
+	c->granted_cap = cap;
+	return 0;
+}
+
+/* Sorts n device indices: insertion sort, as an account has few. */
+static void
+sort_indices(uint32_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static int
+cmp_index(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The devices an account lists: in policy order for listing them, and
+ * their indices sorted for the grant check (policy_may_see_device()). */
 static void
 load_grants(struct lctx *c, const struct jnode *list,
             struct policy_account *acct)
 {
 	size_t i = 0, old = jpath_key(&c->path, "devices");
+	uint32_t *granted, mark = acct->index + 1;
 
 	acct->devices = arena_alloc(&c->pol->arena,
 	                            (list->len + 1) * sizeof(*acct->devices));
-	if (acct->devices == NULL) {
+	granted = arena_alloc(&c->pol->arena, (list->len + 1) * sizeof(*granted));
+	if (acct->devices == NULL || granted == NULL || grant_marks(c) != 0) {
 		load_oom(c);
 		goto out;
 	}
 	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
 		size_t o2 = jpath_index(&c->path, i);
 		const struct policy_device *dev = device_ref(c, e);
-		int rc;
 
-		if (dev != NULL) {
-			rc = u64set_add(c->pol->grants,
-			                (uint64_t)acct->index << 32 | dev->index);
-			if (rc == LC_EEXIST)
-				load_err_at(c, e->pos, "device listed twice");
-			else if (rc != 0)
-				load_oom(c);
-			else
-				acct->devices[acct->ndevices++] = dev;
+		if (dev != NULL && c->granted_to[dev->index] == mark) {
+			load_err_at(c, e->pos, "device listed twice");
+		} else if (dev != NULL) {
+			c->granted_to[dev->index] = mark;
+			granted[acct->ndevices] = dev->index;
+			acct->devices[acct->ndevices++] = dev;
 		}
 		jpath_pop(&c->path, o2);
 	}
+	if (acct->ndevices <= 16)
+		sort_indices(granted, acct->ndevices);
+	else
+		qsort(granted, acct->ndevices, sizeof(*granted), cmp_index);
+	acct->granted = granted;
 out:
 	jpath_pop(&c->path, old);
 }

@@ -38,12 +38,6 @@ struct strtab {
 	size_t count, ents_cap;
 };
 
-struct u64set {
-	uint64_t *slots;         /* 0: empty; else value + 1 */
-	size_t cap;
-	size_t count;
-};
-
 /* n zeroed slots, or NULL. */
 static uint64_t *
 slots_new(size_t n)
@@ -257,82 +251,4 @@ size_t
 strtab_count(const struct strtab *t)
 {
 	return t != NULL ? t->count : 0;
-}
-
-/* An empty set; slots come with the first value. */
-int
-u64set_new(struct u64set **out)
-{
-	struct u64set *s = calloc(1, sizeof(*s));
-
-	if (s == NULL)
-		return LC_ENOMEM;
-	*out = s;
-	return 0;
-}
-
-/* Frees the set. */
-void
-u64set_free(struct u64set *s)
-{
-	if (s == NULL)
-		return;
-	slots_free(s->slots, s->cap);
-	free(s);
-}
-
-/* The slot holding v + 1, or the empty slot where it would go. */
-static size_t
-u64_find(const struct u64set *s, uint64_t v)
-{
-	size_t mask = s->cap - 1, i = (size_t)mix64(v) & mask;
-
-	while (s->slots[i] != 0 && s->slots[i] != v + 1)
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* Rehashes into cap slots. */
-static int
-u64_rehash(struct u64set *s, size_t cap)
-{
-	struct u64set n = { .cap = cap, .count = s->count };
-
-	if ((n.slots = slots_new(cap)) == NULL)
-		return LC_ENOMEM;
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->slots[i] != 0)
-			n.slots[u64_find(&n, s->slots[i] - 1)] = s->slots[i];
-	slots_free(s->slots, s->cap);
-	*s = n;
-	return 0;
-}
-
-/* Inserts unless present; doubles when full.  Slots hold v + 1, so
- * UINT64_MAX cannot be stored (LC_EINVAL). */
-int
-u64set_add(struct u64set *s, uint64_t v)
-{
-	size_t i;
-	int rc;
-
-	if (v == UINT64_MAX)
-		return LC_EINVAL;
-	if (s->count > 0 && s->slots[u64_find(s, v)] != 0)
-		return LC_EEXIST;
-	if (!fits(s->count + 1, s->cap) &&
-	    (rc = u64_rehash(s, s->cap ? 2 * s->cap : MIN_CAP)) != 0)
-		return rc;
-	i = u64_find(s, v);
-	s->slots[i] = v + 1;
-	s->count++;
-	return 0;
-}
-
-/* Membership; 0 for a NULL or empty set. */
-int
-u64set_has(const struct u64set *s, uint64_t v)
-{
-	return s != NULL && s->count > 0 && v != UINT64_MAX &&
-	       s->slots[u64_find(s, v)] != 0;
 }

@@ -1,7 +1,7 @@
 /*
- * policy: the hash tables behind every policy lookup.  A string (byte
- * string) map to pointers and a set of 64-bit values, both open
- * addressing, built once at load and read-only afterwards.
+ * policy: the hash table behind every policy lookup by name or digest:
+ * byte strings to pointers, open addressing, built once at load and
+ * read-only afterwards.
  */
 #ifndef LC_POLICY_TABLE_H
 #define LC_POLICY_TABLE_H
@@ -27,19 +27,6 @@ void *strtab_get(const struct strtab *t, const void *key, size_t klen);
  * or strtab_get() of it a little later: a hint, nothing else. */
 void strtab_prefetch(const struct strtab *t, const void *key, size_t klen);
 size_t strtab_count(const struct strtab *t);
-
-/* A set of 64-bit values. */
-struct u64set;
-
-/* A new, empty set; 0 or LC_ENOMEM. */
-int u64set_new(struct u64set **out);
-/* Frees the set; NULL is fine. */
-void u64set_free(struct u64set *s);
-/* Adds v: 0, LC_EEXIST if present already, LC_EINVAL for UINT64_MAX
- * (the mark of an empty slot), or LC_ENOMEM. */
-int u64set_add(struct u64set *s, uint64_t v);
-/* Whether v is in the set. */
-int u64set_has(const struct u64set *s, uint64_t v);
 
 /* A fast 64-bit hash, not keyed: the policy's keys come from the
  * operator, not from clients, so a keyed hash buys nothing here. */
