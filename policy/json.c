@@ -224,7 +224,10 @@ struct frame {
 	const char *key;      /* the pending member's name (objects) */
 	struct jpos kpos;
 	int skip;             /* the pending member is a duplicate */
-	size_t pathlen;       /* path length before this frame's segment */
+	const char *seg_key;  /* where this container sits in its parent: */
+	size_t seg_index;     /* under seg_key (an object's), else at this
+	                       * index (an array's); neither for the root */
+	int seg;
 };
 
 struct jparser {
@@ -244,7 +247,7 @@ struct jparser {
 	struct frame st[JSON_MAX_DEPTH + 1];
 	int depth;           /* frames in use */
 	struct jnode *root;
-	struct jpath path;
+	struct jpath path;   /* built only for an error (path_now()) */
 };
 
 /* Line and column of byte offset off: memchr() from the last offset
@@ -318,26 +321,49 @@ token_pos(struct jparser *p)
 	return pos_at(p, start);
 }
 
+/* Adds the path segment of the value about to be attached (or of the
+ * key just read). */
 static void
-perr(struct jparser *p, struct jpos pos, const char *msg)
-{
-	perrs_add(p->errs, p->file, pos, jpath_str(&p->path), "%s", msg);
-}
-
-/* Adds the path segment of the value about to be attached. */
-static size_t
 path_push_member(struct jparser *p)
 {
 	const struct frame *f;
 
 	if (p->depth == 0)
-		return p->path.len;
+		return;
 	f = &p->st[p->depth - 1];
 	if (f->node->type == J_OBJECT && f->key == NULL)
-		return p->path.len; /* between members */
+		return; /* between members */
 	if (f->node->type == J_OBJECT)
-		return jpath_key(&p->path, f->key);
-	return jpath_index(&p->path, f->node->len);
+		(void)jpath_key(&p->path, f->key);
+	else
+		(void)jpath_index(&p->path, f->node->len);
+}
+
+/* The path of the value about to be attached, or of the key just read.
+ * Built from the open containers when an error needs it: building it
+ * for every value would cost a policy of millions of values more than
+ * any check does. */
+static const char *
+path_now(struct jparser *p)
+{
+	jpath_pop(&p->path, 0);
+	for (int d = 0; d < p->depth; d++) {
+		const struct frame *f = &p->st[d];
+
+		if (f->seg == 1)
+			(void)jpath_key(&p->path, f->seg_key);
+		else if (f->seg == 2)
+			(void)jpath_index(&p->path, f->seg_index);
+	}
+	path_push_member(p);
+	return jpath_str(&p->path);
+}
+
+/* Records msg at pos for the value about to be attached. */
+static void
+perr(struct jparser *p, struct jpos pos, const char *msg)
+{
+	perrs_add(p->errs, p->file, pos, path_now(p), "%s", msg);
 }
 
 /* Makes a node at pos and attaches it to the open container. */
@@ -461,38 +487,36 @@ cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct jparser *p = ctx;
 	struct jpos pos = token_pos(p);
-	size_t old = path_push_member(p);
-	struct jnode *n = attach(p, J_STRING, pos);
-	int ok = 0;
+	struct jnode *n;
+	int bad = 1;
 
+	/* Checked before the node is attached: the path is the member's. */
+	if (memchr(s, '\0', len) != NULL)
+		perr(p, pos, "string contains \\u0000");
+	else if (!utf8_ok(s, len))
+		perr(p, pos, "string is not UTF-8 (a lone surrogate escape?)");
+	else
+		bad = 0;
+	n = attach(p, J_STRING, pos);
 	if (n == NULL ||
 	    (n->str = arena_strndup(p->a, (const char *)s, len)) == NULL) {
 		p->oom = 1;
-		goto out;
+		return 0;
 	}
 	n->len = len;
-	if (memchr(s, '\0', len) != NULL) {
-		perr(p, pos, "string contains \\u0000");
-		n->bad = 1;
-	} else if (!utf8_ok(s, len)) {
-		perr(p, pos, "string is not UTF-8 (a lone surrogate escape?)");
-		n->bad = 1;
-	}
-	ok = 1;
-out:
-	jpath_pop(&p->path, old);
-	return ok;
+	n->bad = (unsigned char)bad;
+	return 1;
 }
 
 static int
 open_container(struct jparser *p, enum jtype type)
 {
 	struct jpos pos = token_pos(p);
-	size_t old;
+	const struct frame *up = p->depth > 0 ? &p->st[p->depth - 1] : NULL;
+	struct frame seg = { 0 };
 	struct jnode *n;
 	struct frame *f;
 
-	old = path_push_member(p);
 	if (p->depth >= JSON_MAX_DEPTH) {
 		char msg[64];
 
@@ -502,12 +526,19 @@ open_container(struct jparser *p, enum jtype type)
 		p->cancelled = 1;
 		return 0;
 	}
+	/* Where it sits, taken before attach() moves past it. */
+	if (up != NULL && up->node->type == J_OBJECT && up->key != NULL) {
+		seg.seg = 1;
+		seg.seg_key = up->key;
+	} else if (up != NULL && up->node->type == J_ARRAY) {
+		seg.seg = 2;
+		seg.seg_index = up->node->len;
+	}
 	if ((n = attach(p, type, pos)) == NULL)
 		return 0;
 	f = &p->st[p->depth++];
-	memset(f, 0, sizeof(*f));
+	*f = seg;
 	f->node = n;
-	f->pathlen = old;
 	return 1;
 }
 
@@ -522,7 +553,6 @@ close_container(struct jparser *p)
 	f = &p->st[--p->depth];
 	strtab_free(f->keys);
 	f->keys = NULL;
-	jpath_pop(&p->path, f->pathlen);
 	return 1;
 }
 
@@ -577,7 +607,6 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	struct frame *f = &p->st[p->depth - 1];
 	const struct jnode *first;
 	char *key = arena_strndup(p->a, (const char *)s, len);
-	size_t old;
 
 	if (key == NULL) {
 		p->oom = 1;
@@ -586,7 +615,6 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	f->key = key;
 	f->kpos = pos;
 	f->skip = 0;
-	old = jpath_key(&p->path, key);
 	if (p->max_members != 0 && f->node->len >= p->max_members) {
 		/* Data from outside: bounded, so that no object of colliding
 		 * names can cost more than a small one. */
@@ -610,7 +638,6 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	           strtab_put(f->keys, key, len, NULL, NULL) == LC_ENOMEM) {
 		p->oom = 1;
 	}
-	jpath_pop(&p->path, old);
 	if (p->oom || p->cancelled)
 		return 0;
 	return 1;
@@ -635,7 +662,7 @@ report_yajl(struct jparser *p, const unsigned char *text, size_t len)
 	unsigned char *msg = yajl_get_error(p->h, 0, text, len);
 	size_t off = p->finishing ? p->len : yajl_get_bytes_consumed(p->h);
 	const char *m = msg != NULL ? (const char *)msg : "parse error";
-	size_t n = strlen(m), old;
+	size_t n = strlen(m);
 
 	/* yajl stops past the offending byte: point at that byte. */
 	if (!p->finishing) {
@@ -647,10 +674,8 @@ report_yajl(struct jparser *p, const unsigned char *text, size_t len)
 	}
 	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ' || m[n - 1] == '.'))
 		n--;
-	old = path_push_member(p);
-	perrs_add(p->errs, p->file, pos_at(p, off), jpath_str(&p->path),
+	perrs_add(p->errs, p->file, pos_at(p, off), path_now(p),
 	          "%.*s", (int)n, m);
-	jpath_pop(&p->path, old);
 	if (msg != NULL)
 		yajl_free_error(p->h, msg);
 }
