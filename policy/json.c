@@ -238,8 +238,9 @@ struct jparser {
 	const unsigned char *buf;
 	size_t len;
 	size_t prev_end;     /* where the last token ended */
-	size_t cur_off;      /* position cache: offset -> line:col */
-	struct jpos cur;
+	size_t line_start;   /* the line of the last position asked: */
+	size_t next_line;    /* its start, the next one's (SIZE_MAX: none) */
+	uint32_t line;
 	int finishing;       /* inside yajl_complete_parse: no offsets */
 	int cancelled;       /* a callback stopped the parse */
 	int oom;
@@ -250,31 +251,36 @@ struct jparser {
 	struct jpath path;   /* built only for an error (path_now()) */
 };
 
-/* Line and column of byte offset off: memchr() from the last offset
- * asked, since tokens come in order. */
+/* Where the line after the one starting at p->line_start begins. */
+static void
+next_line(struct jparser *p)
+{
+	const unsigned char *nl = NULL;
+
+	if (p->line_start < p->len)
+		nl = memchr(p->buf + p->line_start, '\n', p->len - p->line_start);
+	p->next_line = nl != NULL ? (size_t)(nl - p->buf) + 1 : SIZE_MAX;
+}
+
+/* Line and column of byte offset off.  Tokens come in order, so the
+ * line moves forward a newline at a time: one memchr() a line, not a
+ * scan a token. */
 static struct jpos
 pos_at(struct jparser *p, size_t off)
 {
 	if (off > p->len)
 		off = p->len;
-	if (off < p->cur_off) {
-		p->cur_off = 0;
-		p->cur.line = p->cur.col = 1;
+	if (off < p->line_start) {
+		p->line_start = 0;
+		p->line = 1;
+		next_line(p);
 	}
-	while (p->cur_off < off) {
-		const unsigned char *nl = memchr(p->buf + p->cur_off, '\n',
-		                                 off - p->cur_off);
-
-		if (nl == NULL) {
-			p->cur.col += (uint32_t)(off - p->cur_off);
-			p->cur_off = off;
-		} else {
-			p->cur.line++;
-			p->cur.col = 1;
-			p->cur_off = (size_t)(nl - p->buf) + 1;
-		}
+	while (off >= p->next_line) {
+		p->line_start = p->next_line;
+		p->line++;
+		next_line(p);
 	}
-	return p->cur;
+	return (struct jpos){ p->line, (uint32_t)(off - p->line_start + 1) };
 }
 
 static int
@@ -750,7 +756,7 @@ parse_buf(struct arena *a, const char *buf, size_t len, int file,
 	struct jparser p = {
 		.a = a, .errs = errs, .file = file,
 		.buf = (const unsigned char *)buf, .len = len,
-		.cur = { 1, 1 },
+		.line = 1,
 		.max_members = comments ? 0 : STRICT_MEMBERS_MAX,
 	};
 	yajl_status st;
@@ -761,6 +767,7 @@ parse_buf(struct arena *a, const char *buf, size_t len, int file,
 		          "larger than %zu bytes", JSON_MAX_BYTES);
 		return LC_EFORMAT;
 	}
+	next_line(&p);
 	if ((p.h = yajl_alloc(&callbacks, comments ? NULL : &wiped_funcs, &p)) == NULL)
 		return LC_ENOMEM;
 	if (!yajl_config(p.h, yajl_allow_comments, comments))
