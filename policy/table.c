@@ -83,8 +83,9 @@ mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* Eight bytes at a time, then mix64: names are short and digests 32
- * bytes, so a byte-wise hash would be most of a lookup. */
+/* Eight bytes at a time (a multiply and a fold each), then mix64: names
+ * are short and digests 32 bytes, so a byte-wise hash would be most of a
+ * lookup. */
 uint64_t
 table_hash(const void *p, size_t n)
 {
@@ -93,7 +94,8 @@ table_hash(const void *p, size_t n)
 
 	for (; n >= 8; s += 8, n -= 8) {
 		memcpy(&w, s, 8);
-		h = (h ^ mix64(w)) * 0x100000001b3ULL;
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 32;
 	}
 	w = 0;
 	for (size_t i = 0; i < n; i++)
