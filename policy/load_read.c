@@ -3,6 +3,7 @@
  * tree against the schema, reports what is wrong at its file:line:col,
  * and hands back the value; load_*.c build the model with them.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -270,15 +271,14 @@ load_get_int(struct lctx *c, const struct jnode *obj, const char *key,
 	return rc;
 }
 
-/* Eight bytes, the first in the lowest: what one load gives on x86. */
+/* Eight bytes, the first in the lowest: one load on x86. */
 static uint64_t
 le64(const unsigned char *s)
 {
-	uint64_t w = 0;
+	uint64_t w;
 
-	for (int i = 7; i >= 0; i--)
-		w = w << 8 | s[i];
-	return w;
+	memcpy(&w, s, sizeof(w));
+	return le64toh(w);
 }
 
 /* Eight lower-case hex digits (w from le64()) as four bytes at out; 0,
@@ -290,6 +290,7 @@ hex8(uint64_t w, uint8_t out[4])
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
 	uint64_t digit, letter, v;
+	uint32_t o;
 
 	if (w & high)
 		return -1;
@@ -302,9 +303,8 @@ hex8(uint64_t w, uint8_t out[4])
 	v = (w & ones * 0x0f) + (letter >> 7) * 9;  /* each byte's value */
 	v = (v & 0x000f000f000f000fULL) << 4 | (v >> 8 & 0x000f000f000f000fULL);
 	v = (v | v >> 8) & 0x0000ffff0000ffffULL;
-	v = (v | v >> 16) & 0xffffffffULL;
-	for (int i = 0; i < 4; i++)
-		out[i] = (uint8_t)(v >> (8 * i));
+	o = htole32((uint32_t)(v | v >> 16));
+	memcpy(out, &o, sizeof(o));
 	return 0;
 }
 
