@@ -158,18 +158,31 @@ load_resolutions(struct lctx *c, const struct jnode *m, struct policy_device_inf
 }
 
 
+/* Whether device m has one of the keys of struct policy_device_info.
+ * Most devices have "auth" alone: one comparison a member. */
+static int
+has_info(const struct jnode *m)
+{
+	static const char *const keys[] = { "name", "room", "info", "resolutions", NULL };
+
+	for (const struct jnode *k = m->child; k != NULL; k = k->next) {
+		if (strcmp(k->key, "auth") == 0)
+			continue;
+		for (size_t i = 0; keys[i] != NULL; i++)
+			if (strcmp(k->key, keys[i]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* A device's optional keys for the platforms (policy.h, struct
  * policy_device_info), kept only when one is given. */
 static void
 load_device_info(struct lctx *c, const struct jnode *m, struct policy_device *dev)
 {
-	static const char *const keys[] = { "name", "room", "info", "resolutions", NULL };
 	struct policy_device_info *in;
-	size_t i;
 
-	for (i = 0; keys[i] != NULL && jnode_get(m, keys[i]) == NULL; i++)
-		;
-	if (keys[i] == NULL)
+	if (!has_info(m))
 		return;
 	if ((in = arena_alloc(&c->pol->arena, sizeof(*in))) == NULL) {
 		load_oom(c);

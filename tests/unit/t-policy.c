@@ -1054,6 +1054,44 @@ test_scale(void)
 	policy_free(pol);
 }
 
+/* A device's keys for the platforms: kept only when one is given (the
+ * loader looks for them past "auth" alone). */
+static void
+test_device_info(void)
+{
+	static const char text[] = "{" LISTENERS INGEST REST ",\n"
+		"\"devices\": {\n"
+		" \"cam-a\": { \"auth\": { \"token_sha256\": \"" DIGEST_A "\" } },\n"
+		" \"cam-d\": { \"auth\": { \"token_sha256\": \"" HEX64A "dddddddd\" } },\n"
+		" \"cam-b\": { \"auth\": { \"cert_sha256\": \"" DIGEST_A "\" },"
+		" \"room\": \"Hall\" },\n"
+		" \"cam-c\": { \"resolutions\": [ { \"width\": 640, \"height\": 480 } ],"
+		" \"auth\": { \"token_sha256\": \"" HEX64A "bbbbbbbb\" } } } }\n";
+	const struct policy_device_info *in;
+	struct lc_policy *pol = NULL;
+	char *errs = NULL;
+	int rc;
+
+	rc = load_text("t.json", text, strlen(text), POLICY_NO_FILES, &pol, &errs);
+	is_int(rc, 0, "device info: loads");
+	is_text(errs, "", "device info");
+	in = policy_device_info(policy_device_by_name(pol, "cam-a"));
+	ok(in == policy_device_info(policy_device_by_name(pol, "cam-d")) &&
+	   in->room == NULL && in->nresolutions == 1,
+	   "device info: \"auth\" alone: the shared default");
+	in = policy_device_info(policy_device_by_name(pol, "cam-b"));
+	ok(in != NULL && in->room != NULL && strcmp(in->room, "Hall") == 0 &&
+	   in->name == NULL && in->nresolutions == 1 &&
+	   in->resolutions[0].width == 1280 && in->resolutions[0].height == 720,
+	   "device info: a room after \"auth\", the default resolution");
+	in = policy_device_info(policy_device_by_name(pol, "cam-c"));
+	ok(in != NULL && in->room == NULL && in->nresolutions == 1 &&
+	   in->resolutions[0].width == 640 && in->resolutions[0].height == 480,
+	   "device info: resolutions before \"auth\"");
+	policy_free(pol);
+	free(errs);
+}
+
 int
 main(void)
 {
@@ -1070,6 +1108,7 @@ main(void)
 	test_decisions();
 	remove_example_dir();
 	test_defaults();
+	test_device_info();
 	test_scale();
 	return tap_done();
 }
