@@ -221,6 +221,7 @@ struct frame {
 	struct jnode *node;
 	struct jnode *last;
 	struct strtab *keys;  /* member names, once past LINEAR_KEYS */
+	struct jnode *pending; /* made at its key when keys indexes it */
 	const char *key;      /* the pending member's name (objects) */
 	struct jpos kpos;
 	int skip;             /* the pending member is a duplicate */
@@ -376,10 +377,13 @@ perr(struct jparser *p, struct jpos pos, const char *msg)
 static struct jnode *
 attach(struct jparser *p, enum jtype type, struct jpos pos)
 {
-	struct jnode *n = arena_alloc(p->a, sizeof(*n));
+	struct jnode *n;
 	struct frame *f;
 
-	if (n == NULL) {
+	if (p->depth > 0 && p->st[p->depth - 1].pending != NULL) {
+		n = p->st[p->depth - 1].pending;
+		p->st[p->depth - 1].pending = NULL;
+	} else if ((n = arena_alloc(p->a, sizeof(*n))) == NULL) {
 		p->oom = 1;
 		return NULL;
 	}
@@ -580,28 +584,43 @@ cb_end(void *ctx)
 	return close_container(ctx);
 }
 
-/* The member of f's object already named key, or NULL; indexes the
- * names once the object grows past LINEAR_KEYS. */
+/* The member of f's object already named key (at kpos), or NULL.  Past
+ * LINEAR_KEYS members the names are indexed: then a new name's node is
+ * made here, indexed at once (one probe), and attach() takes it. */
 static const struct jnode *
-find_member(struct jparser *p, struct frame *f, const char *key, size_t len)
+find_member(struct jparser *p, struct frame *f, const char *key, size_t len,
+            struct jpos kpos)
 {
+	struct jnode *n, *first = NULL;
+	int rc;
+
 	if (f->keys == NULL && f->node->len >= LINEAR_KEYS) {
-		if (strtab_new(&f->keys) != 0) {
-			p->oom = 1;
-			return NULL;
-		}
+		if (strtab_new(&f->keys) != 0)
+			goto oom;
 		for (struct jnode *m = f->node->child; m != NULL; m = m->next)
 			if (strtab_put(f->keys, m->key, strlen(m->key), m, NULL)
-			    == LC_ENOMEM) {
-				p->oom = 1;
-				return NULL;
-			}
+			    == LC_ENOMEM)
+				goto oom;
 	}
-	if (f->keys != NULL)
-		return strtab_get(f->keys, key, len);
-	for (const struct jnode *m = f->node->child; m != NULL; m = m->next)
-		if (strcmp(m->key, key) == 0)
-			return m;
+	if (f->keys == NULL) {
+		for (const struct jnode *m = f->node->child; m != NULL; m = m->next)
+			if (strcmp(m->key, key) == 0)
+				return m;
+		return NULL;
+	}
+	if ((n = arena_alloc(p->a, sizeof(*n))) == NULL)
+		goto oom;
+	n->key = key;
+	n->kpos = kpos;
+	rc = strtab_put(f->keys, key, len, n, (void **)&first);
+	if (rc == LC_EEXIST)
+		return first;
+	if (rc != 0)
+		goto oom;
+	f->pending = n;
+	return NULL;
+oom:
+	p->oom = 1;
 	return NULL;
 }
 
@@ -632,7 +651,7 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	} else if (!utf8_ok(s, len)) {
 		perr(p, pos, "key is not UTF-8 (a lone surrogate escape?)");
 		f->skip = 1;
-	} else if ((first = find_member(p, f, key, len)) != NULL) {
+	} else if ((first = find_member(p, f, key, len, pos)) != NULL) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "duplicate key (first at line %u, "
@@ -640,9 +659,6 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		         (unsigned)first->kpos.col);
 		perr(p, pos, msg);
 		f->skip = 1;
-	} else if (f->keys != NULL &&
-	           strtab_put(f->keys, key, len, NULL, NULL) == LC_ENOMEM) {
-		p->oom = 1;
 	}
 	if (p->oom || p->cancelled)
 		return 0;

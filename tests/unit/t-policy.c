@@ -157,6 +157,33 @@ test_json_traps(void)
 	          P_ALL,
 	          "t.json:1:35: limits.drops_in_a_row: duplicate key (first at "
 	          "line 1, column 14)\n");
+	/* Past 16 members an object's names are found through a table:
+	 * a duplicate there is the same error. */
+	check_bad("duplicate key past 16 members",
+	          "\"limits\": { \"a\": 1, \"b\": 1, \"c\": 1, \"d\": 1, "
+	          "\"e\": 1, \"f\": 1, \"g\": 1, \"h\": 1, \"i\": 1, \"j\": 1, "
+	          "\"k\": 1, \"l\": 1, \"m\": 1, \"n\": 1, \"o\": 1, \"p\": 1, "
+	          "\"q\": 1, \"r\": 1, \"q\": 2 }", P_ALL,
+	          "t.json:1:14: limits.a: unknown key\n"
+	          "t.json:1:22: limits.b: unknown key\n"
+	          "t.json:1:30: limits.c: unknown key\n"
+	          "t.json:1:38: limits.d: unknown key\n"
+	          "t.json:1:46: limits.e: unknown key\n"
+	          "t.json:1:54: limits.f: unknown key\n"
+	          "t.json:1:62: limits.g: unknown key\n"
+	          "t.json:1:70: limits.h: unknown key\n"
+	          "t.json:1:78: limits.i: unknown key\n"
+	          "t.json:1:86: limits.j: unknown key\n"
+	          "t.json:1:94: limits.k: unknown key\n"
+	          "t.json:1:102: limits.l: unknown key\n"
+	          "t.json:1:110: limits.m: unknown key\n"
+	          "t.json:1:118: limits.n: unknown key\n"
+	          "t.json:1:126: limits.o: unknown key\n"
+	          "t.json:1:134: limits.p: unknown key\n"
+	          "t.json:1:142: limits.q: unknown key\n"
+	          "t.json:1:150: limits.r: unknown key\n"
+	          "t.json:1:158: limits.q: duplicate key (first at line 1, "
+	          "column 142)\n");
 	check_bad("\\u0000 in a string",
 	          "\"accounts\": { \"a\": { \"devices\": [\"cam-1\\u0000x\"] } }",
 	          P_ALL,
