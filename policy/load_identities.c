@@ -203,6 +203,7 @@ load_device(struct lctx *c, const struct jnode *m)
 	struct lc_policy *pol = c->pol;
 	struct policy_device *dev, *prev = NULL;
 	const struct jnode *auth;
+	size_t n;
 	int rc;
 
 	if (!lc_valid_device(m->key)) {
@@ -213,13 +214,13 @@ load_device(struct lctx *c, const struct jnode *m)
 	if (!load_want_type(c, m, J_OBJECT))
 		return;
 	load_check_keys(c, m, keys);
-	if ((dev = arena_alloc(&pol->arena, sizeof(*dev))) == NULL ||
-	    (dev->id = load_dup_str(c, m->key)) == NULL) {
+	n = strlen(m->key);
+	if ((dev = arena_alloc(&pol->arena, sizeof(*dev) + n + 1)) == NULL) {
 		load_oom(c);
 		return;
 	}
-	rc = strtab_put(pol->device_by_name, dev->id, strlen(dev->id), dev,
-	                (void **)&prev);
+	memcpy(dev->id, m->key, n + 1);
+	rc = strtab_put(pol->device_by_name, dev->id, n, dev, (void **)&prev);
 	if (rc == LC_EEXIST) {
 		load_err_twice(c, m->kpos, &c->device_at.v[prev->index]);
 		return;
@@ -379,6 +380,7 @@ load_account(struct lctx *c, const struct jnode *m)
 	struct lc_policy *pol = c->pol;
 	struct policy_account *acct, *prev = NULL;
 	const struct jnode *list;
+	size_t n;
 	int rc;
 
 	if (!lc_valid_device(m->key)) {
@@ -389,13 +391,14 @@ load_account(struct lctx *c, const struct jnode *m)
 	if (!load_want_type(c, m, J_OBJECT))
 		return;
 	load_check_keys(c, m, keys);
-	if ((acct = arena_alloc(&pol->arena, sizeof(*acct))) == NULL ||
-	    (acct->name = load_dup_str(c, m->key)) == NULL) {
+	n = strlen(m->key);
+	if ((acct = arena_alloc(&pol->arena, sizeof(*acct) + n + 1)) == NULL) {
 		load_oom(c);
 		return;
 	}
-	rc = strtab_put(pol->account_by_name, acct->name, strlen(acct->name),
-	                acct, (void **)&prev);
+	memcpy(acct->name, m->key, n + 1);
+	rc = strtab_put(pol->account_by_name, acct->name, n, acct,
+	                (void **)&prev);
 	if (rc == LC_EEXIST) {
 		load_err_twice(c, m->kpos, &c->account_at.v[prev->index]);
 		return;
