@@ -17,16 +17,11 @@ index_digest(struct lctx *c, struct strtab *t, const uint8_t d[LC_DIGEST_BYTES],
              struct policy_device *dev, const struct jnode *n, const char *key)
 {
 	struct policy_device *other = NULL;
-	uint8_t *copy = arena_alloc(&c->pol->arena, LC_DIGEST_BYTES);
 	size_t old;
 	int rc;
 
-	if (copy == NULL) {
-		load_oom(c);
-		return;
-	}
-	memcpy(copy, d, LC_DIGEST_BYTES);
-	rc = strtab_put(t, copy, LC_DIGEST_BYTES, dev, (void **)&other);
+	/* The table keeps a copy (strtab_new_digests()). */
+	rc = strtab_put(t, d, LC_DIGEST_BYTES, dev, (void **)&other);
 	if (rc == LC_EEXIST) {
 		old = jpath_key(&c->path, key);
 		load_err_at(c, n->pos, "same digest as device \"%s\"",
@@ -550,7 +545,7 @@ static void
 load_static_session(struct lctx *c, const struct jnode *s)
 {
 	static const char *const keys[] = { "token_sha256", "account", NULL };
-	uint8_t d[LC_DIGEST_BYTES], *copy;
+	uint8_t d[LC_DIGEST_BYTES];
 	const struct policy_account *acct = NULL;
 	const struct jnode *n, *tn = NULL;
 	const char *name;
@@ -573,12 +568,7 @@ load_static_session(struct lctx *c, const struct jnode *s)
 	if (load_get_digest(c, s, "token_sha256", 1, &tn, d) != 1 ||
 	    acct == NULL)
 		return;
-	if ((copy = arena_alloc(&c->pol->arena, LC_DIGEST_BYTES)) == NULL) {
-		load_oom(c);
-		return;
-	}
-	memcpy(copy, d, LC_DIGEST_BYTES);
-	rc = strtab_put(c->pol->session_by_token, copy, LC_DIGEST_BYTES,
+	rc = strtab_put(c->pol->session_by_token, d, LC_DIGEST_BYTES,
 	                (void *)(uintptr_t)acct, NULL);
 	if (rc == LC_EEXIST) {
 		size_t old = jpath_key(&c->path, "token_sha256");

@@ -54,10 +54,10 @@ policy_model_new(struct lc_policy **out)
 	pol->backend.timeout_ms = 10000;
 	if (strtab_new(&pol->listener_by_name) != 0 ||
 	    strtab_new(&pol->device_by_name) != 0 ||
-	    strtab_new(&pol->device_by_cert) != 0 ||
-	    strtab_new(&pol->device_by_token) != 0 ||
+	    strtab_new_digests(&pol->device_by_cert) != 0 ||
+	    strtab_new_digests(&pol->device_by_token) != 0 ||
 	    strtab_new(&pol->account_by_name) != 0 ||
-	    strtab_new(&pol->session_by_token) != 0 ||
+	    strtab_new_digests(&pol->session_by_token) != 0 ||
 	    strtab_new(&pol->route_by_key) != 0 ||
 	    lc_keyring_new(&pol->keyring) != 0)
 		goto fail;

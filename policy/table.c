@@ -8,7 +8,8 @@
  * touches an entry (and its key) when the hashes are equal; growing moves
  * slots by their hash alone.  A policy of millions of devices keeps two
  * such maps of them, so their size and the memory they touch on an
- * insert are most of what loading one costs.
+ * insert are most of what loading one costs.  A table of digests keeps
+ * each 32-byte key in its entry: no copy elsewhere, no pointer to follow.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,19 @@ struct str_entry {
 	size_t klen;
 };
 
+/* A digest table's entry: the key in it, not behind a pointer. */
+struct digest_entry {
+	uint8_t key[LC_DIGEST_BYTES];
+	void *val;
+};
+
 struct strtab {
 	uint64_t *slots;         /* 0: empty; else hash << 32 | entry + 1 */
-	struct str_entry *ents;  /* in insertion order */
+	void *ents;              /* in insertion order: struct str_entry,
+	                          * or struct digest_entry if digests */
 	size_t cap;              /* slots, a power of two */
 	size_t count, ents_cap;
+	int digests;
 };
 
 /* n zeroed slots, or NULL. */
@@ -122,6 +131,40 @@ strtab_new(struct strtab **out)
 	return 0;
 }
 
+/* An empty table of digests, kept in its entries. */
+int
+strtab_new_digests(struct strtab **out)
+{
+	int rc = strtab_new(out);
+
+	if (rc == 0)
+		(*out)->digests = 1;
+	return rc;
+}
+
+/* Entry i's key (and its length) and value. */
+static const void *
+ent_key(const struct strtab *t, uint32_t i, size_t *klen)
+{
+	const struct str_entry *e;
+
+	if (t->digests) {
+		*klen = LC_DIGEST_BYTES;
+		return ((const struct digest_entry *)t->ents)[i].key;
+	}
+	e = &((const struct str_entry *)t->ents)[i];
+	*klen = e->klen;
+	return e->key;
+}
+
+static void *
+ent_val(const struct strtab *t, uint32_t i)
+{
+	if (t->digests)
+		return ((const struct digest_entry *)t->ents)[i].val;
+	return ((const struct str_entry *)t->ents)[i].val;
+}
+
 /* Frees the slots and entries; keys and values belong to the caller. */
 void
 strtab_free(struct strtab *t)
@@ -141,14 +184,15 @@ str_find(const struct strtab *t, const void *key, size_t klen, uint32_t h)
 
 	for (;; i = (i + 1) & mask) {
 		uint64_t s = t->slots[i];
-		const struct str_entry *e;
+		const void *k;
+		size_t n;
 
 		if (s == 0)
 			return &t->slots[i];
 		if ((uint32_t)(s >> 32) != h)
 			continue;
-		e = &t->ents[(uint32_t)s - 1];
-		if (e->klen == klen && memcmp(e->key, key, klen) == 0)
+		k = ent_key(t, (uint32_t)s - 1, &n);
+		if (n == klen && memcmp(k, key, klen) == 0)
 			return &t->slots[i];
 	}
 }
@@ -183,12 +227,14 @@ static int
 str_more_entries(struct strtab *t)
 {
 	size_t cap = t->ents_cap ? 2 * t->ents_cap : MIN_CAP;
-	struct str_entry *e;
+	size_t size = t->digests ? sizeof(struct digest_entry)
+	                         : sizeof(struct str_entry);
+	void *e;
 
 	/* Entries are numbered from 1 in 32 bits beside the hash. */
 	if (cap > UINT32_MAX)
 		cap = UINT32_MAX;
-	if (cap == t->ents_cap || (e = realloc(t->ents, cap * sizeof(*e))) == NULL)
+	if (cap == t->ents_cap || (e = realloc(t->ents, cap * size)) == NULL)
 		return LC_ENOMEM;
 	t->ents = e;
 	t->ents_cap = cap;
@@ -204,14 +250,14 @@ strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
 	uint64_t *s;
 	int rc;
 
-	if (key == NULL)
+	if (key == NULL || (t->digests && klen != LC_DIGEST_BYTES))
 		return LC_EINVAL;
 	h = (uint32_t)table_hash(key, klen);
 	if (t->count > 0) {
 		s = str_find(t, key, klen, h);
 		if (*s != 0) {
 			if (old != NULL)
-				*old = t->ents[(uint32_t)*s - 1].val;
+				*old = ent_val(t, (uint32_t)*s - 1);
 			return LC_EEXIST;
 		}
 	}
@@ -221,7 +267,15 @@ strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
 	if (t->count == t->ents_cap && (rc = str_more_entries(t)) != 0)
 		return rc;
 	s = str_find(t, key, klen, h);
-	t->ents[t->count] = (struct str_entry){ key, val, klen };
+	if (t->digests) {
+		struct digest_entry *e = &((struct digest_entry *)t->ents)[t->count];
+
+		memcpy(e->key, key, LC_DIGEST_BYTES);
+		e->val = val;
+	} else {
+		((struct str_entry *)t->ents)[t->count] =
+			(struct str_entry){ key, val, klen };
+	}
 	*s = (uint64_t)h << 32 | (t->count + 1);
 	t->count++;
 	return 0;
@@ -236,7 +290,7 @@ strtab_get(const struct strtab *t, const void *key, size_t klen)
 	if (t == NULL || key == NULL || t->count == 0)
 		return NULL;
 	s = str_find(t, key, klen, (uint32_t)table_hash(key, klen));
-	return *s != 0 ? t->ents[(uint32_t)*s - 1].val : NULL;
+	return *s != 0 ? ent_val(t, (uint32_t)*s - 1) : NULL;
 }
 
 /* The loader asks this a few entries ahead: in a table bigger than the

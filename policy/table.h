@@ -9,12 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Maps byte strings to pointers.  Keys are not copied: the caller keeps
- * them alive (the policy's arena does). */
+/* Maps byte strings to pointers.  Keys are not copied (but in a table
+ * of digests): the caller keeps them alive (the policy's arena does). */
 struct strtab;
 
 /* A new, empty table; 0 or LC_ENOMEM. */
 int strtab_new(struct strtab **out);
+/* A new, empty table whose keys are all LC_DIGEST_BYTES long and are
+ * copied into it (the caller need not keep them); 0 or LC_ENOMEM. */
+int strtab_new_digests(struct strtab **out);
 /* Frees the table (not the keys or values); NULL is fine. */
 void strtab_free(struct strtab *t);
 /* Inserts key -> val.  0, LC_EEXIST (then *old, if given, is the value
