@@ -1,8 +1,9 @@
 /*
- * policy: loading, the whole of it.  Reads the policy file(s), parses
- * each (json.c), runs the section loaders of load_*.c over them in
- * passes, makes the checks that need every file, and prints the errors,
- * sorted, before failing.  policy_load() and policy_load_mem() start here.
+ * policy: loading, the whole of it.  Reads the policy file(s) one at a
+ * time, parses each (json.c), runs the section loaders of load_*.c over
+ * it in passes, makes the checks that need every file, and prints the
+ * errors, sorted, before failing.  policy_load() and policy_load_mem()
+ * start here.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +18,8 @@
 /* ---- the whole ----------------------------------------------------------- */
 
 /* Sections in the order they are loaded: declarations before the
- * sections that refer to them, across all files. */
+ * sections that refer to them, within a file, and across all files when
+ * a file refers forward (load_by_pass()). */
 static const struct section {
 	const char *name;
 	int pass;
