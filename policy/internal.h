@@ -16,17 +16,20 @@
 #define POLICY_DEVICE_SEGMENT "{device}"
 #define POLICY_NAME_SEGMENT "{name}"
 
+/* Devices and accounts carry their names in the same allocation: a
+ * policy holds millions of them. */
 struct policy_device {
-	const char *id;
-	uint32_t index;
 	const struct policy_device_info *info; /* NULL: no key given */
+	uint32_t index;
+	char id[];
 };
 
 struct policy_account {
-	const char *name;
-	uint32_t index;
 	const struct policy_device **devices; /* granted, in policy order */
+	const uint32_t *granted;              /* their indices, sorted */
 	size_t ndevices;
+	uint32_t index;
+	char name[];
 };
 
 struct lc_policy {
@@ -58,7 +61,6 @@ struct lc_policy {
 	size_t naccounts, accounts_cap;
 	struct strtab *account_by_name;
 	struct strtab *session_by_token; /* 32-byte digest -> account */
-	struct u64set *grants;           /* account index << 32 | device index */
 	struct policy_jwt jwt;           /* "sessions"."jwt" */
 	int has_jwt;
 	struct jwks *jwks;               /* owned; jwt.jwks points here */

@@ -21,12 +21,16 @@
 static void
 jpath_append(struct jpath *p, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n && p->len + 1 < sizeof(p->buf); i++) {
-		unsigned char c = (unsigned char)s[i];
+	char *d = p->buf + p->len;
 
-		/* Keys come from the file: no control bytes on a terminal. */
-		p->buf[p->len++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
+	if (n > sizeof(p->buf) - 1 - p->len)
+		n = sizeof(p->buf) - 1 - p->len;
+	memcpy(d, s, n);
+	/* Keys come from the file: no control bytes on a terminal. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)d[i] < 0x20 || d[i] == 0x7f)
+			d[i] = '?';
+	p->len += n;
 	p->buf[p->len] = '\0';
 }
 
@@ -42,16 +46,21 @@ jpath_key(struct jpath *p, const char *key)
 	return old;
 }
 
-/* Appends "[i]"; returns the length to pop to. */
+/* Appends "[i]"; returns the length to pop to.  By hand, not
+ * snprintf(): a policy of millions of entries appends millions. */
 size_t
 jpath_index(struct jpath *p, size_t i)
 {
 	char b[32];
-	size_t old = p->len;
-	int n = snprintf(b, sizeof(b), "[%zu]", i);
+	size_t old = p->len, n = sizeof(b);
 
-	if (n > 0)
-		jpath_append(p, b, (size_t)n);
+	b[--n] = ']';
+	do {
+		b[--n] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i > 0);
+	b[--n] = '[';
+	jpath_append(p, b + n, sizeof(b) - n);
 	return old;
 }
 
@@ -177,6 +186,18 @@ perrs_free(struct perrs *e)
 	e->n = e->cap = e->dropped = 0;
 }
 
+/* Frees the messages past the first n. */
+void
+perrs_truncate(struct perrs *e, size_t n, size_t dropped)
+{
+	for (size_t i = n; i < e->n; i++)
+		free(e->v[i].text);
+	if (n < e->n)
+		e->n = n;
+	if (dropped < e->dropped)
+		e->dropped = dropped;
+}
+
 /* ---- tree ------------------------------------------------------------- */
 
 /* Member lookup by a linear scan: schema objects are small. */
@@ -200,10 +221,14 @@ struct frame {
 	struct jnode *node;
 	struct jnode *last;
 	struct strtab *keys;  /* member names, once past LINEAR_KEYS */
+	struct jnode *pending; /* made at its key when keys indexes it */
 	const char *key;      /* the pending member's name (objects) */
 	struct jpos kpos;
 	int skip;             /* the pending member is a duplicate */
-	size_t pathlen;       /* path length before this frame's segment */
+	const char *seg_key;  /* where this container sits in its parent: */
+	size_t seg_index;     /* under seg_key (an object's), else at this
+	                       * index (an array's); neither for the root */
+	int seg;
 };
 
 struct jparser {
@@ -214,8 +239,9 @@ struct jparser {
 	const unsigned char *buf;
 	size_t len;
 	size_t prev_end;     /* where the last token ended */
-	size_t cur_off;      /* position cache: offset -> line:col */
-	struct jpos cur;
+	size_t line_start;   /* the line of the last position asked: */
+	size_t next_line;    /* its start, the next one's (SIZE_MAX: none) */
+	uint32_t line;
 	int finishing;       /* inside yajl_complete_parse: no offsets */
 	int cancelled;       /* a callback stopped the parse */
 	int oom;
@@ -223,28 +249,39 @@ struct jparser {
 	struct frame st[JSON_MAX_DEPTH + 1];
 	int depth;           /* frames in use */
 	struct jnode *root;
-	struct jpath path;
+	struct jpath path;   /* built only for an error (path_now()) */
 };
 
-/* Line and column of byte offset off. */
+/* Where the line after the one starting at p->line_start begins. */
+static void
+next_line(struct jparser *p)
+{
+	const unsigned char *nl = NULL;
+
+	if (p->line_start < p->len)
+		nl = memchr(p->buf + p->line_start, '\n', p->len - p->line_start);
+	p->next_line = nl != NULL ? (size_t)(nl - p->buf) + 1 : SIZE_MAX;
+}
+
+/* Line and column of byte offset off.  Tokens come in order, so the
+ * line moves forward a newline at a time: one memchr() a line, not a
+ * scan a token. */
 static struct jpos
 pos_at(struct jparser *p, size_t off)
 {
 	if (off > p->len)
 		off = p->len;
-	if (off < p->cur_off) {
-		p->cur_off = 0;
-		p->cur.line = p->cur.col = 1;
+	if (off < p->line_start) {
+		p->line_start = 0;
+		p->line = 1;
+		next_line(p);
 	}
-	for (; p->cur_off < off; p->cur_off++) {
-		if (p->buf[p->cur_off] == '\n') {
-			p->cur.line++;
-			p->cur.col = 1;
-		} else {
-			p->cur.col++;
-		}
+	while (off >= p->next_line) {
+		p->line_start = p->next_line;
+		p->line++;
+		next_line(p);
 	}
-	return p->cur;
+	return (struct jpos){ p->line, (uint32_t)(off - p->line_start + 1) };
 }
 
 static int
@@ -291,36 +328,62 @@ token_pos(struct jparser *p)
 	return pos_at(p, start);
 }
 
+/* Adds the path segment of the value about to be attached (or of the
+ * key just read). */
 static void
-perr(struct jparser *p, struct jpos pos, const char *msg)
-{
-	perrs_add(p->errs, p->file, pos, jpath_str(&p->path), "%s", msg);
-}
-
-/* Adds the path segment of the value about to be attached. */
-static size_t
 path_push_member(struct jparser *p)
 {
 	const struct frame *f;
 
 	if (p->depth == 0)
-		return p->path.len;
+		return;
 	f = &p->st[p->depth - 1];
 	if (f->node->type == J_OBJECT && f->key == NULL)
-		return p->path.len; /* between members */
+		return; /* between members */
 	if (f->node->type == J_OBJECT)
-		return jpath_key(&p->path, f->key);
-	return jpath_index(&p->path, f->node->len);
+		(void)jpath_key(&p->path, f->key);
+	else
+		(void)jpath_index(&p->path, f->node->len);
+}
+
+/* The path of the value about to be attached, or of the key just read.
+ * Built from the open containers when an error needs it: building it
+ * for every value would cost a policy of millions of values more than
+ * any check does. */
+static const char *
+path_now(struct jparser *p)
+{
+	jpath_pop(&p->path, 0);
+	for (int d = 0; d < p->depth; d++) {
+		const struct frame *f = &p->st[d];
+
+		if (f->seg == 1)
+			(void)jpath_key(&p->path, f->seg_key);
+		else if (f->seg == 2)
+			(void)jpath_index(&p->path, f->seg_index);
+	}
+	path_push_member(p);
+	return jpath_str(&p->path);
+}
+
+/* Records msg at pos for the value about to be attached. */
+static void
+perr(struct jparser *p, struct jpos pos, const char *msg)
+{
+	perrs_add(p->errs, p->file, pos, path_now(p), "%s", msg);
 }
 
 /* Makes a node at pos and attaches it to the open container. */
 static struct jnode *
 attach(struct jparser *p, enum jtype type, struct jpos pos)
 {
-	struct jnode *n = arena_alloc(p->a, sizeof(*n));
+	struct jnode *n;
 	struct frame *f;
 
-	if (n == NULL) {
+	if (p->depth > 0 && p->st[p->depth - 1].pending != NULL) {
+		n = p->st[p->depth - 1].pending;
+		p->st[p->depth - 1].pending = NULL;
+	} else if ((n = arena_alloc(p->a, sizeof(*n))) == NULL) {
 		p->oom = 1;
 		return NULL;
 	}
@@ -390,8 +453,14 @@ cb_number(void *ctx, const char *s, size_t len)
 static int
 utf8_ok(const unsigned char *s, size_t n)
 {
+	unsigned char any = 0;
 	size_t i = 0;
 
+	/* Most of a policy is ASCII: one pass without a branch a byte. */
+	for (size_t k = 0; k < n; k++)
+		any |= s[k];
+	if (any < 0x80)
+		return 1;
 	while (i < n) {
 		unsigned c = s[i], need, min;
 		uint32_t cp;
@@ -427,38 +496,36 @@ cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct jparser *p = ctx;
 	struct jpos pos = token_pos(p);
-	size_t old = path_push_member(p);
-	struct jnode *n = attach(p, J_STRING, pos);
-	int ok = 0;
+	struct jnode *n;
+	int bad = 1;
 
+	/* Checked before the node is attached: the path is the member's. */
+	if (memchr(s, '\0', len) != NULL)
+		perr(p, pos, "string contains \\u0000");
+	else if (!utf8_ok(s, len))
+		perr(p, pos, "string is not UTF-8 (a lone surrogate escape?)");
+	else
+		bad = 0;
+	n = attach(p, J_STRING, pos);
 	if (n == NULL ||
 	    (n->str = arena_strndup(p->a, (const char *)s, len)) == NULL) {
 		p->oom = 1;
-		goto out;
+		return 0;
 	}
 	n->len = len;
-	if (memchr(s, '\0', len) != NULL) {
-		perr(p, pos, "string contains \\u0000");
-		n->bad = 1;
-	} else if (!utf8_ok(s, len)) {
-		perr(p, pos, "string is not UTF-8 (a lone surrogate escape?)");
-		n->bad = 1;
-	}
-	ok = 1;
-out:
-	jpath_pop(&p->path, old);
-	return ok;
+	n->bad = (unsigned char)bad;
+	return 1;
 }
 
 static int
 open_container(struct jparser *p, enum jtype type)
 {
 	struct jpos pos = token_pos(p);
-	size_t old;
+	const struct frame *up = p->depth > 0 ? &p->st[p->depth - 1] : NULL;
+	struct frame seg = { 0 };
 	struct jnode *n;
 	struct frame *f;
 
-	old = path_push_member(p);
 	if (p->depth >= JSON_MAX_DEPTH) {
 		char msg[64];
 
@@ -468,12 +535,19 @@ open_container(struct jparser *p, enum jtype type)
 		p->cancelled = 1;
 		return 0;
 	}
+	/* Where it sits, taken before attach() moves past it. */
+	if (up != NULL && up->node->type == J_OBJECT && up->key != NULL) {
+		seg.seg = 1;
+		seg.seg_key = up->key;
+	} else if (up != NULL && up->node->type == J_ARRAY) {
+		seg.seg = 2;
+		seg.seg_index = up->node->len;
+	}
 	if ((n = attach(p, type, pos)) == NULL)
 		return 0;
 	f = &p->st[p->depth++];
-	memset(f, 0, sizeof(*f));
+	*f = seg;
 	f->node = n;
-	f->pathlen = old;
 	return 1;
 }
 
@@ -488,7 +562,6 @@ close_container(struct jparser *p)
 	f = &p->st[--p->depth];
 	strtab_free(f->keys);
 	f->keys = NULL;
-	jpath_pop(&p->path, f->pathlen);
 	return 1;
 }
 
@@ -510,28 +583,43 @@ cb_end(void *ctx)
 	return close_container(ctx);
 }
 
-/* The member of f's object already named key, or NULL; indexes the
- * names once the object grows past LINEAR_KEYS. */
+/* The member of f's object already named key (at kpos), or NULL.  Past
+ * LINEAR_KEYS members the names are indexed: then a new name's node is
+ * made here, indexed at once (one probe), and attach() takes it. */
 static const struct jnode *
-find_member(struct jparser *p, struct frame *f, const char *key, size_t len)
+find_member(struct jparser *p, struct frame *f, const char *key, size_t len,
+            struct jpos kpos)
 {
+	struct jnode *n, *first = NULL;
+	int rc;
+
 	if (f->keys == NULL && f->node->len >= LINEAR_KEYS) {
-		if (strtab_new(&f->keys) != 0) {
-			p->oom = 1;
-			return NULL;
-		}
+		if (strtab_new(&f->keys) != 0)
+			goto oom;
 		for (struct jnode *m = f->node->child; m != NULL; m = m->next)
 			if (strtab_put(f->keys, m->key, strlen(m->key), m, NULL)
-			    == LC_ENOMEM) {
-				p->oom = 1;
-				return NULL;
-			}
+			    == LC_ENOMEM)
+				goto oom;
 	}
-	if (f->keys != NULL)
-		return strtab_get(f->keys, key, len);
-	for (const struct jnode *m = f->node->child; m != NULL; m = m->next)
-		if (strcmp(m->key, key) == 0)
-			return m;
+	if (f->keys == NULL) {
+		for (const struct jnode *m = f->node->child; m != NULL; m = m->next)
+			if (strcmp(m->key, key) == 0)
+				return m;
+		return NULL;
+	}
+	if ((n = arena_alloc(p->a, sizeof(*n))) == NULL)
+		goto oom;
+	n->key = key;
+	n->kpos = kpos;
+	rc = strtab_put(f->keys, key, len, n, (void **)&first);
+	if (rc == LC_EEXIST)
+		return first;
+	if (rc != 0)
+		goto oom;
+	f->pending = n;
+	return NULL;
+oom:
+	p->oom = 1;
 	return NULL;
 }
 
@@ -543,7 +631,6 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	struct frame *f = &p->st[p->depth - 1];
 	const struct jnode *first;
 	char *key = arena_strndup(p->a, (const char *)s, len);
-	size_t old;
 
 	if (key == NULL) {
 		p->oom = 1;
@@ -552,7 +639,6 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	f->key = key;
 	f->kpos = pos;
 	f->skip = 0;
-	old = jpath_key(&p->path, key);
 	if (p->max_members != 0 && f->node->len >= p->max_members) {
 		/* Data from outside: bounded, so that no object of colliding
 		 * names can cost more than a small one. */
@@ -564,7 +650,7 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	} else if (!utf8_ok(s, len)) {
 		perr(p, pos, "key is not UTF-8 (a lone surrogate escape?)");
 		f->skip = 1;
-	} else if ((first = find_member(p, f, key, len)) != NULL) {
+	} else if ((first = find_member(p, f, key, len, pos)) != NULL) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "duplicate key (first at line %u, "
@@ -572,11 +658,7 @@ cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		         (unsigned)first->kpos.col);
 		perr(p, pos, msg);
 		f->skip = 1;
-	} else if (f->keys != NULL &&
-	           strtab_put(f->keys, key, len, NULL, NULL) == LC_ENOMEM) {
-		p->oom = 1;
 	}
-	jpath_pop(&p->path, old);
 	if (p->oom || p->cancelled)
 		return 0;
 	return 1;
@@ -601,7 +683,7 @@ report_yajl(struct jparser *p, const unsigned char *text, size_t len)
 	unsigned char *msg = yajl_get_error(p->h, 0, text, len);
 	size_t off = p->finishing ? p->len : yajl_get_bytes_consumed(p->h);
 	const char *m = msg != NULL ? (const char *)msg : "parse error";
-	size_t n = strlen(m), old;
+	size_t n = strlen(m);
 
 	/* yajl stops past the offending byte: point at that byte. */
 	if (!p->finishing) {
@@ -613,10 +695,8 @@ report_yajl(struct jparser *p, const unsigned char *text, size_t len)
 	}
 	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ' || m[n - 1] == '.'))
 		n--;
-	old = path_push_member(p);
-	perrs_add(p->errs, p->file, pos_at(p, off), jpath_str(&p->path),
+	perrs_add(p->errs, p->file, pos_at(p, off), path_now(p),
 	          "%.*s", (int)n, m);
-	jpath_pop(&p->path, old);
 	if (msg != NULL)
 		yajl_free_error(p->h, msg);
 }
@@ -691,7 +771,7 @@ parse_buf(struct arena *a, const char *buf, size_t len, int file,
 	struct jparser p = {
 		.a = a, .errs = errs, .file = file,
 		.buf = (const unsigned char *)buf, .len = len,
-		.cur = { 1, 1 },
+		.line = 1,
 		.max_members = comments ? 0 : STRICT_MEMBERS_MAX,
 	};
 	yajl_status st;
@@ -702,6 +782,7 @@ parse_buf(struct arena *a, const char *buf, size_t len, int file,
 		          "larger than %zu bytes", JSON_MAX_BYTES);
 		return LC_EFORMAT;
 	}
+	next_line(&p);
 	if ((p.h = yajl_alloc(&callbacks, comments ? NULL : &wiped_funcs, &p)) == NULL)
 		return LC_ENOMEM;
 	if (!yajl_config(p.h, yajl_allow_comments, comments))

@@ -83,6 +83,9 @@ size_t perrs_count(const struct perrs *e);
 void perrs_print(struct perrs *e, FILE *f);
 /* Frees the messages (not the file names). */
 void perrs_free(struct perrs *e);
+/* Forgets every error recorded after the first n (and every drop after
+ * the first dropped): back to an earlier state of e. */
+void perrs_truncate(struct perrs *e, size_t n, size_t dropped);
 
 /*
  * Parses buf (len bytes, JSON with comments) into a tree allocated from

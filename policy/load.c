@@ -1,8 +1,9 @@
 /*
- * policy: loading, the whole of it.  Reads the policy file(s), parses
- * each (json.c), runs the section loaders of load_*.c over them in
- * passes, makes the checks that need every file, and prints the errors,
- * sorted, before failing.  policy_load() and policy_load_mem() start here.
+ * policy: loading, the whole of it.  Reads the policy file(s) one at a
+ * time, parses each (json.c), runs the section loaders of load_*.c over
+ * it in passes, makes the checks that need every file, and prints the
+ * errors, sorted, before failing.  policy_load() and policy_load_mem()
+ * start here.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +18,8 @@
 /* ---- the whole ----------------------------------------------------------- */
 
 /* Sections in the order they are loaded: declarations before the
- * sections that refer to them, across all files. */
+ * sections that refer to them, within a file, and across all files when
+ * a file refers forward (load_by_pass()). */
 static const struct section {
 	const char *name;
 	int pass;
@@ -38,28 +40,24 @@ static const struct section {
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 #define NPASSES 3
 
+/* Runs the sections of pass `pass` that the tree of the current file
+ * holds; reports unknown keys on pass 0. */
 static void
-load_pass(struct lctx *c, int pass)
+load_sections(struct lctx *c, const struct jnode *root, int pass)
 {
-	for (size_t f = 0; f < c->nfiles && !c->oom; f++) {
-		const struct jnode *root = c->files[f].root;
+	for (const struct jnode *m = root->child;
+	     m != NULL && !c->oom && !c->forward; m = m->next) {
+		size_t i, old;
 
-		if (root == NULL || root->type != J_OBJECT)
-			continue;
-		c->file = (int)f;
-		for (const struct jnode *m = root->child; m != NULL; m = m->next) {
-			size_t i, old;
-
-			for (i = 0; i < NSECTIONS; i++)
-				if (strcmp(m->key, sections[i].name) == 0)
-					break;
-			old = jpath_key(&c->path, m->key);
-			if (i == NSECTIONS && pass == 0)
-				load_err_at(c, m->kpos, "unknown key");
-			else if (i < NSECTIONS && sections[i].pass == pass)
-				sections[i].load(c, m);
-			jpath_pop(&c->path, old);
-		}
+		for (i = 0; i < NSECTIONS; i++)
+			if (strcmp(m->key, sections[i].name) == 0)
+				break;
+		old = jpath_key(&c->path, m->key);
+		if (i == NSECTIONS && pass == 0)
+			load_err_at(c, m->kpos, "unknown key");
+		else if (i < NSECTIONS && sections[i].pass == pass)
+			sections[i].load(c, m);
+		jpath_pop(&c->path, old);
 	}
 }
 
@@ -309,46 +307,164 @@ add_dir(struct lctx *c, const char *path)
 	return rc;
 }
 
-/* Parses every file and builds the model; the result code. */
+/* The tree of file f, parsed into c->tree with its errors recorded in
+ * errs: 0 with *root an object, 1 when the file has no usable tree (the
+ * reason recorded), or LC_ENOMEM.  Reads the file first unless its text
+ * is held already. */
+static int
+file_tree(struct lctx *c, size_t f, struct perrs *errs,
+          const struct jnode **root)
+{
+	struct lfile *lf = &c->files[f];
+	struct jnode *n = NULL;
+	int rc;
+
+	c->file = (int)f;
+	if (lf->buf == NULL && !lf->borrowed) {
+		rc = read_file(c, lf->name, &lf->buf, &lf->len);
+		if (rc == LC_ENOMEM)
+			return rc;
+		if (rc != 0) {
+			c->io |= rc == LC_EIO;
+			return 1;
+		}
+	}
+	if (lf->buf == NULL)
+		return 1;
+	rc = json_parse(&c->tree, lf->buf, lf->len, (int)f, errs, &n);
+	if (rc == LC_ENOMEM)
+		return rc;
+	if (rc != 0)
+		return 1;
+	if (n->type != J_OBJECT) {
+		perrs_add(errs, (int)f, n->pos, "$", "expected an object");
+		return 1;
+	}
+	*root = n;
+	return 0;
+}
+
+/* Drops file f's text, unless the caller lent it. */
+static void
+file_drop(struct lfile *lf)
+{
+	if (!lf->borrowed) {
+		free(lf->buf);
+		lf->buf = NULL;
+		lf->len = 0;
+	}
+}
+
+/*
+ * The usual way: one file at a time, its sections in pass order, its
+ * text and tree freed before the next file is read, so that a policy of
+ * many shards never holds more than one shard's tree.  That gives what
+ * loading pass by pass over all files gives as long as every name a
+ * file refers to is declared in it or before it.  When a name is not
+ * found and later files might declare it, c->forward is set and the
+ * caller loads again pass by pass.
+ */
+static int
+load_by_file(struct lctx *c)
+{
+	c->parsed_all = 1;
+	for (size_t f = 0; f < c->nfiles && !c->forward; f++) {
+		const struct jnode *root = NULL;
+		int rc = file_tree(c, f, &c->errs, &root);
+
+		if (rc == LC_ENOMEM)
+			return rc;
+		c->parsed_all &= rc == 0;
+		c->ahead = f + 1 < c->nfiles;
+		for (int pass = 0; rc == 0 && pass < NPASSES && !c->oom; pass++)
+			load_sections(c, root, pass);
+		arena_free(&c->tree);
+		file_drop(&c->files[f]);
+		if (c->oom)
+			return LC_ENOMEM;
+	}
+	c->ahead = 0;
+	return 0;
+}
+
+/*
+ * The way for files that refer forward: each pass over every file, in
+ * order, so that all declarations are in before anything refers to
+ * them.  Every file's text is held until the end (each is read once),
+ * its tree parsed again for each pass and freed after it; parse errors
+ * are recorded on the first pass only.
+ */
+static int
+load_by_pass(struct lctx *c)
+{
+	struct perrs again = { 0 };
+	int rc = 0;
+
+	c->parsed_all = 1;
+	for (int pass = 0; pass < NPASSES && rc == 0; pass++) {
+		for (size_t f = 0; f < c->nfiles && rc == 0; f++) {
+			const struct jnode *root = NULL;
+			struct lfile *lf = &c->files[f];
+
+			if (pass > 0 && !lf->whole)
+				continue;
+			rc = file_tree(c, f, pass == 0 ? &c->errs : &again, &root);
+			if (rc == 1) {
+				/* Unusable, reported: no sections from it. */
+				c->parsed_all = 0;
+				rc = 0;
+			} else if (rc == 0) {
+				lf->whole = 1;
+				load_sections(c, root, pass);
+			}
+			arena_free(&c->tree);
+			if (c->oom)
+				rc = LC_ENOMEM;
+		}
+		perrs_free(&again);
+	}
+	return rc;
+}
+
+/* Forgets what a load so far built and found, back to what was found
+ * before it (nerrs errors kept, ndropped not, io), to load again. */
+static void
+load_reset(struct lctx *c, size_t nerrs, size_t ndropped, int io)
+{
+	struct lctx keep = { .files = c->files, .nfiles = c->nfiles,
+	                     .files_cap = c->files_cap, .flags = c->flags,
+	                     .errs = c->errs, .io = io };
+
+	policy_model_free(c->pol);
+	free(c->listener_at.v);
+	free(c->device_at.v);
+	free(c->account_at.v);
+	free(c->granted_to);
+	arena_free(&c->tree);
+	perrs_truncate(&keep.errs, nerrs, ndropped);
+	*c = keep;
+}
+
+/* Reads every file and builds the model; the result code. */
 static int
 load_all(struct lctx *c)
 {
-	int rc;
+	size_t nerrs = c->errs.n, ndropped = c->errs.dropped;
+	int io = c->io, rc;
 
-	for (size_t f = 0; f < c->nfiles; f++) {
+	for (size_t f = 0; f < c->nfiles; f++)
 		if (c->files[f].dir == NULL)
 			return LC_ENOMEM;
-		c->file = (int)f;
-		if (c->files[f].buf == NULL && !c->files[f].borrowed) {
-			rc = read_file(c, c->files[f].name, &c->files[f].buf,
-			               &c->files[f].len);
-			if (rc == LC_ENOMEM)
-				return rc;
-			if (rc != 0) {
-				c->io |= rc == LC_EIO;
-				continue;
-			}
-		}
-		if (c->files[f].buf == NULL)
-			continue;
-		rc = json_parse(&c->tree, c->files[f].buf, c->files[f].len,
-		                (int)f, &c->errs, &c->files[f].root);
-		if (rc == LC_ENOMEM)
-			return rc;
-		if (rc == 0 && c->files[f].root->type != J_OBJECT)
-			perrs_add(&c->errs, (int)f, c->files[f].root->pos, "$",
-			          "expected an object");
-	}
-	c->parsed_all = 1;
-	for (size_t f = 0; f < c->nfiles; f++)
-		c->parsed_all &= c->files[f].root != NULL &&
-		                 c->files[f].root->type == J_OBJECT;
 	if ((rc = policy_model_new(&c->pol)) != 0)
 		return rc;
-	for (int pass = 0; pass < NPASSES && !c->oom; pass++)
-		load_pass(c, pass);
-	if (c->oom)
-		return LC_ENOMEM;
+	rc = load_by_file(c);
+	if (rc == 0 && c->forward) {
+		load_reset(c, nerrs, ndropped, io);
+		if ((rc = policy_model_new(&c->pol)) == 0)
+			rc = load_by_pass(c);
+	}
+	if (rc != 0)
+		return rc;
 	if (c->parsed_all)
 		check_whole(c);
 	if (c->oom)
@@ -385,13 +501,13 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 	for (size_t f = 0; f < c->nfiles; f++) {
 		free(c->files[f].name);
 		free(c->files[f].dir);
-		if (!c->files[f].borrowed)
-			free(c->files[f].buf);
+		file_drop(&c->files[f]);
 	}
 	free(c->files);
 	free(c->listener_at.v);
 	free(c->device_at.v);
 	free(c->account_at.v);
+	free(c->granted_to);
 	arena_free(&c->tree);
 	return rc;
 }

@@ -19,7 +19,7 @@ struct lfile {
 	char *buf;         /* contents (owned unless borrowed) */
 	size_t len;
 	int borrowed;
-	struct jnode *root;
+	int whole;         /* loading pass by pass: parsed into an object */
 };
 
 /* Where something was defined: for "defined twice" across files. */
@@ -54,6 +54,11 @@ struct lctx {
 	struct pwheres listener_at, device_at, account_at;
 	size_t nsessions;       /* sessions.static entries so far */
 	int parsed_all;         /* every file is well-formed JSON */
+	uint32_t *granted_to;   /* by device index: 1 + the index of the last
+	                         * account that listed it ("listed twice") */
+	size_t granted_cap;
+	int ahead;              /* files not loaded yet may declare names */
+	int forward;            /* a name was not found while ahead */
 };
 
 /* ---- errors (load_read.c) ------------------------------------------------ */
@@ -72,6 +77,10 @@ int load_note_where(struct lctx *c, struct pwheres *at, size_t i, size_t cap,
 const char *load_shown(const char *s);
 /* Notes that memory ran out: the load stops and fails with LC_ENOMEM. */
 void load_oom(struct lctx *c);
+/* Notes that a name referred to is not declared so far (its error is
+ * reported by the caller): when later files may still declare it, the
+ * load stops and runs again pass by pass (load.c). */
+void load_not_found(struct lctx *c);
 /* Whether n is of type t (enum jtype); reports it, once, if not. */
 int load_want_type(struct lctx *c, const struct jnode *n, int t);
 /* Reports every member of obj whose key is not in allowed (NULL-ended). */
@@ -98,6 +107,9 @@ int load_get_bool(struct lctx *c, const struct jnode *obj, const char *key,
 /* An integer in [min, max], never required. */
 int load_get_int(struct lctx *c, const struct jnode *obj, const char *key,
                  int64_t min, int64_t max, int64_t *out);
+/* 64 lower-case hex digits (len bytes at s) as 32 bytes: 0, or -1 if
+ * they are not that.  Silent: load_get_digest() reports. */
+int load_hex_digest(const char *s, size_t len, uint8_t out[LC_DIGEST_BYTES]);
 /* A SHA-256 as 64 lower-case hex digits; the value is never printed. */
 int load_get_digest(struct lctx *c, const struct jnode *obj, const char *key,
                     int required, const struct jnode **node,
@@ -114,9 +126,16 @@ int load_get_array(struct lctx *c, const struct jnode *obj, const char *key,
                    int required, const struct jnode **out);
 /* Runs load on each member of the object sec (t J_OBJECT) or element of
  * the array sec (t J_ARRAY), each on the path; reports sec if not of type
- * t.  Stops when memory runs out; the number of entries run. */
+ * t.  Stops when memory runs out or the load is to run again; the number
+ * of entries run. */
 size_t load_each(struct lctx *c, const struct jnode *sec, int t,
                  void (*load)(struct lctx *, const struct jnode *));
+/* load_each(), with ahead(c, e) called on each entry a few entries
+ * before it is loaded: to start fetching the table slots it will touch
+ * (strtab_prefetch()).  ahead must report nothing and change nothing. */
+size_t load_each_ahead(struct lctx *c, const struct jnode *sec, int t,
+                       void (*load)(struct lctx *, const struct jnode *),
+                       void (*ahead)(const struct lctx *, const struct jnode *));
 /* JSON number text as an integer, strictly: no fraction, no exponent.
  * 0, -1 (not an integer) or -2 (beyond int64). */
 int load_parse_int(const char *s, int64_t *out);

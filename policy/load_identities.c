@@ -17,16 +17,11 @@ index_digest(struct lctx *c, struct strtab *t, const uint8_t d[LC_DIGEST_BYTES],
              struct policy_device *dev, const struct jnode *n, const char *key)
 {
 	struct policy_device *other = NULL;
-	uint8_t *copy = arena_alloc(&c->pol->arena, LC_DIGEST_BYTES);
 	size_t old;
 	int rc;
 
-	if (copy == NULL) {
-		load_oom(c);
-		return;
-	}
-	memcpy(copy, d, LC_DIGEST_BYTES);
-	rc = strtab_put(t, copy, LC_DIGEST_BYTES, dev, (void **)&other);
+	/* The table keeps a copy (strtab_new_digests()). */
+	rc = strtab_put(t, d, LC_DIGEST_BYTES, dev, (void **)&other);
 	if (rc == LC_EEXIST) {
 		old = jpath_key(&c->path, key);
 		load_err_at(c, n->pos, "same digest as device \"%s\"",
@@ -158,18 +153,31 @@ load_resolutions(struct lctx *c, const struct jnode *m, struct policy_device_inf
 }
 
 
+/* Whether device m has one of the keys of struct policy_device_info.
+ * Most devices have "auth" alone: one comparison a member. */
+static int
+has_info(const struct jnode *m)
+{
+	static const char *const keys[] = { "name", "room", "info", "resolutions", NULL };
+
+	for (const struct jnode *k = m->child; k != NULL; k = k->next) {
+		if (strcmp(k->key, "auth") == 0)
+			continue;
+		for (size_t i = 0; keys[i] != NULL; i++)
+			if (strcmp(k->key, keys[i]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* A device's optional keys for the platforms (policy.h, struct
  * policy_device_info), kept only when one is given. */
 static void
 load_device_info(struct lctx *c, const struct jnode *m, struct policy_device *dev)
 {
-	static const char *const keys[] = { "name", "room", "info", "resolutions", NULL };
 	struct policy_device_info *in;
-	size_t i;
 
-	for (i = 0; keys[i] != NULL && jnode_get(m, keys[i]) == NULL; i++)
-		;
-	if (keys[i] == NULL)
+	if (!has_info(m))
 		return;
 	if ((in = arena_alloc(&c->pol->arena, sizeof(*in))) == NULL) {
 		load_oom(c);
@@ -190,6 +198,7 @@ load_device(struct lctx *c, const struct jnode *m)
 	struct lc_policy *pol = c->pol;
 	struct policy_device *dev, *prev = NULL;
 	const struct jnode *auth;
+	size_t n;
 	int rc;
 
 	if (!lc_valid_device(m->key)) {
@@ -200,13 +209,13 @@ load_device(struct lctx *c, const struct jnode *m)
 	if (!load_want_type(c, m, J_OBJECT))
 		return;
 	load_check_keys(c, m, keys);
-	if ((dev = arena_alloc(&pol->arena, sizeof(*dev))) == NULL ||
-	    (dev->id = load_dup_str(c, m->key)) == NULL) {
+	n = strlen(m->key);
+	if ((dev = arena_alloc(&pol->arena, sizeof(*dev) + n + 1)) == NULL) {
 		load_oom(c);
 		return;
 	}
-	rc = strtab_put(pol->device_by_name, dev->id, strlen(dev->id), dev,
-	                (void **)&prev);
+	memcpy(dev->id, m->key, n + 1);
+	rc = strtab_put(pol->device_by_name, dev->id, n, dev, (void **)&prev);
 	if (rc == LC_EEXIST) {
 		load_err_twice(c, m->kpos, &c->device_at.v[prev->index]);
 		return;
@@ -225,10 +234,35 @@ load_device(struct lctx *c, const struct jnode *m)
 	load_device_info(c, m, dev);
 }
 
+/* Starts fetching the table slots of a digest of obj, if it is one. */
+static void
+digest_ahead(const struct strtab *t, const struct jnode *obj, const char *key)
+{
+	const struct jnode *n = jnode_get(obj, key);
+	uint8_t d[LC_DIGEST_BYTES];
+
+	if (n != NULL && n->type == J_STRING &&
+	    load_hex_digest(n->str, n->len, d) == 0) {
+		strtab_prefetch(t, d, sizeof(d));
+		sodium_memzero(d, sizeof(d));
+	}
+}
+
+/* What loading device m will touch in the tables, fetched ahead. */
+static void
+device_ahead(const struct lctx *c, const struct jnode *m)
+{
+	const struct jnode *auth = jnode_get(m, "auth");
+
+	strtab_prefetch(c->pol->device_by_name, m->key, strlen(m->key));
+	digest_ahead(c->pol->device_by_token, auth, "token_sha256");
+	digest_ahead(c->pol->device_by_cert, auth, "cert_sha256");
+}
+
 void
 load_devices(struct lctx *c, const struct jnode *sec)
 {
-	(void)load_each(c, sec, J_OBJECT, load_device);
+	(void)load_each_ahead(c, sec, J_OBJECT, load_device, device_ahead);
 }
 
 /* A declared device named by element e of a list, or NULL (reported). */
@@ -244,44 +278,92 @@ device_ref(struct lctx *c, const struct jnode *e)
 		return NULL;
 	}
 	dev = policy_device_by_name(c->pol, e->str);
-	if (dev == NULL)
+	if (dev == NULL) {
+		load_not_found(c);
 		load_err_at(c, e->pos,
 		            "device \"%s\" is not declared in \"devices\"",
 		            e->str);
+	}
 	return dev;
 }
 
 /* ---- accounts ------------------------------------------------------------ */
 
+/* Makes c->granted_to cover every device declared so far; 0 or
+ * LC_ENOMEM. */
+static int
+grant_marks(struct lctx *c)
+{
+	size_t n = c->pol->ndevices, cap = c->granted_cap;
+	uint32_t *v;
+
+	if (n <= cap)
+		return 0;
+	cap = n > 2 * cap ? n : 2 * cap;
+	if ((v = realloc(c->granted_to, cap * sizeof(*v))) == NULL)
+		return LC_ENOMEM;
+	memset(v + c->granted_cap, 0, (cap - c->granted_cap) * sizeof(*v));
+	c->granted_to = v;
+	c->granted_cap = cap;
+	return 0;
+}
+
+/* Sorts n device indices: insertion sort, as an account has few. */
+static void
+sort_indices(uint32_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static int
+cmp_index(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The devices an account lists: in policy order for listing them, and
+ * their indices sorted for the grant check (policy_may_see_device()). */
 static void
 load_grants(struct lctx *c, const struct jnode *list,
             struct policy_account *acct)
 {
 	size_t i = 0, old = jpath_key(&c->path, "devices");
+	uint32_t *granted, mark = acct->index + 1;
 
 	acct->devices = arena_alloc(&c->pol->arena,
 	                            (list->len + 1) * sizeof(*acct->devices));
-	if (acct->devices == NULL) {
+	granted = arena_alloc(&c->pol->arena, (list->len + 1) * sizeof(*granted));
+	if (acct->devices == NULL || granted == NULL || grant_marks(c) != 0) {
 		load_oom(c);
 		goto out;
 	}
 	for (const struct jnode *e = list->child; e != NULL; e = e->next, i++) {
 		size_t o2 = jpath_index(&c->path, i);
 		const struct policy_device *dev = device_ref(c, e);
-		int rc;
 
-		if (dev != NULL) {
-			rc = u64set_add(c->pol->grants,
-			                (uint64_t)acct->index << 32 | dev->index);
-			if (rc == LC_EEXIST)
-				load_err_at(c, e->pos, "device listed twice");
-			else if (rc != 0)
-				load_oom(c);
-			else
-				acct->devices[acct->ndevices++] = dev;
+		if (dev != NULL && c->granted_to[dev->index] == mark) {
+			load_err_at(c, e->pos, "device listed twice");
+		} else if (dev != NULL) {
+			c->granted_to[dev->index] = mark;
+			granted[acct->ndevices] = dev->index;
+			acct->devices[acct->ndevices++] = dev;
 		}
 		jpath_pop(&c->path, o2);
 	}
+	if (acct->ndevices <= 16)
+		sort_indices(granted, acct->ndevices);
+	else
+		qsort(granted, acct->ndevices, sizeof(*granted), cmp_index);
+	acct->granted = granted;
 out:
 	jpath_pop(&c->path, old);
 }
@@ -293,6 +375,7 @@ load_account(struct lctx *c, const struct jnode *m)
 	struct lc_policy *pol = c->pol;
 	struct policy_account *acct, *prev = NULL;
 	const struct jnode *list;
+	size_t n;
 	int rc;
 
 	if (!lc_valid_device(m->key)) {
@@ -303,13 +386,14 @@ load_account(struct lctx *c, const struct jnode *m)
 	if (!load_want_type(c, m, J_OBJECT))
 		return;
 	load_check_keys(c, m, keys);
-	if ((acct = arena_alloc(&pol->arena, sizeof(*acct))) == NULL ||
-	    (acct->name = load_dup_str(c, m->key)) == NULL) {
+	n = strlen(m->key);
+	if ((acct = arena_alloc(&pol->arena, sizeof(*acct) + n + 1)) == NULL) {
 		load_oom(c);
 		return;
 	}
-	rc = strtab_put(pol->account_by_name, acct->name, strlen(acct->name),
-	                acct, (void **)&prev);
+	memcpy(acct->name, m->key, n + 1);
+	rc = strtab_put(pol->account_by_name, acct->name, n, acct,
+	                (void **)&prev);
 	if (rc == LC_EEXIST) {
 		load_err_twice(c, m->kpos, &c->account_at.v[prev->index]);
 		return;
@@ -327,10 +411,25 @@ load_account(struct lctx *c, const struct jnode *m)
 		load_grants(c, list, acct);
 }
 
+/* What loading account m will touch in the tables, fetched ahead: its
+ * name's slot and its devices'. */
+static void
+account_ahead(const struct lctx *c, const struct jnode *m)
+{
+	const struct jnode *list = jnode_get(m, "devices");
+
+	strtab_prefetch(c->pol->account_by_name, m->key, strlen(m->key));
+	if (list == NULL || list->type != J_ARRAY)
+		return;
+	for (const struct jnode *e = list->child; e != NULL; e = e->next)
+		if (e->type == J_STRING)
+			strtab_prefetch(c->pol->device_by_name, e->str, e->len);
+}
+
 void
 load_accounts(struct lctx *c, const struct jnode *sec)
 {
-	(void)load_each(c, sec, J_OBJECT, load_account);
+	(void)load_each_ahead(c, sec, J_OBJECT, load_account, account_ahead);
 }
 
 /* ---- keys ---------------------------------------------------------------- */
@@ -446,7 +545,7 @@ static void
 load_static_session(struct lctx *c, const struct jnode *s)
 {
 	static const char *const keys[] = { "token_sha256", "account", NULL };
-	uint8_t d[LC_DIGEST_BYTES], *copy;
+	uint8_t d[LC_DIGEST_BYTES];
 	const struct policy_account *acct = NULL;
 	const struct jnode *n, *tn = NULL;
 	const char *name;
@@ -458,21 +557,18 @@ load_static_session(struct lctx *c, const struct jnode *s)
 	if (load_get_str(c, s, "account", 1, &n, &name) == 1) {
 		size_t old = jpath_key(&c->path, "account");
 
-		if ((acct = policy_account_by_name(c->pol, name)) == NULL)
+		if ((acct = policy_account_by_name(c->pol, name)) == NULL) {
+			load_not_found(c);
 			load_err_at(c, n->pos,
 			            "account \"%s\" is not declared in "
 			            "\"accounts\"", load_shown(name));
+		}
 		jpath_pop(&c->path, old);
 	}
 	if (load_get_digest(c, s, "token_sha256", 1, &tn, d) != 1 ||
 	    acct == NULL)
 		return;
-	if ((copy = arena_alloc(&c->pol->arena, LC_DIGEST_BYTES)) == NULL) {
-		load_oom(c);
-		return;
-	}
-	memcpy(copy, d, LC_DIGEST_BYTES);
-	rc = strtab_put(c->pol->session_by_token, copy, LC_DIGEST_BYTES,
+	rc = strtab_put(c->pol->session_by_token, d, LC_DIGEST_BYTES,
 	                (void *)(uintptr_t)acct, NULL);
 	if (rc == LC_EEXIST) {
 		size_t old = jpath_key(&c->path, "token_sha256");
@@ -483,6 +579,18 @@ load_static_session(struct lctx *c, const struct jnode *s)
 	} else if (rc != 0) {
 		load_oom(c);
 	}
+}
+
+/* What loading static session s will touch in the tables, fetched
+ * ahead: its token's slot and its account's. */
+static void
+session_ahead(const struct lctx *c, const struct jnode *s)
+{
+	const struct jnode *n = jnode_get(s, "account");
+
+	digest_ahead(c->pol->session_by_token, s, "token_sha256");
+	if (n != NULL && n->type == J_STRING)
+		strtab_prefetch(c->pol->account_by_name, n->str, n->len);
 }
 
 /* Reads the JWKS file jwt names (unless POLICY_NO_FILES); reports it
@@ -616,6 +724,7 @@ load_sessions(struct lctx *c, const struct jnode *sec)
 	if (load_get_array(c, sec, "static", 0, &list) != 1)
 		return;
 	old = jpath_key(&c->path, "static");
-	c->nsessions += load_each(c, list, J_ARRAY, load_static_session);
+	c->nsessions += load_each_ahead(c, list, J_ARRAY, load_static_session,
+	                                session_ahead);
 	jpath_pop(&c->path, old);
 }

@@ -3,6 +3,7 @@
  * tree against the schema, reports what is wrong at its file:line:col,
  * and hands back the value; load_*.c build the model with them.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -76,6 +77,12 @@ void
 load_oom(struct lctx *c)
 {
 	c->oom = 1;
+}
+
+void
+load_not_found(struct lctx *c)
+{
+	c->forward |= c->ahead;
 }
 
 static const char *
@@ -159,15 +166,16 @@ get_typed(struct lctx *c, const struct jnode *obj, const char *key,
 {
 	const struct jnode *m = load_member(c, obj, key, required);
 	size_t old;
-	int ok;
 
 	if (m == NULL)
 		return 0;
-	old = jpath_key(&c->path, key);
-	ok = load_want_type(c, m, t);
-	jpath_pop(&c->path, old);
-	if (!ok)
+	/* The member's path only for an error: most members are fine. */
+	if (m->bad || m->type != t) {
+		old = jpath_key(&c->path, key);
+		(void)load_want_type(c, m, t);
+		jpath_pop(&c->path, old);
 		return -1;
+	}
 	*out = m;
 	return 1;
 }
@@ -263,14 +271,55 @@ load_get_int(struct lctx *c, const struct jnode *obj, const char *key,
 	return rc;
 }
 
-static int
-hex_nibble(char ch)
+/* Eight bytes, the first in the lowest: one load on x86. */
+static uint64_t
+le64(const unsigned char *s)
 {
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
+	uint64_t w;
+
+	memcpy(&w, s, sizeof(w));
+	return le64toh(w);
+}
+
+/* Eight lower-case hex digits (w from le64()) as four bytes at out; 0,
+ * or -1 if one of them is not such a digit.  All eight at once: a
+ * policy holds millions of digests, and a branch a digit on random
+ * digits mispredicts every other time. */
+static int
+hex8(uint64_t w, uint8_t out[4])
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t digit, letter, v;
+	uint32_t o;
+
+	if (w & high)
+		return -1;
+	/* Below 0x80, b + (0x80 - x) has its high bit set when b >= x and
+	 * carries into no other byte. */
+	digit = (w + ones * (0x80 - '0')) & ~(w + ones * (0x80 - '9' - 1)) & high;
+	letter = (w + ones * (0x80 - 'a')) & ~(w + ones * (0x80 - 'f' - 1)) & high;
+	if ((digit | letter) != high)
+		return -1;
+	v = (w & ones * 0x0f) + (letter >> 7) * 9;  /* each byte's value */
+	v = (v & 0x000f000f000f000fULL) << 4 | (v >> 8 & 0x000f000f000f000fULL);
+	v = (v | v >> 8) & 0x0000ffff0000ffffULL;
+	o = htole32((uint32_t)(v | v >> 16));
+	memcpy(out, &o, sizeof(o));
+	return 0;
+}
+
+/* 64 lower-case hex digits as 32 bytes; 0, or -1 if s is not that. */
+int
+load_hex_digest(const char *s, size_t len, uint8_t out[LC_DIGEST_BYTES])
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (len != HEX_DIGEST_LEN)
+		return -1;
+	for (size_t i = 0; i < LC_DIGEST_BYTES / 4; i++)
+		if (hex8(le64(u + 8 * i), out + 4 * i) != 0)
+			return -1;
+	return 0;
 }
 
 /* A SHA-256 as 64 lower-case hex digits; the value is never printed. */
@@ -286,27 +335,16 @@ load_get_digest(struct lctx *c, const struct jnode *obj, const char *key,
 
 	if (rc != 1)
 		return rc;
-	old = jpath_key(&c->path, key);
-	if (m->len != HEX_DIGEST_LEN) {
+	if (load_hex_digest(s, m->len, out) != 0) {
+		old = jpath_key(&c->path, key);
 		load_err_at(c, m->pos,
 		            "expected 64 lower-case hex digits (SHA-256)");
-		rc = -1;
+		jpath_pop(&c->path, old);
+		return -1;
 	}
-	for (size_t i = 0; rc == 1 && i < LC_DIGEST_BYTES; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			load_err_at(c, m->pos,
-			            "expected 64 lower-case hex digits (SHA-256)");
-			rc = -1;
-		} else {
-			out[i] = (uint8_t)(hi << 4 | lo);
-		}
-	}
-	jpath_pop(&c->path, old);
-	if (rc == 1 && node != NULL)
+	if (node != NULL)
 		*node = m;
-	return rc;
+	return 1;
 }
 
 /* A file the daemon will read: the string m, resolved against the
@@ -381,20 +419,45 @@ load_get_array(struct lctx *c, const struct jnode *obj, const char *key,
 
 /* Runs load(c, e) on each member e of an object sec (type J_OBJECT) or
  * element of an array (J_ARRAY), with e's key or index on the path, until
- * memory runs out; the number run. */
+ * memory runs out or the load is to run again (load_not_found()); the
+ * number run. */
 size_t
 load_each(struct lctx *c, const struct jnode *sec, int t,
           void (*load)(struct lctx *, const struct jnode *))
 {
+	return load_each_ahead(c, sec, t, load, NULL);
+}
+
+/* How many entries ahead of the one loaded load_each_ahead() looks:
+ * enough to cover a wait for memory, few enough that what it fetched is
+ * still in the cache when its turn comes. */
+#define LOAD_AHEAD 8
+
+/* load_each(), calling ahead(c, e), if not NULL, on each entry
+ * LOAD_AHEAD entries before loading it. */
+size_t
+load_each_ahead(struct lctx *c, const struct jnode *sec, int t,
+                void (*load)(struct lctx *, const struct jnode *),
+                void (*ahead)(const struct lctx *, const struct jnode *))
+{
+	const struct jnode *la = NULL;
 	size_t i = 0;
 
 	if (!load_want_type(c, sec, t))
 		return 0;
-	for (const struct jnode *e = sec->child; e != NULL && !c->oom;
-	     e = e->next, i++) {
+	if (ahead != NULL)
+		for (la = sec->child; la != NULL && i < LOAD_AHEAD; la = la->next, i++)
+			ahead(c, la);
+	i = 0;
+	for (const struct jnode *e = sec->child; e != NULL && !c->oom &&
+	     !c->forward; e = e->next, i++) {
 		size_t old = t == J_OBJECT ? jpath_key(&c->path, e->key)
 		                           : jpath_index(&c->path, i);
 
+		if (la != NULL) {
+			ahead(c, la);
+			la = la->next;
+		}
 		load(c, e);
 		jpath_pop(&c->path, old);
 	}

@@ -440,6 +440,7 @@ load_route(struct lctx *c, const struct jnode *r)
 	    (rt->face = policy_listener_by_name(c->pol, s)) == NULL) {
 		size_t old = jpath_key(&c->path, "face");
 
+		load_not_found(c);
 		load_err_at(c, n->pos, "listener \"%s\" is not declared in "
 		            "\"listeners\"", load_shown(s));
 		jpath_pop(&c->path, old);

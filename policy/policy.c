@@ -54,12 +54,11 @@ policy_model_new(struct lc_policy **out)
 	pol->backend.timeout_ms = 10000;
 	if (strtab_new(&pol->listener_by_name) != 0 ||
 	    strtab_new(&pol->device_by_name) != 0 ||
-	    strtab_new(&pol->device_by_cert) != 0 ||
-	    strtab_new(&pol->device_by_token) != 0 ||
+	    strtab_new_digests(&pol->device_by_cert) != 0 ||
+	    strtab_new_digests(&pol->device_by_token) != 0 ||
 	    strtab_new(&pol->account_by_name) != 0 ||
-	    strtab_new(&pol->session_by_token) != 0 ||
+	    strtab_new_digests(&pol->session_by_token) != 0 ||
 	    strtab_new(&pol->route_by_key) != 0 ||
-	    u64set_new(&pol->grants) != 0 ||
 	    lc_keyring_new(&pol->keyring) != 0)
 		goto fail;
 	*out = pol;
@@ -82,7 +81,6 @@ policy_model_free(struct lc_policy *pol)
 	strtab_free(pol->account_by_name);
 	strtab_free(pol->session_by_token);
 	strtab_free(pol->route_by_key);
-	u64set_free(pol->grants);
 	lc_keyring_free(pol->keyring);
 	jwks_free(pol->jwks);
 	for (size_t i = 0; i < pol->ncap_keys; i++)
@@ -147,16 +145,27 @@ policy_session_account(const struct lc_policy *pol, const void *token,
 	return policy_session_account_digest(pol, d);
 }
 
-/* The grant check: one lookup in the (account, device) set. */
+/* The grant check: a binary search of the account's device indices,
+ * which sit beside the account in the model (a few bytes for most). */
 int
 policy_may_see_device(const struct lc_policy *pol,
                       const struct policy_account *acct,
                       const struct policy_device *dev)
 {
+	size_t lo = 0, hi;
+
 	if (pol == NULL || acct == NULL || dev == NULL)
 		return 0;
-	return u64set_has(pol->grants,
-	                  (uint64_t)acct->index << 32 | dev->index);
+	hi = acct->ndevices;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (acct->granted[mid] < dev->index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < acct->ndevices && acct->granted[lo] == dev->index;
 }
 
 /* The grant check by device id: two lookups. */

@@ -1,7 +1,7 @@
 /*
- * policy: the hash tables behind every policy lookup.  A string (byte
- * string) map to pointers and a set of 64-bit values, both open
- * addressing, built once at load and read-only afterwards.
+ * policy: the hash table behind every policy lookup by name or digest:
+ * byte strings to pointers, open addressing, built once at load and
+ * read-only afterwards.
  */
 #ifndef LC_POLICY_TABLE_H
 #define LC_POLICY_TABLE_H
@@ -9,12 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Maps byte strings to pointers.  Keys are not copied: the caller keeps
- * them alive (the policy's arena does). */
+/* Maps byte strings to pointers.  Keys are not copied (but in a table
+ * of digests): the caller keeps them alive (the policy's arena does). */
 struct strtab;
 
 /* A new, empty table; 0 or LC_ENOMEM. */
 int strtab_new(struct strtab **out);
+/* A new, empty table whose keys are all LC_DIGEST_BYTES long and are
+ * copied into it (the caller need not keep them); 0 or LC_ENOMEM. */
+int strtab_new_digests(struct strtab **out);
 /* Frees the table (not the keys or values); NULL is fine. */
 void strtab_free(struct strtab *t);
 /* Inserts key -> val.  0, LC_EEXIST (then *old, if given, is the value
@@ -23,22 +26,13 @@ int strtab_put(struct strtab *t, const void *key, size_t klen, void *val,
                void **old);
 /* The value for key, or NULL. */
 void *strtab_get(const struct strtab *t, const void *key, size_t klen);
+/* Starts fetching the slot where key's probe begins, for a strtab_put()
+ * or strtab_get() of it a little later: a hint, nothing else. */
+void strtab_prefetch(const struct strtab *t, const void *key, size_t klen);
 size_t strtab_count(const struct strtab *t);
 
-/* A set of 64-bit values. */
-struct u64set;
-
-/* A new, empty set; 0 or LC_ENOMEM. */
-int u64set_new(struct u64set **out);
-/* Frees the set; NULL is fine. */
-void u64set_free(struct u64set *s);
-/* Adds v: 0, LC_EEXIST if present already, or LC_ENOMEM. */
-int u64set_add(struct u64set *s, uint64_t v);
-/* Whether v is in the set. */
-int u64set_has(const struct u64set *s, uint64_t v);
-
-/* FNV-1a, 64 bits: the policy's keys come from the operator, not from
- * clients, so a keyed hash buys nothing here. */
+/* A fast 64-bit hash, not keyed: the policy's keys come from the
+ * operator, not from clients, so a keyed hash buys nothing here. */
 uint64_t table_hash(const void *p, size_t n);
 
 #endif

@@ -318,6 +318,13 @@ test_claims(void)
 	expect(&es, h, "{\"iss\":\"" ISS "\",\"sub\":\"alice\",\"sub\":\"bob\",\"aud\":\""
 	       AUD "\",\"exp\":9999999999,\"iat\":1}", "jwt: duplicate key",
 	       "duplicate key in the claims");
+	/* Past 16 claims the names are found through a table: a second
+	 * "sub" there is refused the same. */
+	expect(&es, h, "{\"c1\":1,\"c2\":1,\"c3\":1,\"c4\":1,\"c5\":1,\"c6\":1,"
+	       "\"c7\":1,\"c8\":1,\"c9\":1,\"c10\":1,\"c11\":1,\"c12\":1,"
+	       "\"iss\":\"" ISS "\",\"aud\":\"" AUD "\",\"exp\":9999999999,"
+	       "\"iat\":1,\"sub\":\"alice\",\"sub\":\"bob\"}", "jwt: duplicate key",
+	       "duplicate key past 16 claims");
 	expect(&es, h, "{\"iss\":\"" ISS "/\",\"aud\":\"" AUD "\",\"sub\":\"alice\","
 	       "\"exp\":9999999999,\"iat\":1}", "jwt: iss", "iss with a trailing /");
 	expect(&es, h, "{\"aud\":\"" AUD "\",\"sub\":\"alice\","

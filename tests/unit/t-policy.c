@@ -159,6 +159,33 @@ test_json_traps(void)
 	          P_ALL,
 	          "t.json:1:35: limits.drops_in_a_row: duplicate key (first at "
 	          "line 1, column 14)\n");
+	/* Past 16 members an object's names are found through a table:
+	 * a duplicate there is the same error. */
+	check_bad("duplicate key past 16 members",
+	          "\"limits\": { \"a\": 1, \"b\": 1, \"c\": 1, \"d\": 1, "
+	          "\"e\": 1, \"f\": 1, \"g\": 1, \"h\": 1, \"i\": 1, \"j\": 1, "
+	          "\"k\": 1, \"l\": 1, \"m\": 1, \"n\": 1, \"o\": 1, \"p\": 1, "
+	          "\"q\": 1, \"r\": 1, \"q\": 2 }", P_ALL,
+	          "t.json:1:14: limits.a: unknown key\n"
+	          "t.json:1:22: limits.b: unknown key\n"
+	          "t.json:1:30: limits.c: unknown key\n"
+	          "t.json:1:38: limits.d: unknown key\n"
+	          "t.json:1:46: limits.e: unknown key\n"
+	          "t.json:1:54: limits.f: unknown key\n"
+	          "t.json:1:62: limits.g: unknown key\n"
+	          "t.json:1:70: limits.h: unknown key\n"
+	          "t.json:1:78: limits.i: unknown key\n"
+	          "t.json:1:86: limits.j: unknown key\n"
+	          "t.json:1:94: limits.k: unknown key\n"
+	          "t.json:1:102: limits.l: unknown key\n"
+	          "t.json:1:110: limits.m: unknown key\n"
+	          "t.json:1:118: limits.n: unknown key\n"
+	          "t.json:1:126: limits.o: unknown key\n"
+	          "t.json:1:134: limits.p: unknown key\n"
+	          "t.json:1:142: limits.q: unknown key\n"
+	          "t.json:1:150: limits.r: unknown key\n"
+	          "t.json:1:158: limits.q: duplicate key (first at line 1, "
+	          "column 142)\n");
 	check_bad("\\u0000 in a string",
 	          "\"accounts\": { \"a\": { \"devices\": [\"cam-1\\u0000x\"] } }",
 	          P_ALL,
@@ -993,6 +1020,54 @@ test_files(void)
 	policy_free(pol);
 	free(errs);
 
+	/* Names declared in later files: loaded again pass by pass, with
+	 * the result of files in the usual order. */
+	pol = NULL;
+	rc = load_rel("tests/policy/forward", &pol, &errs, full, sizeof(full));
+	is_int(rc, 0, "forward/ loads");
+	is_text(errs, "", "forward/");
+	is_int(policy_device_count(pol), 2, "forward: devices");
+	is_int(policy_account_count(pol), 2, "forward: accounts");
+	a = policy_account_by_name(pol, "alice");
+	ok(a != NULL && policy_may_see(pol, a, "cam-1") &&
+	   policy_may_see(pol, a, "cam-2"), "forward: grants of devices declared later");
+	{
+		const struct policy_device *const *devs;
+		size_t n;
+
+		devs = policy_account_devices(a, &n);
+		ok(n == 2 && strcmp(policy_device_name(devs[0]), "cam-2") == 0 &&
+		   strcmp(policy_device_name(devs[1]), "cam-1") == 0,
+		   "forward: granted devices in policy order");
+	}
+	a = policy_session_account_digest(pol, (const uint8_t *)
+		"\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+		"\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa");
+	ok(a != NULL && strcmp(policy_account_name(a), "bob") == 0,
+	   "forward: session of an account declared later");
+	r = policy_route_match(pol, "assistant", "GET", "/a/cam-1", dev);
+	ok(r != NULL && r->media == LC_KIND_SNAPSHOT,
+	   "forward: route on a listener declared later");
+	policy_free(pol);
+	free(errs);
+
+	/* Their errors: each once, though the files are parsed again. */
+	pol = NULL;
+	rc = load_rel("tests/policy/forward-bad", &pol, &errs, full, sizeof(full));
+	is_int(rc, LC_EFORMAT, "forward-bad/ refused");
+	ok(pol == NULL, "forward-bad/: *out untouched");
+	snprintf(want, sizeof(want),
+	         "%1$s/10-a.json:2:3: colour: unknown key\n"
+	         "%1$s/10-a.json:3:49: accounts.alice.devices[1]: device \"cam-9\" "
+	         "is not declared in \"devices\"\n"
+	         "%1$s/10-a.json:3:58: accounts.alice.devices[2]: device listed twice\n"
+	         "%1$s/10-a.json:4:126: sessions.static[0].account: string "
+	         "contains \\u0000\n"
+	         "%1$s/30-c.json:1:78: routes[0]: parse error: invalid object key "
+	         "(must be a string)\n", full);
+	is_text(errs, want, "forward-bad/");
+	free(errs);
+
 	/* The same names in two files: both places named. */
 	pol = NULL;
 	rc = load_rel("tests/policy/dup", &pol, &errs, full, sizeof(full));
@@ -1376,6 +1451,44 @@ test_scale(void)
 	policy_free(pol);
 }
 
+/* A device's keys for the platforms: kept only when one is given (the
+ * loader looks for them past "auth" alone). */
+static void
+test_device_info(void)
+{
+	static const char text[] = "{" LISTENERS INGEST REST ",\n"
+		"\"devices\": {\n"
+		" \"cam-a\": { \"auth\": { \"token_sha256\": \"" DIGEST_A "\" } },\n"
+		" \"cam-d\": { \"auth\": { \"token_sha256\": \"" HEX64A "dddddddd\" } },\n"
+		" \"cam-b\": { \"auth\": { \"cert_sha256\": \"" DIGEST_A "\" },"
+		" \"room\": \"Hall\" },\n"
+		" \"cam-c\": { \"resolutions\": [ { \"width\": 640, \"height\": 480 } ],"
+		" \"auth\": { \"token_sha256\": \"" HEX64A "bbbbbbbb\" } } } }\n";
+	const struct policy_device_info *in;
+	struct lc_policy *pol = NULL;
+	char *errs = NULL;
+	int rc;
+
+	rc = load_text("t.json", text, strlen(text), POLICY_NO_FILES, &pol, &errs);
+	is_int(rc, 0, "device info: loads");
+	is_text(errs, "", "device info");
+	in = policy_device_info(policy_device_by_name(pol, "cam-a"));
+	ok(in == policy_device_info(policy_device_by_name(pol, "cam-d")) &&
+	   in->room == NULL && in->nresolutions == 1,
+	   "device info: \"auth\" alone: the shared default");
+	in = policy_device_info(policy_device_by_name(pol, "cam-b"));
+	ok(in != NULL && in->room != NULL && strcmp(in->room, "Hall") == 0 &&
+	   in->name == NULL && in->nresolutions == 1 &&
+	   in->resolutions[0].width == 1280 && in->resolutions[0].height == 720,
+	   "device info: a room after \"auth\", the default resolution");
+	in = policy_device_info(policy_device_by_name(pol, "cam-c"));
+	ok(in != NULL && in->room == NULL && in->nresolutions == 1 &&
+	   in->resolutions[0].width == 640 && in->resolutions[0].height == 480,
+	   "device info: resolutions before \"auth\"");
+	policy_free(pol);
+	free(errs);
+}
+
 int
 main(void)
 {
@@ -1397,6 +1510,7 @@ main(void)
 	test_seal_files();
 	remove_example_dir();
 	test_defaults();
+	test_device_info();
 	test_scale();
 	return tap_done();
 }
