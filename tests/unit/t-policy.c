@@ -1454,7 +1454,7 @@ test_scale(void)
 /* A device's keys for the platforms: kept only when one is given (the
  * loader looks for them past "auth" alone). */
 static void
-test_device_info(void)
+test_device_info_kept(void)
 {
 	static const char text[] = "{" LISTENERS INGEST REST ",\n"
 		"\"devices\": {\n"
@@ -1510,7 +1510,7 @@ main(void)
 	test_seal_files();
 	remove_example_dir();
 	test_defaults();
-	test_device_info();
+	test_device_info_kept();
 	test_scale();
 	return tap_done();
 }
