@@ -264,14 +264,6 @@ lc_envelope_seal(const struct lc_secret_key *sk, const struct lc_seal_params *p,
 	return 0;
 }
 
-static int
-reject(enum lc_drop *why, enum lc_drop reason)
-{
-	if (why != NULL)
-		*why = reason;
-	return LC_EREJECTED;
-}
-
 /* Copies a length-prefixed string field into a NUL-terminated buffer. */
 static void
 copy_field(char *dst, const uint8_t *src, size_t n)
@@ -289,17 +281,17 @@ parse_fixed(const uint8_t *buf, size_t len, struct lc_envelope *env,
 
 	if (len < sizeof(magic))
 		return memcmp(buf, magic, len) == 0 ? LC_EAGAIN
-		                                   : reject(why, LC_DROP_MALFORMED);
+		                                   : lc_reject_(why, LC_DROP_MALFORMED);
 	if (memcmp(buf, magic, sizeof(magic)) != 0)
-		return reject(why, LC_DROP_MALFORMED);
+		return lc_reject_(why, LC_DROP_MALFORMED);
 	if (len <= OFF_VERSION)
 		return LC_EAGAIN;
 	if (buf[OFF_VERSION] != LC_ENVELOPE_VERSION)
-		return reject(why, LC_DROP_UNKNOWN_VERSION);
+		return lc_reject_(why, LC_DROP_UNKNOWN_VERSION);
 	if (len <= OFF_ALG)
 		return LC_EAGAIN;
 	if (trailer_of(buf[OFF_ALG]) == 0)
-		return reject(why, LC_DROP_UNKNOWN_ALGORITHM);
+		return lc_reject_(why, LC_DROP_UNKNOWN_ALGORITHM);
 	if (len < OFF_KEYID)
 		return LC_EAGAIN;
 	dl = buf[OFF_DEVLEN];
@@ -310,7 +302,7 @@ parse_fixed(const uint8_t *buf, size_t len, struct lc_envelope *env,
 	    sl > LC_STREAM_ID_MAX || cl < 3 || cl > LC_CONTENT_TYPE_MAX ||
 	    lc_get_be16(buf + OFF_HLEN) !=
 	        LC_HEADER_FIXED + dl + sl + cl + trailer_of(buf[OFF_ALG]))
-		return reject(why, LC_DROP_MALFORMED);
+		return lc_reject_(why, LC_DROP_MALFORMED);
 	env->header_len = lc_get_be16(buf + OFF_HLEN);
 	return len < env->header_len ? LC_EAGAIN : 0;
 }
@@ -334,7 +326,7 @@ lc_envelope_parse(const uint8_t *buf, size_t len, struct lc_envelope *env,
 	s = buf + OFF_STRINGS;
 	if (!valid_id((const char *)s, dl) || !valid_id((const char *)s + dl, sl) ||
 	    !valid_ctype((const char *)s + dl + sl, cl))
-		return reject(why, LC_DROP_MALFORMED);
+		return lc_reject_(why, LC_DROP_MALFORMED);
 
 	env->version = buf[OFF_VERSION];
 	env->alg = buf[OFF_ALG];
@@ -368,7 +360,7 @@ lc_envelope_verify(const struct lc_envelope *env, const struct lc_keyring *kr,
 	if (env->alg == LC_ALG_MAC_AES256GCM)
 		/* A keyed seal's header is checked with its body. */
 		return lc_keyring_mac_(kr, env->key_id) == NULL
-		           ? reject(why, LC_DROP_UNKNOWN_KEY) : LC_EAGAIN;
+		           ? lc_reject_(why, LC_DROP_UNKNOWN_KEY) : LC_EAGAIN;
 	if (env->alg != LC_ALG_ED25519_SHA256 ||
 	    env->header_len < LC_HEADER_MIN || env->header_len > LC_HEADER_MAX)
 		return LC_EINVAL;
@@ -376,13 +368,13 @@ lc_envelope_verify(const struct lc_envelope *env, const struct lc_keyring *kr,
 		return LC_ECRYPTO;
 	r = lc_keyring_check_(kr, env->key_id, env->device, &pk);
 	if (r == LC_DROP_UNKNOWN_KEY)
-		return reject(why, r);
+		return lc_reject_(why, r);
 	/* The signature first: an unsigned header says nothing about rights. */
 	mlen = signed_message(msg, env->header, env->header_len);
 	if (crypto_sign_verify_detached(env->signature, msg, mlen, pk) != 0)
-		return reject(why, LC_DROP_BAD_SIGNATURE);
+		return lc_reject_(why, LC_DROP_BAD_SIGNATURE);
 	if (r != LC_DROP_NONE)
-		return reject(why, r);
+		return lc_reject_(why, r);
 	return 0;
 }
 
@@ -393,9 +385,9 @@ lc_envelope_check_body(const struct lc_envelope *env, uint64_t body_len,
 	if (env == NULL || digest == NULL || env->alg != LC_ALG_ED25519_SHA256)
 		return LC_EINVAL;
 	if (body_len != env->body_len)
-		return reject(why, LC_DROP_LENGTH_MISMATCH);
+		return lc_reject_(why, LC_DROP_LENGTH_MISMATCH);
 	if (sodium_memcmp(digest, env->digest, LC_DIGEST_BYTES) != 0)
-		return reject(why, LC_DROP_DIGEST_MISMATCH);
+		return lc_reject_(why, LC_DROP_DIGEST_MISMATCH);
 	return 0;
 }
 
@@ -408,11 +400,11 @@ open_mac(const uint8_t *sealed, size_t len, const struct lc_keyring *kr,
 	int rc;
 
 	if (lc_keyring_mac_(kr, env->key_id) == NULL)
-		return reject(why, LC_DROP_UNKNOWN_KEY);
+		return lc_reject_(why, LC_DROP_UNKNOWN_KEY);
 	if (env->body_len > max_body)
-		return reject(why, LC_DROP_TOO_LARGE);
+		return lc_reject_(why, LC_DROP_TOO_LARGE);
 	if (len - env->header_len != env->body_len)
-		return reject(why, LC_DROP_LENGTH_MISMATCH);
+		return lc_reject_(why, LC_DROP_LENGTH_MISMATCH);
 	if ((rc = lc_envelope_check_mac(env, kr, env->body, len - env->header_len,
 	                                why)) != 0)
 		return rc;
@@ -435,7 +427,7 @@ lc_envelope_open(const uint8_t *sealed, size_t len, const struct lc_keyring *kr,
 		return LC_EINVAL;
 	rc = lc_envelope_parse(sealed, len, env, why);
 	if (rc == LC_EAGAIN)
-		return reject(why, LC_DROP_MALFORMED); /* truncated header */
+		return lc_reject_(why, LC_DROP_MALFORMED); /* truncated header */
 	if (rc != 0)
 		return rc;
 	if (env->alg == LC_ALG_MAC_AES256GCM)
@@ -443,10 +435,10 @@ lc_envelope_open(const uint8_t *sealed, size_t len, const struct lc_keyring *kr,
 	if ((rc = lc_envelope_verify(env, kr, why)) != 0)
 		return rc;
 	if (env->body_len > max_body)
-		return reject(why, LC_DROP_TOO_LARGE);
+		return lc_reject_(why, LC_DROP_TOO_LARGE);
 	blen = len - env->header_len;
 	if (blen != env->body_len)
-		return reject(why, LC_DROP_LENGTH_MISMATCH);
+		return lc_reject_(why, LC_DROP_LENGTH_MISMATCH);
 	if ((rc = lc_digest(env->body, blen, digest)) != 0)
 		return rc;
 	if ((rc = lc_envelope_check_body(env, blen, digest, why)) != 0)

@@ -59,6 +59,15 @@ size_t lc_format_key_line_(char *out, const char *prefix, const uint8_t *bin,
 int lc_write_new_file_(const char *path, const char *buf, size_t len,
                        unsigned mode);
 
+/* A refusal: LC_EREJECTED, with *why (when asked) the reason. */
+static inline int
+lc_reject_(enum lc_drop *why, enum lc_drop reason)
+{
+	if (why != NULL)
+		*why = reason;
+	return LC_EREJECTED;
+}
+
 static inline void
 lc_put_be16(uint8_t *p, uint16_t v)
 {

@@ -329,14 +329,6 @@ lc_envelope_seal_mac(struct lc_mac_key *k, const struct lc_seal_params *p,
 
 /* ---- verifying ----------------------------------------------------- */
 
-static int
-reject(enum lc_drop *why, enum lc_drop reason)
-{
-	if (why != NULL)
-		*why = reason;
-	return LC_EREJECTED;
-}
-
 int
 lc_mac_verifier_init(struct lc_mac_verifier *v, const struct lc_envelope *env,
                      const struct lc_keyring *kr, enum lc_drop *why)
@@ -351,7 +343,7 @@ lc_mac_verifier_init(struct lc_mac_verifier *v, const struct lc_envelope *env,
 	if (lc_crypto_init_() != 0)
 		return LC_ECRYPTO;
 	if ((secret = lc_keyring_mac_(kr, env->key_id)) == NULL)
-		return reject(why, LC_DROP_UNKNOWN_KEY);
+		return lc_reject_(why, LC_DROP_UNKNOWN_KEY);
 	if ((rc = gmac_start(v, secret, env->digest)) != 0)
 		return rc;
 	memcpy(v->tag, env->signature, LC_TAG_BYTES);
@@ -380,13 +372,13 @@ lc_mac_verifier_final(struct lc_mac_verifier *v, enum lc_drop *why)
 		return LC_EINVAL;
 	if (v->seen != v->body_len) {
 		lc_mac_verifier_abort(v);
-		return reject(why, LC_DROP_LENGTH_MISMATCH);
+		return lc_reject_(why, LC_DROP_LENGTH_MISMATCH);
 	}
 	memcpy(want, v->tag, sizeof(want));
 	if ((rc = gmac_finish(v, got)) != 0)
 		return rc;
 	if (sodium_memcmp(got, want, LC_TAG_BYTES) != 0)
-		return reject(why, LC_DROP_BAD_SIGNATURE);
+		return lc_reject_(why, LC_DROP_BAD_SIGNATURE);
 	return 0;
 }
 
@@ -404,7 +396,7 @@ lc_envelope_check_mac(const struct lc_envelope *env, const struct lc_keyring *kr
 	/* The length first, so that no more is MACed than the header says. */
 	if (body_len != env->body_len) {
 		lc_mac_verifier_abort(&v);
-		return reject(why, LC_DROP_LENGTH_MISMATCH);
+		return lc_reject_(why, LC_DROP_LENGTH_MISMATCH);
 	}
 	if ((rc = lc_mac_verifier_update(&v, body, body_len)) != 0) {
 		lc_mac_verifier_abort(&v);
