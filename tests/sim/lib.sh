@@ -8,8 +8,9 @@ MATCH="$top_srcdir/tests/sim/match-audit.awk"
 # lenscapd's backend limits in these tests, and a stall that outlasts
 # them: generous, so that a slow (sanitized, busy) machine does not time
 # out a request the backend answers, which would be an error no fault
-# explains.
-CHAOS_TIMEOUT_MS=${CHAOS_TIMEOUT_MS:-3000}
+# explains (3 s was seen to time out a few first requests under ASan
+# on a loaded machine).
+CHAOS_TIMEOUT_MS=${CHAOS_TIMEOUT_MS:-6000}
 CHAOS_BACKEND=", \"timeout_ms\": $CHAOS_TIMEOUT_MS, \"connect_timeout_ms\": 5000"
 STALL_MS=$((CHAOS_TIMEOUT_MS + 2000))
 POLICY_BACKEND=${POLICY_BACKEND:-$CHAOS_BACKEND}
