@@ -2,7 +2,7 @@
  * Token introspection (RFC 7662): the request body lenscapd POSTs to the
  * vendor's endpoint, the strict reading of its answer, and a bounded
  * cache of answers keyed by the token's SHA-256 (never the token).  The
- * fetch itself is the assistant face's (assistant.c), through the
+ * fetch itself is the assistant face's (authenticate.c), through the
  * backend client.
  */
 #ifndef LC_INTROSPECT_H
