@@ -2,8 +2,8 @@
  * Fuzz target for Alexa's directives (platform/alexa.c): the input is a
  * directive as contrib/alexa forwards it.  alexa_parse() must take it
  * whole or refuse it with LC_EFORMAT and a reason; a directive it takes
- * has a messageId, its token and, where it needs one, an endpointId,
- * within the limits.  One it takes is answered for each account of the
+ * has a messageId, its token if it came with one and, where it needs
+ * one, an endpointId, within the limits.  One it takes is answered for each account of the
  * fixed policy (platform-fixture.c): the answer must be JSON that names
  * no device the account may not see but as the endpoint echoed in
  * NO_SUCH_ENDPOINT; Discover lists the account's devices, no more; an
@@ -126,7 +126,8 @@ check_answer(const struct platform_ctx *ctx, const void *req, yajl_val root,
 }
 
 /* What alexa_parse() takes stays within alexa.c's limits; a directive
- * it knows has its token and, where it needs one, an endpointId. */
+ * it knows has its token (if it came with one) and, where it needs one,
+ * an endpointId. */
 static void
 check_parsed(const void *req, size_t size, int taken)
 {
@@ -140,7 +141,8 @@ check_parsed(const void *req, size_t size, int taken)
 	CHECK(q->endpoint_id == NULL || strlen(q->endpoint_id) <= ID_MAX);
 	if (!taken)
 		return;
-	CHECK(q->token != NULL && *q->token != '\0' && strlen(q->token) <= ALEXA_TOKEN_MAX);
+	/* No token is a session refused later (401), not a bad directive. */
+	CHECK(q->token == NULL || (*q->token != '\0' && strlen(q->token) <= ALEXA_TOKEN_MAX));
 	CHECK(q->endpoint_id != NULL || q->op == ALEXA_DISCOVER ||
 	      q->op == ALEXA_ACCEPT_GRANT);
 }
