@@ -60,7 +60,8 @@ int introspect_source_print(const struct lc_policy *pol, uint8_t out[LC_DIGEST_B
 
 struct icache;
 
-/* A new, empty cache; NULL when out of memory. */
+/* A new, empty cache with its own set index key (sodium_init() first);
+ * NULL when out of memory. */
 struct icache *icache_new(void);
 void icache_free(struct icache *c);
 
