@@ -48,16 +48,21 @@ int lc_envelope_fields_(const struct lc_seal_params *p, int alg,
                         const uint8_t field[LC_DIGEST_BYTES], uint8_t *out,
                         size_t hlen);
 
-/* Key files (keys.c): read one (secret: refuse group/other access) into
- * buf of LC_KEY_LINE_MAX; parse "prefix base64[\n]" of n bytes; format
- * one; write a new file, never over an old one. */
-int lc_read_key_file_(const char *path, char *buf, int secret);
-int lc_parse_key_line_(const char *text, const char *prefix, int bare_ok,
-                       uint8_t *bin, size_t n);
-size_t lc_format_key_line_(char *out, const char *prefix, const uint8_t *bin,
-                           size_t n);
-int lc_write_new_file_(const char *path, const char *buf, size_t len,
-                       unsigned mode);
+/*
+ * Secret key files and secrets (keys.c), one rule for every kind: the
+ * secret (n bytes) lives in sodium_malloc'd memory, wiped once make has
+ * copied it into its key object (make's result is returned).
+ * lc_secret_random_: a fresh one.  lc_secret_load_: read from the file
+ * at path, one line "prefix base64[\n]", refused (LC_EPERM) if the group
+ * or others may access it.  lc_secret_save_: written as that line to a
+ * new file of mode 0600, never over an old one (LC_EEXIST).
+ */
+int lc_secret_random_(size_t n, int (*make)(const uint8_t *secret, void *arg),
+                      void *arg);
+int lc_secret_load_(const char *path, const char *prefix, size_t n,
+                    int (*make)(const uint8_t *secret, void *arg), void *arg);
+int lc_secret_save_(const char *path, const char *prefix, const uint8_t *secret,
+                    size_t n);
 
 /* A refusal: LC_EREJECTED, with *why (when asked) the reason. */
 static inline int

@@ -75,18 +75,18 @@ lc_key_from_seed(const uint8_t seed[LC_SEED_BYTES], struct lc_secret_key **out)
 	return 0;
 }
 
+/* lc_key_from_seed() in the shape lc_secret_random_() and
+ * lc_secret_load_() call. */
+static int
+key_from_seed(const uint8_t *seed, void *out)
+{
+	return lc_key_from_seed(seed, out);
+}
+
 int
 lc_key_generate(struct lc_secret_key **out)
 {
-	uint8_t seed[LC_SEED_BYTES];
-	int rc;
-
-	if (lc_crypto_init_() != 0)
-		return LC_ECRYPTO;
-	randombytes_buf(seed, sizeof(seed));
-	rc = lc_key_from_seed(seed, out);
-	sodium_memzero(seed, sizeof(seed));
-	return rc;
+	return lc_secret_random_(LC_SEED_BYTES, key_from_seed, out);
 }
 
 void
@@ -118,8 +118,8 @@ lc_key_secret_bytes_(const struct lc_secret_key *sk)
 }
 
 /* Writes all of buf to a new file; refuses to replace one. */
-int
-lc_write_new_file_(const char *path, const char *buf, size_t len, unsigned mode)
+static int
+write_new_file(const char *path, const char *buf, size_t len, unsigned mode)
 {
 	int fd, saved;
 	size_t off = 0;
@@ -152,8 +152,8 @@ fail:
 }
 
 /* Formats "prefix base64\n" into out (KEY_LINE_MAX bytes). */
-size_t
-lc_format_key_line_(char *out, const char *prefix, const uint8_t *bin, size_t n)
+static size_t
+format_key_line(char *out, const char *prefix, const uint8_t *bin, size_t n)
 {
 	size_t plen = strlen(prefix);
 
@@ -169,19 +169,9 @@ lc_format_key_line_(char *out, const char *prefix, const uint8_t *bin, size_t n)
 int
 lc_key_save_secret(const struct lc_secret_key *sk, const char *path)
 {
-	char *line;
-	size_t len;
-	int rc;
-
 	if (sk == NULL || path == NULL)
 		return LC_EINVAL;
-	line = sodium_malloc(KEY_LINE_MAX);
-	if (line == NULL)
-		return LC_ENOMEM;
-	len = lc_format_key_line_(line, LC_SECRET_PREFIX, sk->seed, LC_SEED_BYTES);
-	rc = lc_write_new_file_(path, line, len, 0600);
-	sodium_free(line);
-	return rc;
+	return lc_secret_save_(path, LC_SECRET_PREFIX, sk->seed, LC_SEED_BYTES);
 }
 
 int
@@ -192,16 +182,16 @@ lc_key_save_public(const uint8_t pk[LC_PUBLICKEY_BYTES], const char *path)
 
 	if (pk == NULL || path == NULL)
 		return LC_EINVAL;
-	len = lc_format_key_line_(line, LC_PUBLIC_PREFIX, pk, LC_PUBLICKEY_BYTES);
-	return lc_write_new_file_(path, line, len, 0644);
+	len = format_key_line(line, LC_PUBLIC_PREFIX, pk, LC_PUBLICKEY_BYTES);
+	return write_new_file(path, line, len, 0644);
 }
 
 /*
  * Reads a small key file into buf (KEY_LINE_MAX bytes, NUL-terminated).
  * With secret set, refuses files that the group or others may access.
  */
-int
-lc_read_key_file_(const char *path, char *buf, int secret)
+static int
+read_key_file(const char *path, char *buf, int secret)
 {
 	struct stat st;
 	size_t off = 0;
@@ -246,9 +236,9 @@ out:
  * Decodes "prefix base64[\n]" with exactly n bytes of payload.  With
  * bare_ok, the prefix may be absent.
  */
-int
-lc_parse_key_line_(const char *text, const char *prefix, int bare_ok,
-               uint8_t *bin, size_t n)
+static int
+parse_key_line(const char *text, const char *prefix, int bare_ok, uint8_t *bin,
+               size_t n)
 {
 	size_t plen = strlen(prefix), len, got;
 	const char *b64 = text;
@@ -268,32 +258,70 @@ lc_parse_key_line_(const char *text, const char *prefix, int bare_ok,
 	return 0;
 }
 
+/*
+ * The one rule for a secret of n bytes (a seed, a keyed-seal secret)
+ * outside its key object: it lives in sodium_malloc'd memory, wiped and
+ * freed as soon as make (which copies it into its object) returns.
+ */
 int
-lc_key_load_secret(const char *path, struct lc_secret_key **out)
+lc_secret_random_(size_t n, int (*make)(const uint8_t *secret, void *arg), void *arg)
 {
-	char *line = NULL;
-	uint8_t *seed = NULL;
+	uint8_t *secret;
 	int rc;
 
-	if (path == NULL || out == NULL)
-		return LC_EINVAL;
+	if (lc_crypto_init_() != 0)
+		return LC_ECRYPTO;
+	if ((secret = sodium_malloc(n)) == NULL)
+		return LC_ENOMEM;
+	randombytes_buf(secret, n);
+	rc = make(secret, arg);
+	sodium_free(secret); /* wipes it */
+	return rc;
+}
+
+int
+lc_secret_load_(const char *path, const char *prefix, size_t n,
+                int (*make)(const uint8_t *secret, void *arg), void *arg)
+{
+	char *line;
+	uint8_t *secret;
+	int rc;
+
 	if (lc_crypto_init_() != 0)
 		return LC_ECRYPTO;
 	line = sodium_malloc(KEY_LINE_MAX);
-	seed = sodium_malloc(LC_SEED_BYTES);
-	if (line == NULL || seed == NULL) {
+	secret = sodium_malloc(n);
+	if (line == NULL || secret == NULL)
 		rc = LC_ENOMEM;
-		goto out;
-	}
-	rc = lc_read_key_file_(path, line, 1);
-	if (rc == 0)
-		rc = lc_parse_key_line_(line, LC_SECRET_PREFIX, 0, seed, LC_SEED_BYTES);
-	if (rc == 0)
-		rc = lc_key_from_seed(seed, out);
-out:
-	sodium_free(line);
-	sodium_free(seed);
+	else if ((rc = read_key_file(path, line, 1)) == 0 &&
+	         (rc = parse_key_line(line, prefix, 0, secret, n)) == 0)
+		rc = make(secret, arg);
+	sodium_free(line); /* NULL is fine; both are wiped */
+	sodium_free(secret);
 	return rc;
+}
+
+int
+lc_secret_save_(const char *path, const char *prefix, const uint8_t *secret, size_t n)
+{
+	char *line;
+	size_t len;
+	int rc;
+
+	if ((line = sodium_malloc(KEY_LINE_MAX)) == NULL)
+		return LC_ENOMEM;
+	len = format_key_line(line, prefix, secret, n);
+	rc = write_new_file(path, line, len, 0600);
+	sodium_free(line);
+	return rc;
+}
+
+int
+lc_key_load_secret(const char *path, struct lc_secret_key **out)
+{
+	if (path == NULL || out == NULL)
+		return LC_EINVAL;
+	return lc_secret_load_(path, LC_SECRET_PREFIX, LC_SEED_BYTES, key_from_seed, out);
 }
 
 int
@@ -301,7 +329,7 @@ lc_key_parse_public(const char *text, uint8_t pk[LC_PUBLICKEY_BYTES])
 {
 	if (text == NULL || pk == NULL)
 		return LC_EINVAL;
-	return lc_parse_key_line_(text, LC_PUBLIC_PREFIX, 1, pk, LC_PUBLICKEY_BYTES);
+	return parse_key_line(text, LC_PUBLIC_PREFIX, 1, pk, LC_PUBLICKEY_BYTES);
 }
 
 int
@@ -312,8 +340,8 @@ lc_key_load_public(const char *path, uint8_t pk[LC_PUBLICKEY_BYTES])
 
 	if (path == NULL || pk == NULL)
 		return LC_EINVAL;
-	rc = lc_read_key_file_(path, line, 0);
+	rc = read_key_file(path, line, 0);
 	if (rc != 0)
 		return rc;
-	return lc_parse_key_line_(line, LC_PUBLIC_PREFIX, 0, pk, LC_PUBLICKEY_BYTES);
+	return parse_key_line(line, LC_PUBLIC_PREFIX, 0, pk, LC_PUBLICKEY_BYTES);
 }

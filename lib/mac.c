@@ -98,18 +98,18 @@ lc_mac_key_from_secret(const uint8_t secret[LC_MAC_SECRET_BYTES],
 	return 0;
 }
 
+/* lc_mac_key_from_secret() in the shape lc_secret_random_() and
+ * lc_secret_load_() call. */
+static int
+key_from_secret(const uint8_t *secret, void *out)
+{
+	return lc_mac_key_from_secret(secret, out);
+}
+
 int
 lc_mac_key_generate(struct lc_mac_key **out)
 {
-	uint8_t secret[LC_MAC_SECRET_BYTES];
-	int rc;
-
-	if (lc_crypto_init_() != 0)
-		return LC_ECRYPTO;
-	randombytes_buf(secret, sizeof(secret));
-	rc = lc_mac_key_from_secret(secret, out);
-	sodium_memzero(secret, sizeof(secret));
-	return rc;
+	return lc_secret_random_(LC_MAC_SECRET_BYTES, key_from_secret, out);
 }
 
 void
@@ -134,44 +134,17 @@ lc_mac_key_secret_(const struct lc_mac_key *k)
 int
 lc_mac_key_save(const struct lc_mac_key *k, const char *path)
 {
-	char *line;
-	size_t len;
-	int rc;
-
 	if (k == NULL || path == NULL)
 		return LC_EINVAL;
-	if ((line = sodium_malloc(LC_KEY_LINE_MAX)) == NULL)
-		return LC_ENOMEM;
-	len = lc_format_key_line_(line, LC_MAC_PREFIX, k->secret, LC_MAC_SECRET_BYTES);
-	rc = lc_write_new_file_(path, line, len, 0600);
-	sodium_free(line);
-	return rc;
+	return lc_secret_save_(path, LC_MAC_PREFIX, k->secret, LC_MAC_SECRET_BYTES);
 }
 
 int
 lc_mac_key_load(const char *path, struct lc_mac_key **out)
 {
-	char *line;
-	uint8_t *secret;
-	int rc;
-
 	if (path == NULL || out == NULL)
 		return LC_EINVAL;
-	if (lc_crypto_init_() != 0)
-		return LC_ECRYPTO;
-	line = sodium_malloc(LC_KEY_LINE_MAX);
-	secret = sodium_malloc(LC_MAC_SECRET_BYTES);
-	if (line == NULL || secret == NULL)
-		rc = LC_ENOMEM;
-	else if ((rc = lc_read_key_file_(path, line, 1)) == 0 &&
-	         (rc = lc_parse_key_line_(line, LC_MAC_PREFIX, 0, secret,
-	                                  LC_MAC_SECRET_BYTES)) == 0)
-		rc = lc_mac_key_from_secret(secret, out);
-	if (line != NULL)
-		sodium_free(line);
-	if (secret != NULL)
-		sodium_free(secret);
-	return rc;
+	return lc_secret_load_(path, LC_MAC_PREFIX, LC_MAC_SECRET_BYTES, key_from_secret, out);
 }
 
 size_t

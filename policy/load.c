@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,6 +90,27 @@ check_seal_routes(struct lctx *c)
 		}
 }
 
+/* An error about route i, found once the whole policy is read: at the
+ * route's own place, as those found while it was read. */
+__attribute__((format(printf, 3, 4))) static void
+route_err(struct lctx *c, size_t i, const char *fmt, ...)
+{
+	const struct pwhere *at = &c->route_at.v[i];
+	char msg[512];
+	size_t old;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	c->file = at->file;
+	old = jpath_key(&c->path, "routes");
+	(void)jpath_index(&c->path, at->elem);
+	load_err_at(c, at->pos, "%s", msg);
+	jpath_pop(&c->path, old);
+}
+
 /* Checks that need the whole policy. */
 static void
 check_whole(struct lctx *c)
@@ -106,9 +129,9 @@ check_whole(struct lctx *c)
 
 		if (rt->face->role == POLICY_ROLE_ASSISTANT &&
 		    strncmp(rt->path, "/s/", 3) == 0)
-			load_err_at(c, top, "route %s %s on \"%s\": paths under "
-			            "\"/s/\" are capability URLs", rt->method,
-			            rt->path, rt->face->name);
+			route_err(c, i, "route %s %s on \"%s\": paths under "
+			          "\"/s/\" are capability URLs", rt->method,
+			          rt->path, rt->face->name);
 	}
 	for (size_t i = 0; i < pol->nroutes; i++) {
 		const struct policy_route *rt = pol->routes[i];
@@ -117,10 +140,10 @@ check_whole(struct lctx *c)
 		if (rt->platform != POLICY_PLATFORM_NONE &&
 		    (pol->ncap_keys == 0 ||
 		     policy_capability_route(pol, rt->face->name, "GET", LC_KIND_HLS) == NULL))
-			load_err_at(c, top, "platform route %s on \"%s\" needs "
-			            "\"capabilities\" and a GET hls route with "
-			            "{device} and {name} on the same face",
-			            rt->path, rt->face->name);
+			route_err(c, i, "platform route %s on \"%s\" needs "
+			          "\"capabilities\" and a GET hls route with "
+			          "{device} and {name} on the same face",
+			          rt->path, rt->face->name);
 	}
 	for (size_t i = 0; i < pol->nlisteners; i++) {
 		const struct policy_listener *l = pol->listeners[i];
@@ -437,6 +460,7 @@ load_reset(struct lctx *c, size_t nerrs, size_t ndropped, int io)
 
 	policy_model_free(c->pol);
 	free(c->listener_at.v);
+	free(c->route_at.v);
 	free(c->device_at.v);
 	free(c->account_at.v);
 	free(c->granted_to);
@@ -505,6 +529,7 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 	}
 	free(c->files);
 	free(c->listener_at.v);
+	free(c->route_at.v);
 	free(c->device_at.v);
 	free(c->account_at.v);
 	free(c->granted_to);

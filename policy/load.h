@@ -22,10 +22,13 @@ struct lfile {
 	int whole;         /* loading pass by pass: parsed into an object */
 };
 
-/* Where something was defined: for "defined twice" across files. */
+/* Where something was defined: for "defined twice" across files, and
+ * for errors found once the whole policy is read. */
 struct pwhere {
 	int file;
 	struct jpos pos;
+	size_t elem;       /* a "routes" entry's index in its file's array,
+	                    * for the path; 0 for the others */
 };
 
 /* Where each entry of a model array was defined, parallel to it: kept
@@ -52,6 +55,8 @@ struct lctx {
 	struct pwhere capabilities_at;
 	int have_capabilities;
 	struct pwheres listener_at, device_at, account_at;
+	struct pwheres route_at; /* by route index */
+	size_t route_elem;      /* the "routes" entry being loaded */
 	size_t nsessions;       /* sessions.static entries so far */
 	int parsed_all;         /* every file is well-formed JSON */
 	uint32_t *granted_to;   /* by device index: 1 + the index of the last

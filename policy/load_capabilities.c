@@ -106,7 +106,7 @@ load_capabilities(struct lctx *c, const struct jnode *sec)
 		return;
 	}
 	c->have_capabilities = 1;
-	c->capabilities_at = (struct pwhere){ c->file, sec->kpos };
+	c->capabilities_at = (struct pwhere){ c->file, sec->kpos, 0 };
 	if (!load_want_type(c, sec, J_OBJECT))
 		return;
 	load_check_keys(c, sec, keys);

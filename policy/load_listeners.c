@@ -173,7 +173,7 @@ once(struct lctx *c, const struct jnode *sec, int *have, struct pwhere *at)
 		return 0;
 	}
 	*have = 1;
-	*at = (struct pwhere){ c->file, sec->kpos };
+	*at = (struct pwhere){ c->file, sec->kpos, 0 };
 	return 1;
 }
 

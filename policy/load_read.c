@@ -44,7 +44,7 @@ load_note_where(struct lctx *c, struct pwheres *at, size_t i, size_t cap,
 		at->v = w;
 		at->cap = cap;
 	}
-	at->v[i] = (struct pwhere){ c->file, pos };
+	at->v[i] = (struct pwhere){ c->file, pos, 0 };
 	return 0;
 }
 

@@ -309,11 +309,14 @@ index_route(struct lctx *c, const struct jnode *r, struct policy_route *rt,
 		}
 	}
 	if (rc != 0 || policy_vec_push(&pol->routes, &pol->nroutes,
-	                               &pol->routes_cap, rt) != 0) {
+	                               &pol->routes_cap, rt) != 0 ||
+	    load_note_where(c, &c->route_at, pol->nroutes - 1, pol->routes_cap,
+	                    r->pos) != 0) {
 		load_oom(c);
 		return;
 	}
 	rt->index = pol->nroutes - 1;
+	c->route_at.v[rt->index].elem = c->route_elem;
 	pol->has_name_routes |= rt->has_name;
 	if (nseg > pol->max_segments)
 		pol->max_segments = nseg;
@@ -468,8 +471,18 @@ load_route(struct lctx *c, const struct jnode *r)
 	index_route(c, r, rt, nseg);
 }
 
+/* load_route(), counting the entries: their index names them in errors
+ * found once the whole policy is read (route_at). */
+static void
+load_route_entry(struct lctx *c, const struct jnode *r)
+{
+	load_route(c, r);
+	c->route_elem++;
+}
+
 void
 load_routes(struct lctx *c, const struct jnode *sec)
 {
-	(void)load_each(c, sec, J_ARRAY, load_route);
+	c->route_elem = 0;
+	(void)load_each(c, sec, J_ARRAY, load_route_entry);
 }

@@ -8,26 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gnutls/crypto.h>
 #include <sodium.h>
 
-/* Each measurement runs for at least this long; the best of ROUNDS. */
-#define MIN_SECONDS 0.25
-#define ROUNDS      3
-
-static volatile unsigned char sink;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == -1)
-		abort();
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "cputime.h"
 
 enum algo { GNUTLS_SHA256, SODIUM_BLAKE2B, SODIUM_SHA256 };
 
@@ -52,54 +37,63 @@ digest(enum algo a, const unsigned char *buf, size_t n, unsigned char out[32])
 	return -1;
 }
 
-/* Best throughput in MB/s (10^6 bytes) of ROUNDS timed rounds; <0 on error. */
+/* One digest of j's buffer, for bench_best(). */
+struct digest_job {
+	enum algo a;
+	const unsigned char *buf;
+	size_t n;
+};
+
+static int
+digest_once(void *arg)
+{
+	const struct digest_job *j = arg;
+	unsigned char out[32];
+
+	if (digest(j->a, j->buf, j->n, out) != 0)
+		return -1;
+	bench_sink ^= out[0];
+	return 0;
+}
+
+/* Best throughput in MB/s (10^6 bytes); <0 on error. */
 static double
 measure(enum algo a, const unsigned char *buf, size_t n)
 {
-	unsigned char out[32];
-	double best = 0;
+	struct digest_job j = { a, buf, n };
+	double s = bench_best(digest_once, &j);
 
-	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now(), t;
-		size_t iters = 0;
+	return s < 0 ? -1 : (double)n / s / 1e6;
+}
 
-		do {
-			if (digest(a, buf, n, out) != 0)
-				return -1;
-			sink ^= out[0];
-			iters++;
-		} while ((t = now() - t0) < MIN_SECONDS);
-		if ((double)iters * (double)n / t / 1e6 > best)
-			best = (double)iters * (double)n / t / 1e6;
-	}
-	return best;
+/* One Ed25519 verification, for bench_best(). */
+struct verify_job {
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char msg[20 + 342 - 64], sig[crypto_sign_BYTES];
+};
+
+static int
+verify_once(void *arg)
+{
+	const struct verify_job *j = arg;
+
+	return crypto_sign_verify_detached(j->sig, j->msg, sizeof(j->msg), j->pk);
 }
 
 /* Ed25519 verifications per second of a 342-byte message (a full header). */
 static double
 verify_rate(void)
 {
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	unsigned char msg[20 + 342 - 64], sig[crypto_sign_BYTES];
-	double best = 0;
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
+	struct verify_job j;
+	double s;
 
-	randombytes_buf(msg, sizeof(msg));
-	if (crypto_sign_keypair(pk, sk) != 0 ||
-	    crypto_sign_detached(sig, NULL, msg, sizeof(msg), sk) != 0)
+	randombytes_buf(j.msg, sizeof(j.msg));
+	if (crypto_sign_keypair(j.pk, sk) != 0 ||
+	    crypto_sign_detached(j.sig, NULL, j.msg, sizeof(j.msg), sk) != 0)
 		return -1;
-	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now(), t;
-		size_t iters = 0;
-
-		do {
-			if (crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) != 0)
-				return -1;
-			iters++;
-		} while ((t = now() - t0) < MIN_SECONDS);
-		if ((double)iters / t > best)
-			best = (double)iters / t;
-	}
-	return best;
+	s = bench_best(verify_once, &j);
+	return s < 0 ? -1 : 1 / s;
 }
 
 int

@@ -10,35 +10,20 @@
  * and one signature check over a full-size header.  Then liblenscap's
  * own calls, as lenscapd makes them: a whole frame opened (what the gate
  * checks) and sealed (what the camera face does), under the keyed seal
- * and under Ed25519.  CPU time of this process, best of ROUNDS: a
+ * and under Ed25519.  CPU time of this process, the best round (cputime.h): a
  * benchmark, never a timed test.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gnutls/crypto.h>
 #include <sodium.h>
 
 #include "lenscap.h"
+#include "cputime.h"
 
-#define MIN_SECONDS 0.25
-#define ROUNDS      3
 #define HEADER      256 /* a typical envelope, without its tag */
-
-static volatile unsigned char sink;
-
-/* This process's CPU time in seconds. */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == -1)
-		abort();
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 enum algo {
 	AES_GCM_HKDF, AES_GCM_CACHED, XCHACHA, ED25519_SHA256,
@@ -124,7 +109,7 @@ gmac(const struct bench *b, gnutls_aead_cipher_hd_t h)
 
 	if (gnutls_aead_cipher_encryptv2(h, b->nonce, 12, ad, 2, NULL, 0, tag, &tl) < 0)
 		return -1;
-	sink ^= tag[0];
+	bench_sink ^= tag[0];
 	return 0;
 }
 
@@ -153,38 +138,41 @@ one(struct bench *b, enum algo a)
 		        b->tag, b->tag, NULL, NULL, 0, b->frame, HEADER + b->body, NULL,
 		        b->nonce, b->secret) != 0)
 			return -1;
-		sink ^= b->tag[0];
+		bench_sink ^= b->tag[0];
 		return 0;
 	case ED25519_SHA256:
 		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, b->frame + HEADER, b->body, d) < 0 ||
 		    crypto_sign_verify_detached(b->sig, b->frame, HEADER + 64 + 22, b->pk) != 0)
 			return -1;
-		sink ^= d[0];
+		bench_sink ^= d[0];
 		return 0;
 	default:
 		return lc_one(b, a);
 	}
 }
 
-/* Best microseconds per frame of ROUNDS timed rounds; <0 on error. */
+/* One frame by one candidate, for bench_best(). */
+struct job {
+	struct bench *b;
+	enum algo a;
+};
+
+static int
+one_job(void *arg)
+{
+	const struct job *j = arg;
+
+	return one(j->b, j->a);
+}
+
+/* Best microseconds per frame; <0 on error. */
 static double
 measure(struct bench *b, enum algo a)
 {
-	double best = -1;
+	struct job j = { b, a };
+	double s = bench_best(one_job, &j);
 
-	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now(), t;
-		size_t iters = 0;
-
-		do {
-			if (one(b, a) != 0)
-				return -1;
-			iters++;
-		} while ((t = now() - t0) < MIN_SECONDS);
-		if (best < 0 || t / (double)iters * 1e6 < best)
-			best = t / (double)iters * 1e6;
-	}
-	return best;
+	return s < 0 ? -1 : s * 1e6;
 }
 
 /* liblenscap's keys, keyring and two sealed frames of b's body. */
@@ -267,7 +255,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mac-speed: setup failed\n");
 		return 1;
 	}
-	printf("# per frame of %zu body bytes, CPU microseconds, best of %d\n", body, ROUNDS);
+	printf("# per frame of %zu body bytes, CPU microseconds, best of %d\n", body, BENCH_ROUNDS);
 	for (int a = 0; a < NALGO; a++) {
 		double us = measure(&b, (enum algo)a);
 

@@ -1,8 +1,9 @@
 /*
  * Token introspection (introspect.h): the form body, the strict reading
  * of the endpoint's answer with yajl, and the answer cache: a set-
- * associative table (INTRO_WAYS entries a set, the set chosen by the
- * digest), so that memory is bounded and a full set evicts its oldest.
+ * associative table (INTRO_WAYS entries a set, the set chosen by a keyed
+ * hash of the digest), so that memory is bounded and a full set evicts
+ * its oldest.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -317,6 +318,10 @@ struct icache {
 	struct ientry *e;     /* nsets * INTRO_WAYS */
 	size_t nsets, entries;
 	uint64_t clock;
+	/* The set index's SipHash key, drawn once a process: the digests are
+	 * of tokens a client chooses, and could be ground to fill one set and
+	 * evict another session's answer if the index were the digest's. */
+	uint8_t key[crypto_shorthash_KEYBYTES];
 };
 
 struct icache *
@@ -330,6 +335,7 @@ icache_new(void)
 		free(c);
 		return NULL;
 	}
+	crypto_shorthash_keygen(c->key);
 	return c;
 }
 
@@ -339,6 +345,7 @@ icache_free(struct icache *c)
 	if (c == NULL)
 		return;
 	pthread_mutex_destroy(&c->lock);
+	sodium_memzero(c->key, sizeof(c->key));
 	free(c->e);
 	free(c);
 }
@@ -347,9 +354,11 @@ icache_free(struct icache *c)
 static struct ientry *
 set_of(struct icache *c, const uint8_t digest[LC_DIGEST_BYTES])
 {
+	uint8_t out[crypto_shorthash_BYTES];
 	uint64_t h;
 
-	memcpy(&h, digest, sizeof(h));
+	(void)crypto_shorthash(out, digest, LC_DIGEST_BYTES, c->key);
+	memcpy(&h, out, sizeof(h));
 	return &c->e[(h % c->nsets) * INTRO_WAYS];
 }
 

@@ -2,7 +2,7 @@
  * Token introspection (RFC 7662): the request body lenscapd POSTs to the
  * vendor's endpoint, the strict reading of its answer, and a bounded
  * cache of answers keyed by the token's SHA-256 (never the token).  The
- * fetch itself is the assistant face's (assistant.c), through the
+ * fetch itself is the assistant face's (authenticate.c), through the
  * backend client.
  */
 #ifndef LC_INTROSPECT_H
@@ -60,7 +60,8 @@ int introspect_source_print(const struct lc_policy *pol, uint8_t out[LC_DIGEST_B
 
 struct icache;
 
-/* A new, empty cache; NULL when out of memory. */
+/* A new, empty cache with its own set index key (sodium_init() first);
+ * NULL when out of memory. */
 struct icache *icache_new(void);
 void icache_free(struct icache *c);
 

@@ -406,7 +406,9 @@ answer_streams(struct platform_ctx *ctx, const struct alexa_request *q,
 	resolution(w, width, height);
 	jw_kstr(w, "authorizationType", "NONE");
 	jw_kstr(w, "videoCodec", "H264");
-	jw_kstr(w, "audioCodec", "AAC");
+	/* The policy says nothing of audio and lenscapd does not look into
+	 * the stream: it promises none (lenscapd(8)). */
+	jw_kstr(w, "audioCodec", "NONE");
 	jw_end_map(w);
 	jw_end_array(w);
 	if (has_still)

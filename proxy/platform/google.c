@@ -200,7 +200,8 @@ answer_sync(struct platform_ctx *ctx, struct jw *w)
 
 /* ---- QUERY ------------------------------------------------------------------ */
 
-/* Whether id came earlier in the list, before e (answered once). */
+/* Whether id is named in the device list from first up to e (NULL: the
+ * whole list); a device is answered once, where it is first named. */
 static int
 seen_before(const struct jnode *first, const struct jnode *e, const char *id)
 {
@@ -297,25 +298,48 @@ result_stream(struct platform_ctx *ctx, struct jw *w, const char *id, const char
 	ctx->answered++;
 }
 
-/* The result for one device of one command: its stream link, or why
- * not.  A device the account may not see is "deviceNotFound", as one
- * that does not exist, before anything else is said of it. */
+/* Whether id is named in cmds before entry e of command c: answered there. */
+static int
+named_before(const struct jnode *cmds, const struct jnode *c, const struct jnode *e,
+             const char *id)
+{
+	for (const struct jnode *k = cmds->child; k != c; k = k->next)
+		if (seen_before(platform_get(k, "devices", J_ARRAY)->child, NULL, id))
+			return 1;
+	return seen_before(platform_get(c, "devices", J_ARRAY)->child, e, id);
+}
+
+/* Whether a command of cmds that names id asks for a stream. */
+static int
+stream_asked(const struct jnode *cmds, const char *id)
+{
+	for (const struct jnode *c = cmds->child; c != NULL; c = c->next) {
+		const struct jnode *ex = platform_get(c, "execution", J_ARRAY);
+
+		if (!seen_before(platform_get(c, "devices", J_ARRAY)->child, NULL, id))
+			continue;
+		for (const struct jnode *e = ex->child; e != NULL; e = e->next)
+			if (wants_stream(e))
+				return 1;
+	}
+	return 0;
+}
+
+/* The one result for a device, whatever number of times and commands
+ * name it: its stream link, or why not.  A device the account may not
+ * see is "deviceNotFound", as one that does not exist, before anything
+ * else is said of it. */
 static void
-execute_device(struct platform_ctx *ctx, const struct jnode *cmd, const char *id,
+execute_device(struct platform_ctx *ctx, const struct jnode *cmds, const char *id,
                struct jw *w)
 {
 	const struct policy_device *dev = platform_visible(ctx, id);
-	const struct jnode *ex = platform_get(cmd, "execution", J_ARRAY);
 	char url[PLATFORM_URL_MAX];
 	uint64_t expires;
-	int stream = 0;
 
-	ctx->asked++;
-	for (const struct jnode *e = ex->child; e != NULL; e = e->next)
-		stream |= wants_stream(e);
 	if (dev == NULL)
 		result_error(w, id, "deviceNotFound");
-	else if (!stream)
+	else if (!stream_asked(cmds, id))
 		result_error(w, id, "functionNotSupported");
 	else if (!platform_online(ctx, dev))
 		result_error(w, id, "deviceOffline");
@@ -325,6 +349,9 @@ execute_device(struct platform_ctx *ctx, const struct jnode *cmd, const char *id
 		result_stream(ctx, w, id, url);
 }
 
+/* One result per distinct device, where it is first named (a device
+ * named twice would otherwise get two links), at most 256 of them
+ * (google_parse()): the quadratic search costs little. */
 static void
 answer_execute(struct platform_ctx *ctx, const struct google_request *q, struct jw *w)
 {
@@ -337,8 +364,13 @@ answer_execute(struct platform_ctx *ctx, const struct google_request *q, struct 
 	for (const struct jnode *c = cmds->child; c != NULL; c = c->next) {
 		const struct jnode *devs = platform_get(c, "devices", J_ARRAY);
 
-		for (const struct jnode *e = devs->child; e != NULL; e = e->next)
-			execute_device(ctx, c, platform_str(e, "id", REQUEST_ID_MAX), w);
+		for (const struct jnode *e = devs->child; e != NULL; e = e->next) {
+			const char *id = platform_str(e, "id", REQUEST_ID_MAX);
+
+			ctx->asked++;
+			if (!named_before(cmds, c, e, id))
+				execute_device(ctx, cmds, id, w);
+		}
 	}
 	jw_end_array(w);
 	jw_end_map(w);

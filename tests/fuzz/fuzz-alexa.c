@@ -2,8 +2,8 @@
  * Fuzz target for Alexa's directives (platform/alexa.c): the input is a
  * directive as contrib/alexa forwards it.  alexa_parse() must take it
  * whole or refuse it with LC_EFORMAT and a reason; a directive it takes
- * has a messageId, its token and, where it needs one, an endpointId,
- * within the limits.  One it takes is answered for each account of the
+ * has a messageId, its token if it came with one and, where it needs
+ * one, an endpointId, within the limits.  One it takes is answered for each account of the
  * fixed policy (platform-fixture.c): the answer must be JSON that names
  * no device the account may not see but as the endpoint echoed in
  * NO_SUCH_ENDPOINT; Discover lists the account's devices, no more; an
@@ -18,19 +18,9 @@
 #include "check.h"
 #include "platform-fixture.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ID_MAX 256 /* alexa.c's messageId and endpointId bound */
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	pf_init();
-	return 0;
-}
 
 #define PATH(...) ((const char *[]){ __VA_ARGS__, NULL })
 
@@ -110,72 +100,87 @@ check_endpoint(const struct platform_ctx *ctx, const struct alexa_request *q, ya
 	CHECK(found);
 }
 
-/* Answers q for account i and checks the answer. */
+/* The answer to ctx's account, past pf_check_answer(). */
 static void
-answer(const struct alexa_request *q, const struct pf_input *in, int i)
+check_answer(const struct platform_ctx *ctx, const void *req, yajl_val root,
+             const char *text, size_t len)
 {
-	struct platform_ctx ctx = pf_ctx(POLICY_PLATFORM_ALEXA, i);
-	struct jw w;
-	unsigned status;
-	yajl_val root;
-	char *text;
-	size_t len;
+	const struct alexa_request *q = req;
 
-	CHECK(jw_open(&w) == 0);
-	status = alexa_answer(&ctx, q, &w);
-	text = jw_done(&w, &len);
-	jw_close(&w);
-	CHECK(status == 200);
-	root = pf_check_answer(&ctx, in, text, len);
+	(void)text;
+	(void)len;
 	if (q->op == ALEXA_DISCOVER) {
-		check_discover(&ctx, q, root);
+		check_discover(ctx, q, root);
 	} else if (q->op == ALEXA_ACCEPT_GRANT) {
 		check_header(root, q, "Alexa.Authorization", "AcceptGrant.Response", 0);
-	} else if (!pf_visible(&ctx, q->endpoint_id)) {
+	} else if (!pf_visible(ctx, q->endpoint_id)) {
 		check_header(root, q, "Alexa", "ErrorResponse", 1);
 		CHECK(strcmp(pf_text(root, PATH("event", "payload", "type")),
 		             "NO_SUCH_ENDPOINT") == 0);
 		CHECK(strcmp(pf_text(root, PATH("event", "endpoint", "endpointId")),
 		             q->endpoint_id) == 0);
-		CHECK(ctx.asked == 1 && ctx.answered == 0);
+		CHECK(ctx->asked == 1 && ctx->answered == 0);
 	} else {
-		check_endpoint(&ctx, q, root);
+		check_endpoint(ctx, q, root);
 	}
-	yajl_tree_free(root);
-	free(text);
 }
+
+/* What alexa_parse() takes stays within alexa.c's limits; a directive
+ * it knows has its token (if it came with one) and, where it needs one,
+ * an endpointId. */
+static void
+check_parsed(const void *req, size_t size, int taken)
+{
+	const struct alexa_request *q = req;
+
+	CHECK(size <= PLATFORM_BODY_MAX && q->message_id != NULL &&
+	      strlen(q->message_id) <= ID_MAX && q->payload != NULL &&
+	      q->op >= ALEXA_UNKNOWN && q->op <= ALEXA_ACCEPT_GRANT);
+	CHECK(q->correlation_token == NULL ||
+	      strlen(q->correlation_token) <= PLATFORM_ECHO_MAX);
+	CHECK(q->endpoint_id == NULL || strlen(q->endpoint_id) <= ID_MAX);
+	if (!taken)
+		return;
+	/* No token is a session refused later (401), not a bad directive. */
+	CHECK(q->token == NULL || (*q->token != '\0' && strlen(q->token) <= ALEXA_TOKEN_MAX));
+	CHECK(q->endpoint_id != NULL || q->op == ALEXA_DISCOVER ||
+	      q->op == ALEXA_ACCEPT_GRANT);
+}
+
+static int
+parse(const uint8_t *data, size_t size, void *req, const char **why)
+{
+	return alexa_parse(data, size, req, why);
+}
+
+static void
+release(void *req)
+{
+	alexa_request_free(req);
+}
+
+static int
+known(const void *req)
+{
+	return ((const struct alexa_request *)req)->op != ALEXA_UNKNOWN;
+}
+
+static unsigned
+answer(struct platform_ctx *ctx, const void *req, struct jw *w)
+{
+	return alexa_answer(ctx, req, w);
+}
+
+static const struct pf_target alexa = {
+	POLICY_PLATFORM_ALEXA, parse, release, known, check_parsed, answer,
+	check_answer,
+};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct alexa_request q;
-	struct pf_input in;
-	const char *why = NULL;
-	int rc, taken;
 
-	pf_init();
-	rc = alexa_parse(data, size, &q, &why);
-	taken = rc == 0 && q.op != ALEXA_UNKNOWN;
-	if (rc != 0) {
-		CHECK(rc == LC_EFORMAT && why != NULL);
-	} else {
-		CHECK(size <= PLATFORM_BODY_MAX && q.message_id != NULL &&
-		      strlen(q.message_id) <= ID_MAX && q.payload != NULL &&
-		      q.op >= ALEXA_UNKNOWN && q.op <= ALEXA_ACCEPT_GRANT);
-		CHECK(q.correlation_token == NULL ||
-		      strlen(q.correlation_token) <= PLATFORM_ECHO_MAX);
-		CHECK(q.endpoint_id == NULL || strlen(q.endpoint_id) <= ID_MAX);
-	}
-	if (taken) {
-		CHECK(q.token != NULL && *q.token != '\0' && strlen(q.token) <= ALEXA_TOKEN_MAX);
-		CHECK(q.endpoint_id != NULL || q.op == ALEXA_DISCOVER ||
-		      q.op == ALEXA_ACCEPT_GRANT);
-		pf_input_read(&in, data, size);
-		for (int i = 0; i < PF_ACCOUNTS; i++)
-			answer(&q, &in, i);
-		pf_input_free(&in);
-	}
-	alexa_request_free(&q);
-	pf_front(POLICY_PLATFORM_ALEXA, data, size, taken);
+	pf_run(&alexa, &q, data, size);
 	return 0;
 }

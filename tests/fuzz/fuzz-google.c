@@ -6,8 +6,8 @@
  * fixed policy (platform-fixture.c): the answer must be JSON that names
  * no device the account may not see, but as an echo that says exactly
  * "deviceNotFound"; SYNC lists the account's devices, no more; QUERY
- * answers each id once; EXECUTE once per device per command.  Then the
- * input goes through a front (front.c) as the assistant face feeds it.
+ * and EXECUTE answer each id once.  Then the input goes through a front
+ * (front.c) as the assistant face feeds it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,19 +17,9 @@
 #include "check.h"
 #include "platform-fixture.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ID_MAX 256 /* google.c's REQUEST_ID_MAX */
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	pf_init();
-	return 0;
-}
 
 /* An entry of QUERY or a result of EXECUTE for a device that may not be
  * seen: exactly what one that does not exist gets. */
@@ -105,20 +95,41 @@ check_query(const struct platform_ctx *ctx, const struct google_request *q, yajl
 	CHECK(map->u.object.len == distinct && ctx->asked == asked && ctx->answered <= asked);
 }
 
+/* Whether id is named before entry e of command c in cmds. */
+static int
+named_before(const struct jnode *cmds, const struct jnode *c, const struct jnode *e,
+             const char *id)
+{
+	for (const struct jnode *k = cmds->child; k != NULL; k = k->next)
+		for (const struct jnode *o = ids_of(k); o != NULL; o = o->next) {
+			if (k == c && o == e)
+				return 0;
+			if (strcmp(id_of(o), id) == 0)
+				return 1;
+		}
+	return 0;
+}
+
 static void
 check_execute(const struct platform_ctx *ctx, const struct google_request *q, yajl_val root)
 {
 	yajl_val results = pf_get(root, (const char *[]){ "payload", "commands", NULL });
 	const struct jnode *cmds = platform_get(q->payload, "commands", J_ARRAY);
-	size_t i = 0;
+	size_t i = 0, asked = 0;
 
 	CHECK(YAJL_IS_ARRAY(results) && cmds != NULL);
 	for (const struct jnode *c = cmds->child; c != NULL; c = c->next)
-		for (const struct jnode *e = ids_of(c); e != NULL; e = e->next, i++) {
-			yajl_val r = i < results->u.array.len ? results->u.array.values[i] : NULL;
-			yajl_val ids = pf_get(r, (const char *[]){ "ids", NULL });
-			const char *status = pf_text(r, (const char *[]){ "status", NULL });
+		for (const struct jnode *e = ids_of(c); e != NULL; e = e->next) {
+			yajl_val r, ids;
+			const char *status;
 
+			asked++;
+			if (named_before(cmds, c, e, id_of(e)))
+				continue; /* one result per device */
+			r = i < results->u.array.len ? results->u.array.values[i] : NULL;
+			ids = pf_get(r, (const char *[]){ "ids", NULL });
+			status = pf_text(r, (const char *[]){ "status", NULL });
+			i++;
 			CHECK(YAJL_IS_ARRAY(ids) && ids->u.array.len == 1 &&
 			      YAJL_IS_STRING(ids->u.array.values[0]) &&
 			      strcmp(pf_str(ids->u.array.values[0]), id_of(e)) == 0);
@@ -129,67 +140,76 @@ check_execute(const struct platform_ctx *ctx, const struct google_request *q, ya
 			else
 				CHECK(strcmp(status, "ERROR") == 0);
 		}
-	CHECK(results->u.array.len == i && ctx->asked == i && ctx->answered <= i);
+	CHECK(results->u.array.len == i && ctx->asked == asked && ctx->answered <= i);
 }
 
-/* Answers q for account i and checks the answer. */
+/* The answer to ctx's account, past pf_check_answer(). */
 static void
-answer(const struct google_request *q, const struct pf_input *in, int i)
+check_answer(const struct platform_ctx *ctx, const void *req, yajl_val root,
+             const char *text, size_t len)
 {
-	struct platform_ctx ctx = pf_ctx(POLICY_PLATFORM_GOOGLE, i);
-	struct jw w;
-	unsigned status;
-	yajl_val root;
-	char *text;
-	size_t len;
+	const struct google_request *q = req;
 
-	CHECK(jw_open(&w) == 0);
-	status = google_answer(&ctx, q, &w);
-	text = jw_done(&w, &len);
-	jw_close(&w);
-	CHECK(status == 200);
-	root = pf_check_answer(&ctx, in, text, len);
 	if (q->intent == GOOGLE_DISCONNECT) {
 		CHECK(len == 3 && memcmp(text, "{}\n", 3) == 0);
-	} else {
-		CHECK(strcmp(pf_text(root, (const char *[]){ "requestId", NULL }),
-		             q->request_id) == 0);
-		if (q->intent == GOOGLE_SYNC)
-			check_sync(&ctx, root);
-		else if (q->intent == GOOGLE_QUERY)
-			check_query(&ctx, q, root);
-		else
-			check_execute(&ctx, q, root);
+		return;
 	}
-	yajl_tree_free(root);
-	free(text);
+	CHECK(strcmp(pf_text(root, (const char *[]){ "requestId", NULL }),
+	             q->request_id) == 0);
+	if (q->intent == GOOGLE_SYNC)
+		check_sync(ctx, root);
+	else if (q->intent == GOOGLE_QUERY)
+		check_query(ctx, q, root);
+	else
+		check_execute(ctx, q, root);
 }
+
+/* What google_parse() takes stays within google.c's limits. */
+static void
+check_parsed(const void *req, size_t size, int taken)
+{
+	const struct google_request *q = req;
+
+	(void)taken;
+	CHECK(size <= PLATFORM_BODY_MAX && q->request_id != NULL &&
+	      strlen(q->request_id) <= ID_MAX && q->intent >= GOOGLE_UNKNOWN &&
+	      q->intent <= GOOGLE_DISCONNECT);
+}
+
+static int
+parse(const uint8_t *data, size_t size, void *req, const char **why)
+{
+	return google_parse(data, size, req, why);
+}
+
+static void
+release(void *req)
+{
+	google_request_free(req);
+}
+
+static int
+known(const void *req)
+{
+	return ((const struct google_request *)req)->intent != GOOGLE_UNKNOWN;
+}
+
+static unsigned
+answer(struct platform_ctx *ctx, const void *req, struct jw *w)
+{
+	return google_answer(ctx, req, w);
+}
+
+static const struct pf_target google = {
+	POLICY_PLATFORM_GOOGLE, parse, release, known, check_parsed, answer,
+	check_answer,
+};
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct google_request q;
-	struct pf_input in;
-	const char *why = NULL;
-	int rc, taken;
 
-	pf_init();
-	rc = google_parse(data, size, &q, &why);
-	taken = rc == 0 && q.intent != GOOGLE_UNKNOWN;
-	if (rc != 0) {
-		CHECK(rc == LC_EFORMAT && why != NULL);
-	} else {
-		CHECK(size <= PLATFORM_BODY_MAX && q.request_id != NULL &&
-		      strlen(q.request_id) <= ID_MAX && q.intent >= GOOGLE_UNKNOWN &&
-		      q.intent <= GOOGLE_DISCONNECT);
-		if (taken) {
-			pf_input_read(&in, data, size);
-			for (int i = 0; i < PF_ACCOUNTS; i++)
-				answer(&q, &in, i);
-			pf_input_free(&in);
-		}
-	}
-	google_request_free(&q);
-	pf_front(POLICY_PLATFORM_GOOGLE, data, size, taken);
+	pf_run(&google, &q, data, size);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /*
- * What fuzz-google.c and fuzz-alexa.c share: a fixed policy of three
+ * What fuzz-google.c and fuzz-alexa.c share: one run of an input
+ * (pf_run), a fixed policy of three
  * accounts (loaded once, with a capability key in a temp dir), the
  * presence of its cameras, and the checks every answer must pass
  * whatever the platform: JSON with no key twice, and nothing of a device
@@ -73,5 +74,32 @@ const char *pf_text(yajl_val v, const char **path);
  * intent or directive) and that every refusal is a JSON object.
  */
 void pf_front(int platform, const uint8_t *data, size_t size, int parsed);
+
+/* A platform's parser, answerer and checks, for pf_run(); req is the
+ * platform's request struct (the caller's storage). */
+struct pf_target {
+	int platform;          /* POLICY_PLATFORM_* */
+	/* Parses data into req: 0, or LC_EFORMAT with *why set; req is
+	 * freed by release whatever it returns. */
+	int (*parse)(const uint8_t *data, size_t size, void *req, const char **why);
+	void (*release)(void *req);
+	/* Whether a parsed req has an intent or directive it knows. */
+	int (*known)(const void *req);
+	/* Checks a parsed req against the limits (taken: known too). */
+	void (*check_parsed)(const void *req, size_t size, int taken);
+	unsigned (*answer)(struct platform_ctx *ctx, const void *req, struct jw *w);
+	/* Checks the answer to ctx's account, root its tree, text its bytes,
+	 * once pf_check_answer() has passed it. */
+	void (*check_answer)(const struct platform_ctx *ctx, const void *req,
+	                     yajl_val root, const char *text, size_t len);
+};
+
+/*
+ * One fuzz input for t: parsed into req (taken whole, or refused with
+ * LC_EFORMAT and a reason); a request taken is answered with 200 for each
+ * account and each answer checked (pf_check_answer, then t's own); then
+ * the input goes through a front (pf_front).  Aborts on any failed check.
+ */
+void pf_run(const struct pf_target *t, void *req, const uint8_t *data, size_t size);
 
 #endif

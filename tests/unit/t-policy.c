@@ -588,13 +588,22 @@ test_platform_routes(void)
 	          "\"snapshot\", \"online_ms\": 5 } ]", P_ALL, "t.json:1:137: routes[0].online_ms: only for a platform route\n");
 	check_bad("a platform route without capabilities",
 	          "\"routes\": [ " HLS_ROUTE ", " PLATFORM_ROUTE("/p", "google", "") " ]",
-	          P_ALL, "t.json:1:1: $: platform route /p on \"assistant\" needs \"capabilities\" "
-	          "and a GET hls route with {device} and {name} on the same face\n");
+	          P_ALL, "t.json:1:135: routes[1]: platform route /p on \"assistant\" needs "
+	          "\"capabilities\" and a GET hls route with {device} and {name} on the same "
+	          "face\n");
 	check_bad("a platform route without an hls capability route",
 	          CAPS ", \"routes\": [ { \"face\": \"assistant\", \"method\": \"GET\", "
 	          "\"path\": \"/h/{device}\", \"backend\": \"/h/{device}\", \"media\": "
-	          "\"hls\" }, " PLATFORM_ROUTE("/p", "alexa", "") " ]", P_ALL, "t.json:1:1: $: platform route /p on \"assistant\" needs \"capabilities\" "
-	          "and a GET hls route with {device} and {name} on the same face\n");
+	          "\"hls\" }, " PLATFORM_ROUTE("/p", "alexa", "") " ]", P_ALL,
+	          "t.json:1:189: routes[1]: platform route /p on \"assistant\" needs "
+	          "\"capabilities\" and a GET hls route with {device} and {name} on the same "
+	          "face\n");
+	check_bad("an assistant route under /s/ with capabilities",
+	          CAPS ", \"routes\": [ " HLS_ROUTE ", { \"face\": \"assistant\", "
+	          "\"method\": \"GET\", \"path\": \"/s/{device}\", \"backend\": "
+	          "\"/s/{device}\", \"media\": \"snapshot\" } ]", P_ALL,
+	          "t.json:1:203: routes[1]: route GET /s/{device} on \"assistant\": paths "
+	          "under \"/s/\" are capability URLs\n");
 }
 
 /* 129 bytes of 'n'. */
