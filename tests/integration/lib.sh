@@ -385,14 +385,15 @@ setup_name_cache() {
 	mkdir -p "$T/store/frames" && ln -s . "$T/store/frames/cdn" || bail "store link"
 }
 
-# play_hls URL SECONDS: ffmpeg plays URL for SECONDS as a Cast receiver
-# or an Echo Show would (no token), and it must run at least 10 s and
-# decode 250 frames, every object it fetched through URL's directory
-# (a capability's); its log is $T/player.log (played_segments reads it).
+# play_hls URL SECONDS [OPTION...]: ffmpeg plays URL for SECONDS as a Cast
+# receiver or an Echo Show would (no token; OPTIONs are its input's), and
+# it must run at least 10 s and decode 250 frames, every object it
+# fetched through URL's directory (a capability's); its log is
+# $T/player.log (played_segments reads it).
 play_hls() {
 	local start played frames dir="/${1#https://*/}"
 	start=$(date +%s)
-	ffmpeg -nostdin -hide_banner -loglevel verbose -i "$1" -t "$2" -f null - \
+	ffmpeg -nostdin -hide_banner -loglevel verbose "${@:3}" -i "$1" -t "$2" -f null - \
 		-progress "$T/progress" > "$T/player.log" 2>&1
 	is "the player (ffmpeg) exits 0" "$?" 0
 	played=$(( $(date +%s) - start ))
