@@ -42,8 +42,8 @@ struct areq {
 	struct mjpeg *stream;        /* an MJPEG route's relay */
 	int head_seen;               /* the envelope's header has arrived */
 	enum lc_drop early;          /* why on_data stopped it, or NONE */
-	size_t body_at, whole;       /* where the body starts and the frame
-	                              * ends by the header; whole 0: never */
+	size_t whole;                /* where the frame ends by its header;
+	                              * 0: never */
 	struct gate_proof proof;     /* the gate's, of buf as it is now
 	                              * (vouch), or pol NULL */
 	char *ibody;                 /* the introspection's form body */
@@ -92,7 +92,6 @@ check_head(struct areq *r)
 	r->head_seen = 1;
 	if (rc != 0)
 		return why == LC_DROP_NONE ? LC_DROP_MALFORMED : why;
-	r->body_at = env.header_len;
 	if (env.body_len <= r->max - env.header_len)
 		r->whole = env.header_len + (size_t)env.body_len;
 	return gate_claims(r->q.route, r->q.device, &env);
