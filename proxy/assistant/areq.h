@@ -7,6 +7,7 @@
 #define LC_AREQ_H
 
 #include "backend/freq.h"
+#include "assistant/gate.h"
 #include "assistant/session.h"
 
 /* A_BODY: a platform route's body is coming; A_ASK: the session's
@@ -25,12 +26,10 @@ struct areq {
 	struct mjpeg *stream;        /* an MJPEG route's relay */
 	int head_seen;               /* the envelope's header has arrived */
 	enum lc_drop early;          /* why on_data stopped it, or NONE */
-	size_t body_at, whole;       /* where the body starts and the frame
-	                              * ends by the header; whole 0: never */
-	uint8_t digest[LC_DIGEST_BYTES]; /* of buf's body, when hashed */
-	int hashed;                  /* digest is of buf as it is now */
-	int keyed;                   /* a keyed seal: its tag covers the
-	                              * body, there is no digest to take */
+	size_t whole;                /* where the frame ends by its header;
+	                              * 0: never */
+	struct gate_proof proof;     /* the gate's, of buf as it is now
+	                              * (vouch), or pol NULL */
 	char *ibody;                 /* the introspection's form body */
 	size_t ibody_len;
 	struct front *front;         /* a platform route's request, or NULL */

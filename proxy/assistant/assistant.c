@@ -59,8 +59,6 @@ check_head(struct areq *r)
 	r->head_seen = 1;
 	if (rc != 0)
 		return why == LC_DROP_NONE ? LC_DROP_MALFORMED : why;
-	r->body_at = env.header_len;
-	r->keyed = env.alg == LC_ALG_MAC_AES256GCM;
 	if (env.body_len <= r->max - env.header_len)
 		r->whole = env.header_len + (size_t)env.body_len;
 	return gate_claims(r->q.route, r->q.device, &env);
@@ -71,23 +69,16 @@ check_head(struct areq *r)
  * byte by its header (not one byte more) and would be released now
  * (release_check()), so that its backend connection may serve another
  * request; else 0, and the connection is closed when the transfer ends
- * (upstream.h, vouch), whatever the end.  The digest taken here is the
- * release's on the worker, which then need not hash the body again.  A
- * keyed seal has none: its tag is checked here and again on the worker
- * (about 8 us per 100 KiB), as the policy may change between the two.
+ * (upstream.h, vouch), whatever the end.  The seal checked here is not
+ * checked again by the release on the worker, unless the policy changes
+ * in between (r->proof): each frame's seal and body are verified once.
  */
 static int
 vouch(struct areq *r)
 {
 	if (r->whole == 0 || r->len != r->whole)
 		return 0;
-	if (!r->keyed) {
-		if (lc_digest(r->buf + r->body_at, r->len - r->body_at, r->digest) != 0)
-			return 0;
-		r->hashed = 1;
-	}
-	return release_check(&r->q, &r->session, r->buf, r->len,
-	                     r->hashed ? r->digest : NULL) == LC_DROP_NONE
+	return release_check(&r->q, &r->session, r->buf, r->len, &r->proof) == LC_DROP_NONE
 	       ? UPSTREAM_WHOLE : 0;
 }
 
@@ -101,6 +92,8 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	uint8_t *nb;
 	size_t cap;
 
+	/* What was proven of the frame is of bytes about to change. */
+	r->proof.pol = NULL;
 	if (n > r->max - r->len)
 		return 1; /* larger than any frame the policy allows */
 	if (r->len + n > r->cap) {
@@ -120,7 +113,6 @@ on_data(void *arg, const uint8_t *p, size_t n)
 	}
 	memcpy(r->buf + r->len, p, n);
 	r->len += n;
-	r->hashed = 0;
 	/* An error page (a 404 for a segment not stored yet): its status is
 	 * the answer (finish_snapshot), none of its bytes is a frame. */
 	if (upstream_status(&r->q.up) != 200)
@@ -209,8 +201,8 @@ finish_snapshot(struct areq *r)
 		           freq_backend_error(&r->q, detail, sizeof(detail)));
 		return areq_problem(r, MHD_HTTP_BAD_GATEWAY, "backend unavailable");
 	}
-	if (release_frame(&r->q, &r->session, r->buf, r->len, r->hashed ? r->digest : NULL,
-	                  NULL, &env, &out) != LC_DROP_NONE)
+	if (release_frame(&r->q, &r->session, r->buf, r->len, &r->proof, NULL, &env,
+	                  &out) != LC_DROP_NONE)
 		return areq_problem(r, MHD_HTTP_BAD_GATEWAY, "frame refused");
 	d->metrics.frames_relayed++;
 	cache = cache_control(r, &env, cc, sizeof(cc));

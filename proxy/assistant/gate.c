@@ -99,23 +99,14 @@ gate_claims(const struct policy_route *route, const char *device,
 	return check_type(route, env);
 }
 
-enum lc_drop
-gate_header(const struct lc_policy *pol, const struct gate_request *req,
-            const struct lc_envelope *env, struct gate_stream *st,
-            uint64_t now_ms)
+/* Rules 1, 4 and 6-8 and the size bound: what the gate asks of a frame
+ * beyond its seal and body.  Updates st only when the frame passes. */
+static enum lc_drop
+check_rules(const struct lc_policy *pol, const struct gate_request *req,
+            const struct lc_envelope *env, struct gate_stream *st, uint64_t now_ms)
 {
-	enum lc_drop why = LC_DROP_INTERNAL;
-	int rc;
+	enum lc_drop why;
 
-	if (pol == NULL || req == NULL || req->route == NULL || req->session == NULL ||
-	    req->account == NULL || req->device == NULL || env == NULL)
-		return LC_DROP_INTERNAL;
-	/* Rules 2 and 3: signature, and the key's right to the device.  A
-	 * keyed seal's header is proven with its body (gate_frame); alone,
-	 * the rules below only name the drop (release_stopped). */
-	rc = lc_envelope_verify(env, policy_keyring(pol), &why);
-	if (rc != 0 && !(rc == LC_EAGAIN && env->alg == LC_ALG_MAC_AES256GCM))
-		return rc == LC_EREJECTED && why != LC_DROP_NONE ? why : LC_DROP_INTERNAL;
 	if ((why = check_grant(pol, req, env, now_ms)) != LC_DROP_NONE ||
 	    (why = check_time(pol, req->route, env->capture_ms, now_ms)) != LC_DROP_NONE ||
 	    (why = check_sequence(st, env)) != LC_DROP_NONE ||
@@ -131,6 +122,33 @@ gate_header(const struct lc_policy *pol, const struct gate_request *req,
 		memcpy(st->stream_id, env->stream_id, sizeof(st->stream_id));
 	}
 	return LC_DROP_NONE;
+}
+
+/* Whether the request names all the gate needs of it. */
+static int
+request_whole(const struct gate_request *req)
+{
+	return req != NULL && req->route != NULL && req->session != NULL &&
+	       req->account != NULL && req->device != NULL;
+}
+
+enum lc_drop
+gate_header(const struct lc_policy *pol, const struct gate_request *req,
+            const struct lc_envelope *env, struct gate_stream *st,
+            uint64_t now_ms)
+{
+	enum lc_drop why = LC_DROP_INTERNAL;
+	int rc;
+
+	if (pol == NULL || !request_whole(req) || env == NULL)
+		return LC_DROP_INTERNAL;
+	/* Rules 2 and 3: signature, and the key's right to the device.  A
+	 * keyed seal's header is proven with its body (gate_frame); alone,
+	 * the rules below only name the drop (release_stopped). */
+	rc = lc_envelope_verify(env, policy_keyring(pol), &why);
+	if (rc != 0 && !(rc == LC_EAGAIN && env->alg == LC_ALG_MAC_AES256GCM))
+		return rc == LC_EREJECTED && why != LC_DROP_NONE ? why : LC_DROP_INTERNAL;
+	return check_rules(pol, req, env, st, now_ms);
 }
 
 enum lc_drop
@@ -167,16 +185,44 @@ gate_frame(const struct lc_policy *pol, const struct gate_request *req,
            const uint8_t *sealed, size_t len, struct lc_envelope *env,
            struct gate_stream *st, uint64_t now_ms)
 {
-	return gate_frame_hashed(pol, req, sealed, len, NULL, env, st, now_ms);
+	return gate_frame_proven(pol, req, sealed, len, NULL, env, st, now_ms);
+}
+
+/* The whole gate on a parsed frame (len bytes in all), its seal and
+ * body first for a keyed seal, last for a signature. */
+static enum lc_drop
+gate_whole(const struct lc_policy *pol, const struct gate_request *req, size_t len,
+           const struct lc_envelope *env, struct gate_stream *st, uint64_t now_ms)
+{
+	uint8_t digest[LC_DIGEST_BYTES];
+	struct gate_stream next;
+	enum lc_drop why;
+
+	if (env->alg == LC_ALG_MAC_AES256GCM &&
+	    (why = gate_mac(pol, env, len)) != LC_DROP_NONE)
+		return why;
+	/* The stream state moves only once the body has passed too. */
+	if (st != NULL)
+		next = *st;
+	if ((why = gate_header(pol, req, env, st ? &next : NULL, now_ms)) != LC_DROP_NONE)
+		return why;
+	/* A keyed seal's body was proven with its tag (gate_mac). */
+	if (env->alg != LC_ALG_MAC_AES256GCM) {
+		if (lc_digest(env->body, len - env->header_len, digest) != 0)
+			return LC_DROP_INTERNAL;
+		if ((why = gate_body(env, len - env->header_len, digest)) != LC_DROP_NONE)
+			return why;
+	}
+	if (st != NULL)
+		*st = next;
+	return LC_DROP_NONE;
 }
 
 enum lc_drop
-gate_frame_hashed(const struct lc_policy *pol, const struct gate_request *req,
-                  const uint8_t *sealed, size_t len, const uint8_t *digest,
+gate_frame_proven(const struct lc_policy *pol, const struct gate_request *req,
+                  const uint8_t *sealed, size_t len, struct gate_proof *proof,
                   struct lc_envelope *env, struct gate_stream *st, uint64_t now_ms)
 {
-	uint8_t mine[LC_DIGEST_BYTES];
-	struct gate_stream next;
 	enum lc_drop why = LC_DROP_MALFORMED;
 	int rc;
 
@@ -187,30 +233,13 @@ gate_frame_hashed(const struct lc_policy *pol, const struct gate_request *req,
 		return LC_DROP_MALFORMED;
 	if (rc != 0)
 		return rc == LC_EREJECTED ? why : LC_DROP_INTERNAL;
-	if (pol == NULL)
+	if (pol == NULL || !request_whole(req))
 		return LC_DROP_INTERNAL;
-	if (env->alg == LC_ALG_MAC_AES256GCM &&
-	    (why = gate_mac(pol, env, len)) != LC_DROP_NONE)
+	if (proof != NULL && proof->pol == pol && proof->sealed == sealed && proof->len == len)
+		return check_rules(pol, req, env, st, now_ms);
+	if ((why = gate_whole(pol, req, len, env, st, now_ms)) != LC_DROP_NONE)
 		return why;
-	/* The stream state moves only once the body has passed too. */
-	if (st != NULL)
-		next = *st;
-	if ((why = gate_header(pol, req, env, st ? &next : NULL, now_ms)) != LC_DROP_NONE)
-		return why;
-	/* A keyed seal's body was proven with its tag (gate_mac). */
-	if (env->alg == LC_ALG_MAC_AES256GCM) {
-		if (st != NULL)
-			*st = next;
-		return LC_DROP_NONE;
-	}
-	if (digest == NULL) {
-		if (lc_digest(env->body, len - env->header_len, mine) != 0)
-			return LC_DROP_INTERNAL;
-		digest = mine;
-	}
-	if ((why = gate_body(env, len - env->header_len, digest)) != LC_DROP_NONE)
-		return why;
-	if (st != NULL)
-		*st = next;
+	if (proof != NULL)
+		*proof = (struct gate_proof){ .pol = pol, .sealed = sealed, .len = len };
 	return LC_DROP_NONE;
 }

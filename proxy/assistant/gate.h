@@ -73,12 +73,32 @@ enum lc_drop gate_frame(const struct lc_policy *pol,
                         size_t len, struct lc_envelope *env,
                         struct gate_stream *st, uint64_t now_ms);
 
-/* gate_frame() with the digest of the bytes after the header already
- * taken (by lenscapd, of these very bytes), or NULL to take it here.  A
- * keyed seal needs no digest: its tag covers the body. */
-enum lc_drop gate_frame_hashed(const struct lc_policy *pol,
+/*
+ * What the gate's cryptography found of one sealed frame: the len bytes
+ * at sealed passed the whole gate under pol, so their seal holds under
+ * pol's keys, that key may seal for the frame's device and the body is
+ * the one sealed (rules 2, 3 and 5).  pol is compared, never read: its
+ * holder keeps it alive, so that no other policy can take its address.
+ * The holder must forget the proof (pol NULL) before it changes a byte
+ * of the frame.
+ */
+struct gate_proof {
+	const struct lc_policy *pol;
+	const uint8_t *sealed;
+	size_t len;
+};
+
+/*
+ * gate_frame() with a proof (NULL: none).  A proof of these very bytes
+ * under pol leaves only the rules that do not need the cryptography
+ * (the device, the grant, the time, the sequence, the kind); any other
+ * proof is ignored, the frame is checked whole, and if it passes, *proof
+ * becomes its proof.  So each frame's seal is checked once, however many
+ * times a verdict is asked under the same policy.
+ */
+enum lc_drop gate_frame_proven(const struct lc_policy *pol,
                                const struct gate_request *req, const uint8_t *sealed,
-                               size_t len, const uint8_t *digest,
+                               size_t len, struct gate_proof *proof,
                                struct lc_envelope *env, struct gate_stream *st,
                                uint64_t now_ms);
 

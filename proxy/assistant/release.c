@@ -30,19 +30,24 @@ asker(const struct freq *q, const struct session *session)
 	return req;
 }
 
-/* The gate's verdict on sealed under the policy in force now (digest:
- * its body's, or NULL), and on an hls route the playlist check; detail
- * says why the latter failed. */
+/* The gate's verdict on sealed under the policy in force now (proof:
+ * what an earlier verdict proved, updated; NULL: none), and on an hls
+ * route the playlist check; detail says why the latter failed. */
 static enum lc_drop
 verdict(const struct freq *q, const struct gate_request *req, const uint8_t *sealed,
-        size_t len, const uint8_t *digest, struct gate_stream *st,
+        size_t len, struct gate_proof *proof, struct gate_stream *st,
         struct lc_envelope *env, char *detail, size_t n)
 {
 	struct lc_policy *now = lcd_policy(q->fc->d);
 	enum lc_drop why;
 
+	/* A proof is made and taken only under the request's own policy,
+	 * which the request keeps alive (freq.h): after a reload the frame
+	 * is checked whole again, under the new policy's keys. */
+	if (now != q->pol)
+		proof = NULL;
 	why = sealed == NULL ? LC_DROP_MALFORMED
-	                     : gate_frame_hashed(now, req, sealed, len, digest, env, st,
+	                     : gate_frame_proven(now, req, sealed, len, proof, env, st,
 	                                         lcd_now_ms());
 	policy_free(now);
 	/* On an hls route a playlist must also name only segments beside
@@ -68,19 +73,19 @@ dropped(const struct freq *q, enum lc_drop why, const struct lc_envelope *env,
 
 enum lc_drop
 release_check(const struct freq *q, const struct session *session, const uint8_t *sealed,
-              size_t len, const uint8_t *digest)
+              size_t len, struct gate_proof *proof)
 {
 	struct gate_request req = asker(q, session);
 	struct lc_envelope env;
 	char detail[96];
 
 	memset(&env, 0, sizeof(env));
-	return verdict(q, &req, sealed, len, digest, NULL, &env, detail, sizeof(detail));
+	return verdict(q, &req, sealed, len, proof, NULL, &env, detail, sizeof(detail));
 }
 
 enum lc_drop
 release_frame(const struct freq *q, const struct session *session, const uint8_t *sealed,
-              size_t len, const uint8_t *digest, struct gate_stream *st,
+              size_t len, struct gate_proof *proof, struct gate_stream *st,
               struct lc_envelope *env, struct release_out *out)
 {
 	struct gate_request req = asker(q, session);
@@ -88,7 +93,7 @@ release_frame(const struct freq *q, const struct session *session, const uint8_t
 	enum lc_drop why;
 
 	memset(env, 0, sizeof(*env));
-	why = verdict(q, &req, sealed, len, digest, st, env, detail, sizeof(detail));
+	why = verdict(q, &req, sealed, len, proof, st, env, detail, sizeof(detail));
 	if (why != LC_DROP_NONE)
 		return dropped(q, why, env, detail[0] ? detail : NULL);
 	/* The body goes out from where it lies in the sealed frame. */
