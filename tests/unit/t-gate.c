@@ -3,7 +3,7 @@
  * revokes a grant, or a session, for the very next frame; under the
  * keyed seal, the tag is checked over the whole frame before any rule;
  * a proof spares the seal's check only for the very bytes and policy it
- * was made of. */
+ * was made of, and the release takes none across a reload. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,10 @@
 #include <sodium.h>
 
 #include "assistant/gate.h"
+#include "assistant/release.h"
+#include "backend/freq.h"
+#include "clock.h"
+#include "daemon.h"
 #include "tap.h"
 
 #define NOW 1764000000000ULL
@@ -367,30 +371,40 @@ test_proof(const struct lc_policy *pol)
 #define KSNAP(k, dev, t) seal_mac(k, dev, LC_KIND_SNAPSHOT, NULL, 1, t, 100)
 #define KLIVE(seq) seal_mac(mac, "cam-1", LC_KIND_MJPEG, "k1", seq, NOW, 100)
 
-/* The keyed seal, under a policy whose "seal" section names its secret
- * (written to a directory of this test's own, then removed). */
-static void
-test_keyed_seal(void)
+/* The test policy with a "seal" section that names mac's secret
+ * (written to a directory of this test's own, then removed); NULL if it
+ * cannot be made. */
+static struct lc_policy *
+keyed_policy(void)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[512], path[600], json[700];
 	struct lc_policy *pol = NULL;
-	struct gate_stream st;
-	struct frame f;
 
 	snprintf(dir, sizeof(dir), "%s/t-gate.XXXXXX", tmp != NULL && *tmp ? tmp : "/tmp");
-	if (!ok(mkdtemp(dir) != NULL, "keyed: a directory for the secret"))
-		return;
+	if (mkdtemp(dir) == NULL)
+		return NULL;
 	snprintf(path, sizeof(path), "%s/mac", dir);
 	snprintf(json, sizeof(json), "\"seal\": { \"use\": \"mac\", \"mac_secret\": "
 	         "\"%s\" },", path);
-	if (ok(lc_mac_key_save(mac, path) == 0, "keyed: the secret saved")) {
+	if (lc_mac_key_save(mac, path) == 0) {
 		seal_json = json;
 		pol = make_policy("\"cam-1\", \"cam-2\"");
 		seal_json = "";
 		(void)unlink(path);
 	}
 	(void)rmdir(dir);
+	return pol;
+}
+
+/* The keyed seal, under a policy whose "seal" section names its secret. */
+static void
+test_keyed_seal(void)
+{
+	struct lc_policy *pol = keyed_policy();
+	struct gate_stream st;
+	struct frame f;
+
 	if (!ok(pol != NULL, "keyed: the policy with a seal section loads"))
 		return;
 
@@ -441,6 +455,92 @@ test_keyed_seal(void)
 	policy_free(pol);
 }
 
+/* The release's own daemon, listener and request (release.c reads no
+ * more of them) for alice asking for cam-1's still under pol, the
+ * policy in force too; 0, or -1 if the daemon's lock cannot be made. */
+struct releaser {
+	struct lcd d;
+	struct listener_ctx fc;
+	struct freq q;
+	struct session session;
+};
+
+static int
+releaser_init(struct releaser *rl, struct lc_policy *pol)
+{
+	memset(rl, 0, sizeof(*rl));
+	if (pthread_mutex_init(&rl->d.lock, NULL) != 0)
+		return -1;
+	rl->d.pol = policy_ref(pol);
+	rl->fc.d = &rl->d;
+	snprintf(rl->fc.name, sizeof(rl->fc.name), "assistant");
+	rl->q.fc = &rl->fc;
+	rl->q.pol = policy_ref(pol);
+	rl->q.route = policy_route(pol, 0);
+	rl->q.account = "alice";
+	snprintf(rl->q.device, sizeof(rl->q.device), "cam-1");
+	rl->session.source = SESSION_STATIC;
+	token_of("alice", rl->session.digest);
+	return 0;
+}
+
+static void
+releaser_done(struct releaser *rl)
+{
+	policy_free(rl->q.pol);
+	policy_free(rl->d.pol);
+	(void)pthread_mutex_destroy(&rl->d.lock);
+}
+
+/*
+ * A still vouched for (release_check(), the backend thread's), then a
+ * reload, then released (release_frame(), the worker's): the release
+ * checks the seal again, under the new policy's keys, and a vouch under
+ * a policy the request does not hold makes no proof.  Were such a proof
+ * kept, the policy it names could be freed and the next one loaded at
+ * its address, and the proof would seem to be of that one.
+ */
+static void
+test_release_reload(void)
+{
+	struct lc_policy *keyed = keyed_policy(), *plain = make_policy("\"cam-1\", \"cam-2\"");
+	struct gate_proof proof = { .pol = NULL };
+	struct release_out out;
+	struct lc_envelope env;
+	struct releaser rl;
+	struct frame f, g;
+	uint64_t now = lcd_now_ms();
+
+	if (!ok(keyed != NULL && plain != NULL, "release: the policies load") ||
+	    releaser_init(&rl, keyed) != 0)
+		goto done;
+	/* Of now: the release asks the wall clock. */
+	f = seal_mac(mac, "cam-1", LC_KIND_SNAPSHOT, NULL, 1, now, 100);
+	g = seal(ingest, "cam-1", LC_KIND_SNAPSHOT, NULL, 1, now, "image/jpeg", 100);
+	is_int(release_check(&rl.q, &rl.session, f.buf, f.len, &proof), LC_DROP_NONE,
+	       "release: the vouch passes a keyed still");
+	ok(proof.pol == keyed, "release: and proves it under the request's policy");
+	is_int(release_frame(&rl.q, &rl.session, f.buf, f.len, &proof, NULL, &env, &out),
+	       LC_DROP_NONE, "release: no reload: the still is released");
+	/* The new policy no longer holds the secret; the grant and the
+	 * session stand, so only the seal's check can drop the frame. */
+	lcd_set_policy(&rl.d, policy_ref(plain));
+	is_int(release_frame(&rl.q, &rl.session, f.buf, f.len, &proof, NULL, &env, &out),
+	       LC_DROP_UNKNOWN_KEY,
+	       "release: a reload between vouch and release: the seal is checked again");
+	proof.pol = NULL;
+	is_int(release_check(&rl.q, &rl.session, g.buf, g.len, &proof), LC_DROP_NONE,
+	       "release: after the reload, a still sealed with a key kept passes");
+	ok(proof.pol == NULL, "release: but no proof is made under a policy the request "
+	   "does not hold");
+	is_int(release_frame(&rl.q, &rl.session, g.buf, g.len, &proof, NULL, &env, &out),
+	       LC_DROP_NONE, "release: and it is released, checked whole");
+	releaser_done(&rl);
+done:
+	policy_free(keyed);
+	policy_free(plain);
+}
+
 int
 main(void)
 {
@@ -465,6 +565,7 @@ main(void)
 	test_session_revocation();
 	test_proof(pol);
 	test_keyed_seal();
+	test_release_reload();
 	policy_free(pol);
 	lc_mac_key_free(mac);
 	lc_mac_key_free(mac_rogue);
