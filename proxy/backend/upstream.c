@@ -35,9 +35,10 @@
  * continue or close) was the other way: it costs a second hand-off per
  * still, the paused bytes come again on unpause, a held connection
  * races cancels and timeouts, and a chunked answer's end cannot be
- * known to pause at.  Judging here costs a signature check and a policy
- * look-up on this thread for each still (the digest taken here is the
- * worker's); streams are judged by their relay and never vouch.
+ * known to pause at.  Judging here costs the seal's check and a policy
+ * look-up on this thread for each still (the worker's release does not
+ * check the seal again unless a reload came in between: assistant.c,
+ * gate.h's proof); streams are judged by their relay and never vouch.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
