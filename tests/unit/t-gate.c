@@ -455,9 +455,8 @@ test_keyed_seal(void)
 	policy_free(pol);
 }
 
-/* The release's own daemon, listener and request (release.c reads no
- * more of them) for alice asking for cam-1's still under pol, the
- * policy in force too; 0, or -1 if the daemon's lock cannot be made. */
+/* A daemon, listener, request and session of the test's own: all that
+ * release.c reads of them. */
 struct releaser {
 	struct lcd d;
 	struct listener_ctx fc;
@@ -465,6 +464,8 @@ struct releaser {
 	struct session session;
 };
 
+/* rl: alice asks for cam-1's still under pol, the policy in force too.
+ * 0, or -1 if the daemon's lock cannot be made. */
 static int
 releaser_init(struct releaser *rl, struct lc_policy *pol)
 {
