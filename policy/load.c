@@ -200,9 +200,11 @@ dir_of(const char *name)
 	return strndup(name, (size_t)(slash - name));
 }
 
-/* Reads a file (bounded) into a fresh buffer; reports failures. */
+/* Reads a file (bounded) into a fresh buffer; reports failures in errs
+ * as file's.  Touches nothing else: load_ahead.c calls it on threads. */
 static int
-read_file(struct lctx *c, const char *path, char **out, size_t *outlen)
+read_file(struct perrs *errs, int file, const char *path, char **out,
+          size_t *outlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -211,17 +213,17 @@ read_file(struct lctx *c, const char *path, char **out, size_t *outlen)
 	int fd, rc = LC_EIO;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+		perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 		          "cannot open: %s", strerror(errno));
 		return LC_EIO;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+		perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 		          "not a regular file");
 		goto fail;
 	}
 	if ((uint64_t)st.st_size > JSON_MAX_BYTES) {
-		perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+		perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 		          "larger than %zu bytes", JSON_MAX_BYTES);
 		rc = LC_EFORMAT;
 		goto fail;
@@ -235,7 +237,7 @@ read_file(struct lctx *c, const char *path, char **out, size_t *outlen)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1 || got + (size_t)r > JSON_MAX_BYTES) {
-			perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+			perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 			          "cannot read: %s", r == -1 ? strerror(errno)
 			          : "changed while reading");
 			goto fail;
@@ -307,46 +309,56 @@ add_dir(struct lctx *c, const char *path)
 	return rc;
 }
 
-/* The tree of file f, parsed into c->tree with its errors recorded in
- * errs: 0 with *root an object, 1 when the file has no usable tree (the
- * reason recorded), or LC_ENOMEM.  Reads the file first unless its text
- * is held already. */
-static int
-file_tree(struct lctx *c, size_t f, struct perrs *errs,
-          const struct jnode **root)
+/* The tree of file lf (number f), parsed into tree with its errors
+ * recorded in errs: 0 with *root an object, 1 when the file has no
+ * usable tree (the reason recorded; *io set if it could not be read),
+ * or LC_ENOMEM.  Reads the file first unless its text is held already.
+ * Touches only its arguments, so that files can be parsed on threads
+ * (load_ahead.c). */
+int
+load_file_parse(struct lfile *lf, int f, struct arena *tree,
+                struct perrs *errs, const struct jnode **root, int *io)
 {
-	struct lfile *lf = &c->files[f];
 	struct jnode *n = NULL;
 	int rc;
 
-	c->file = (int)f;
 	if (lf->buf == NULL && !lf->borrowed) {
-		rc = read_file(c, lf->name, &lf->buf, &lf->len);
+		rc = read_file(errs, f, lf->name, &lf->buf, &lf->len);
 		if (rc == LC_ENOMEM)
 			return rc;
 		if (rc != 0) {
-			c->io |= rc == LC_EIO;
+			*io |= rc == LC_EIO;
 			return 1;
 		}
 	}
 	if (lf->buf == NULL)
 		return 1;
-	rc = json_parse(&c->tree, lf->buf, lf->len, (int)f, errs, &n);
+	rc = json_parse(tree, lf->buf, lf->len, f, errs, &n);
 	if (rc == LC_ENOMEM)
 		return rc;
 	if (rc != 0)
 		return 1;
 	if (n->type != J_OBJECT) {
-		perrs_add(errs, (int)f, n->pos, "$", "expected an object");
+		perrs_add(errs, f, n->pos, "$", "expected an object");
 		return 1;
 	}
 	*root = n;
 	return 0;
 }
 
-/* Drops file f's text, unless the caller lent it. */
-static void
-file_drop(struct lfile *lf)
+/* load_file_parse() of file f into c->tree, on this thread. */
+static int
+file_tree(struct lctx *c, size_t f, struct perrs *errs,
+          const struct jnode **root)
+{
+	c->file = (int)f;
+	return load_file_parse(&c->files[f], (int)f, &c->tree, errs, root,
+	                       &c->io);
+}
+
+/* Drops file lf's text, unless the caller lent it. */
+void
+load_file_drop(struct lfile *lf)
 {
 	if (!lf->borrowed) {
 		free(lf->buf);
@@ -358,7 +370,8 @@ file_drop(struct lfile *lf)
 /*
  * The usual way: one file at a time, its sections in pass order, its
  * text and tree freed before the next file is read, so that a policy of
- * many shards never holds more than one shard's tree.  That gives what
+ * many shards never holds more than one shard's tree (and a few parsed
+ * ahead of it on other threads: load_ahead.c).  That gives what
  * loading pass by pass over all files gives as long as every name a
  * file refers to is declared in it or before it.  When a name is not
  * found and later files might declare it, c->forward is set and the
@@ -367,24 +380,39 @@ file_drop(struct lfile *lf)
 static int
 load_by_file(struct lctx *c)
 {
-	c->parsed_all = 1;
-	for (size_t f = 0; f < c->nfiles && !c->forward; f++) {
-		const struct jnode *root = NULL;
-		int rc = file_tree(c, f, &c->errs, &root);
+	struct ahead *ah = NULL;
+	int rc = 0;
 
+	/* Without threads (one file, or none to be had) it parses here. */
+	if (c->nfiles > 1 && c->threads != 1)
+		(void)ahead_start(c->files, c->nfiles, c->threads, &ah);
+	c->parsed_all = 1;
+	for (size_t f = 0; f < c->nfiles && !c->forward && rc == 0; f++) {
+		const struct jnode *root = NULL;
+
+		if (ah != NULL) {
+			c->file = (int)f;
+			rc = ahead_take(ah, f, &c->errs, &root, &c->io);
+		} else {
+			rc = file_tree(c, f, &c->errs, &root);
+		}
 		if (rc == LC_ENOMEM)
-			return rc;
+			break;
 		c->parsed_all &= rc == 0;
 		c->ahead = f + 1 < c->nfiles;
 		for (int pass = 0; rc == 0 && pass < NPASSES && !c->oom; pass++)
 			load_sections(c, root, pass);
-		arena_free(&c->tree);
-		file_drop(&c->files[f]);
-		if (c->oom)
-			return LC_ENOMEM;
+		if (ah != NULL) {
+			ahead_give_back(ah, f);
+		} else {
+			arena_free(&c->tree);
+			load_file_drop(&c->files[f]);
+		}
+		rc = c->oom ? LC_ENOMEM : 0;
 	}
+	ahead_stop(ah);
 	c->ahead = 0;
-	return 0;
+	return rc;
 }
 
 /*
@@ -501,7 +529,7 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 	for (size_t f = 0; f < c->nfiles; f++) {
 		free(c->files[f].name);
 		free(c->files[f].dir);
-		file_drop(&c->files[f]);
+		load_file_drop(&c->files[f]);
 	}
 	free(c->files);
 	free(c->listener_at.v);
@@ -516,7 +544,15 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 int
 policy_load(const char *path, struct lc_policy **out, FILE *err)
 {
-	struct lctx c = { 0 };
+	return policy_load_threads(path, 0, out, err);
+}
+
+/* Loads a policy file or directory, parsing on threads; see policy.h. */
+int
+policy_load_threads(const char *path, unsigned threads,
+                    struct lc_policy **out, FILE *err)
+{
+	struct lctx c = { .threads = threads };
 	struct stat st;
 	int rc;
 
