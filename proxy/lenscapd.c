@@ -22,6 +22,7 @@
 #if defined(HAVE_MALLOC_H) && defined(HAVE_MALLOPT)
 #include <malloc.h>
 #endif
+#include "clock.h"
 #include "daemon.h"
 #include "camera/seal.h"
 #include "net/listeners.h"
@@ -152,6 +153,20 @@ check_tls(const struct lc_policy *pol)
 	return bad ? -1 : 0;
 }
 
+/* policy_load(), logged with how long it took: a policy of a million
+ * accounts takes seconds, at start and on every SIGHUP. */
+static int
+load_policy(const char *path, struct lc_policy **out)
+{
+	uint64_t t0 = lcd_mono_us();
+	int rc = policy_load(path, out, stderr);
+
+	if (rc == 0)
+		log_info("loaded %s in %.0f ms", path,
+		         (double)(lcd_mono_us() - t0) / 1e3);
+	return rc;
+}
+
 /* Checks pol against the one in force, reads what it names and makes
  * its listeners' servers; NULL when it may take effect, else why not
  * (logged; nothing has changed). */
@@ -190,7 +205,7 @@ reload(struct lcd *d, const struct options *o)
 
 	(void)notify_reloading();
 	ev.detail = "refused: the old policy stays in force";
-	if (policy_load(o->policy, &pol, stderr) != 0) {
+	if (load_policy(o->policy, &pol) != 0) {
 		log_warnx("reload of %s refused; the old policy stays in force", o->policy);
 	} else if ((no = reload_refusal(d, o->policy, old, pol, &ingest, &plan)) != NULL) {
 		(void)snprintf(why, sizeof(why), "refused: %s", no);
@@ -412,7 +427,7 @@ main(int argc, char **argv)
 		fatalx("libsodium cannot be initialised");
 	if (listeners_take_activated() != 0)
 		return 1;
-	if (policy_load(o.policy, &pol, stderr) != 0) {
+	if (load_policy(o.policy, &pol) != 0) {
 		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
 		return 1;
 	}
