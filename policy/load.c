@@ -200,14 +200,14 @@ dir_of(const char *name)
 	return strndup(name, (size_t)(slash - name));
 }
 
-/* Reads a file (bounded) into a fresh buffer; reports failures in errs
- * as file's.  Touches nothing else: load_ahead.c calls it on threads. */
+/* Reads a file (bounded) into b, made larger if need be; reports
+ * failures in errs as file's.  Touches nothing else: load_ahead.c calls
+ * it on threads. */
 static int
-read_file(struct perrs *errs, int file, const char *path, char **out,
+read_file(struct perrs *errs, int file, const char *path, struct readbuf *b,
           size_t *outlen)
 {
 	struct stat st;
-	char *buf = NULL;
 	size_t got = 0;
 	ssize_t r;
 	int fd, rc = LC_EIO;
@@ -228,12 +228,17 @@ read_file(struct perrs *errs, int file, const char *path, char **out,
 		rc = LC_EFORMAT;
 		goto fail;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		rc = LC_ENOMEM;
-		goto fail;
+	if ((size_t)st.st_size + 1 > b->cap) {
+		free(b->buf);
+		b->cap = 0;
+		if ((b->buf = malloc((size_t)st.st_size + 1)) == NULL) {
+			rc = LC_ENOMEM;
+			goto fail;
+		}
+		b->cap = (size_t)st.st_size + 1;
 	}
 	/* Read one byte past the size to notice a file that grew. */
-	while ((r = read(fd, buf + got, (size_t)st.st_size + 1 - got)) != 0) {
+	while ((r = read(fd, b->buf + got, (size_t)st.st_size + 1 - got)) != 0) {
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1 || got + (size_t)r > JSON_MAX_BYTES) {
@@ -247,11 +252,9 @@ read_file(struct perrs *errs, int file, const char *path, char **out,
 			break;
 	}
 	close(fd);
-	*out = buf;
 	*outlen = got;
 	return 0;
 fail:
-	free(buf);
 	close(fd);
 	return rc;
 }
@@ -309,31 +312,56 @@ add_dir(struct lctx *c, const char *path)
 	return rc;
 }
 
+/* The text of file lf (number f): held already, or read into rb, or if
+ * rb is NULL into a buffer of its own that lf keeps.  0, 1 when it has
+ * none (the reason recorded), or LC_ENOMEM. */
+static int
+file_text(struct lfile *lf, int f, struct perrs *errs, struct readbuf *rb,
+          const char **text, size_t *len, int *io)
+{
+	struct readbuf own = { 0 };
+	int rc;
+
+	if (lf->buf != NULL || lf->borrowed) {
+		*text = lf->buf;
+		*len = lf->len;
+		return lf->buf == NULL;
+	}
+	rc = read_file(errs, f, lf->name, rb != NULL ? rb : &own, len);
+	if (rc != 0) {
+		free(own.buf);
+		*io |= rc == LC_EIO;
+		return rc == LC_ENOMEM ? rc : 1;
+	}
+	if (rb == NULL) {
+		lf->buf = own.buf;
+		lf->len = *len;
+	}
+	*text = rb != NULL ? rb->buf : lf->buf;
+	return 0;
+}
+
 /* The tree of file lf (number f), parsed into tree with its errors
  * recorded in errs: 0 with *root an object, 1 when the file has no
  * usable tree (the reason recorded; *io set if it could not be read),
- * or LC_ENOMEM.  Reads the file first unless its text is held already.
- * Touches only its arguments, so that files can be parsed on threads
+ * or LC_ENOMEM.  Reads the file first unless its text is held already:
+ * into rb if given (the tree keeps copies of what it needs, so rb may
+ * be read into again at once), else into a buffer lf keeps.  Touches
+ * only its arguments, so that files can be parsed on threads
  * (load_ahead.c). */
 int
 load_file_parse(struct lfile *lf, int f, struct arena *tree,
-                struct perrs *errs, const struct jnode **root, int *io)
+                struct perrs *errs, struct readbuf *rb,
+                const struct jnode **root, int *io)
 {
 	struct jnode *n = NULL;
+	const char *text = NULL;
+	size_t len = 0;
 	int rc;
 
-	if (lf->buf == NULL && !lf->borrowed) {
-		rc = read_file(errs, f, lf->name, &lf->buf, &lf->len);
-		if (rc == LC_ENOMEM)
-			return rc;
-		if (rc != 0) {
-			*io |= rc == LC_EIO;
-			return 1;
-		}
-	}
-	if (lf->buf == NULL)
-		return 1;
-	rc = json_parse(tree, lf->buf, lf->len, f, errs, &n);
+	if ((rc = file_text(lf, f, errs, rb, &text, &len, io)) != 0)
+		return rc;
+	rc = json_parse(tree, text, len, f, errs, &n);
 	if (rc == LC_ENOMEM)
 		return rc;
 	if (rc != 0)
@@ -352,7 +380,7 @@ file_tree(struct lctx *c, size_t f, struct perrs *errs,
           const struct jnode **root)
 {
 	c->file = (int)f;
-	return load_file_parse(&c->files[f], (int)f, &c->tree, errs, root,
+	return load_file_parse(&c->files[f], (int)f, &c->tree, errs, NULL, root,
 	                       &c->io);
 }
 

@@ -64,11 +64,20 @@ struct lctx {
 
 /* ---- files (load.c) and parsing them ahead on threads (load_ahead.c) -- */
 
+/* A buffer that a thread reads file after file into. */
+struct readbuf {
+	char *buf;
+	size_t cap;
+};
+
 /* Reads (unless held) and parses file lf, number f, into tree: 0 with
  * *root an object, 1 if the file has none (reported in errs; *io set if
- * it could not be read), or LC_ENOMEM.  Safe on any thread. */
+ * it could not be read), or LC_ENOMEM.  The text is read into rb, used
+ * again for the next file, or if rb is NULL kept in lf.  Safe on any
+ * thread. */
 int load_file_parse(struct lfile *lf, int f, struct arena *tree,
-                    struct perrs *errs, const struct jnode **root, int *io);
+                    struct perrs *errs, struct readbuf *rb,
+                    const struct jnode **root, int *io);
 /* Frees lf's text, unless the caller of the load lent it. */
 void load_file_drop(struct lfile *lf);
 
