@@ -106,10 +106,22 @@ class Client(threading.Thread):
         conn.close()
 
 
+ADMIN_CLOSED = [0]
+
+
 def counters(url):
-    """(reloads, reload failures) from the admin listener's metrics."""
-    with urllib.request.urlopen(url, timeout=5) as r:
-        text = r.read().decode()
+    """(reloads, reload failures) from the admin listener's metrics.  A
+    connection made as the reload swaps the servers may be closed without
+    an answer (counted in ADMIN_CLOSED): asked again, up to 3 times."""
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                text = r.read().decode()
+            break
+        except (http.client.RemoteDisconnected, ConnectionResetError):
+            ADMIN_CLOSED[0] += 1
+            if attempt == 2:
+                raise
     got = {}
     for line in text.splitlines():
         f = line.split()
@@ -206,6 +218,8 @@ def main():
     bad += b2
     print("kept-alive connections closed by lenscapd (requests retried on a "
           "new one): %d" % sum(c.reconnects for c in clients))
+    print("new connections to the admin listener closed without an answer "
+          "(asked again): %d" % ADMIN_CLOSED[0])
     print("lenscapd RSS: %.0f MiB before the first SIGHUP, %.0f MiB at most "
           "during a reload" % (rss0 / 1024, max(c[3] for c in cycles) / 1024))
     ratio = sorted(ratios)[len(ratios) // 2]
