@@ -67,6 +67,20 @@ ok "the old policy answered meanwhile ($answers)" \
 	test "$(echo "$answers" | tr ' ' '\n' | sort -u | tr -d '\n')" = 404
 ok "lenscapd logged how long the load took" grep -q "loaded $T/policy in [0-9]* ms" "$T/lenscapd.stderr"
 
+# A connection made before a reload whose first request comes after it:
+# the replaced server answers it (it closes connections once idle after
+# a request, not before their first).
+M=$(port_of admin)
+exec 5<>"/dev/tcp/127.0.0.1/$M"
+read -r nice answers <<< "$(reload_watch)"
+is "another reload takes effect" "$(detail)" "policy in force"
+# A closed connection must fail the check, not kill the script (SIGPIPE).
+(trap '' PIPE; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&5) 2>/dev/null
+status=""
+IFS= read -r -t 5 status <&5
+exec 5<&-
+is "a connection made before it is answered after it" "${status%$'\r'}" "HTTP/1.1 200 OK"
+
 # cam-3 is shard 0's; a shard after shard 10 declares it again.
 printf '{ "devices": { "cam-3": { "auth": { "token_sha256": "%s" } } } }\n' \
 	"$(token_digest another-token)" > "$T/policy/shard-00010b.json"
