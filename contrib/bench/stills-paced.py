@@ -58,7 +58,9 @@ class Client(threading.Thread):
         self.period = o.conns / o.rate
         self.next = start + offset
         self.stop = stop
-        self.samples = []  # (due, latency s, status or 0 for an error)
+        # (due, latency s, status or 0 for an error, retried on a new
+        # connection)
+        self.samples = []
         self.reconnects = 0
 
     def connect(self):
@@ -101,8 +103,10 @@ class Client(threading.Thread):
                 time.sleep(wait)
             path, token = self.targets[i % len(self.targets)]
             i += 1
+            retried = self.reconnects
             status, conn = self.get(conn, path, token)
-            self.samples.append((due, time.monotonic() - due, status))
+            self.samples.append((due, time.monotonic() - due, status,
+                                 self.reconnects != retried))
         conn.close()
 
 
@@ -152,9 +156,10 @@ def row(name, samples, lo, hi):
     s = [x for x in samples if lo <= x[0] < hi]
     lat = [x[1] for x in s]
     bad = sum(1 for x in s if x[2] != 200)
-    print("%-10s %7d %7.1f %9.1f %9.1f %9.1f %6d" %
+    kept = [x[1] for x in s if not x[3]]
+    print("%-10s %7d %7.1f %9.1f %9.1f %9.1f %6d %14.1f" %
           (name, len(s), hi - lo, pct(lat, 0.5), pct(lat, 0.99),
-           max(lat) * 1e3 if lat else float("nan"), bad))
+           max(lat) * 1e3 if lat else float("nan"), bad, pct(kept, 0.99)))
     return pct(lat, 0.99), bad
 
 
@@ -203,8 +208,9 @@ def main():
     samples = [x for c in clients for x in c.samples]
     print("stills at %.0f/s over %d connections; %d SIGHUPs, each after %.0f s"
           % (o.rate, o.conns, o.reloads, o.before))
-    print("%-10s %7s %7s %9s %9s %9s %6s" %
-          ("window", "stills", "s", "p50 ms", "p99 ms", "max ms", "!200"))
+    print("%-10s %7s %7s %9s %9s %9s %6s %14s" %
+          ("window", "stills", "s", "p50 ms", "p99 ms", "max ms", "!200",
+           "p99 unretried"))
     ratios, bad = [], 0
     for k, (t0, t_hup, t_done, rss) in enumerate(cycles):
         p99_before, b0 = row("before %d" % (k + 1), samples, t0, t_hup)
