@@ -217,6 +217,11 @@ def main():
         p99_during, b1 = row("during %d" % (k + 1), samples, t_hup, t_done)
         ratios.append(p99_during / p99_before)
         bad += b0 + b1
+        if os.environ.get("BENCH_DEBUG"):
+            slow = sorted((x[0] - t_hup, x[1]) for x in samples
+                          if t_hup <= x[0] < t_done and x[1] * 1e3 > 2 * p99_before)
+            print("  slow (s after SIGHUP: ms): " + ", ".join(
+                "%.2f: %.0f" % (t, l * 1e3) for t, l in slow[:40]))
         print("reload %d: took effect %.2f s after the SIGHUP; lenscapd RSS at "
               "most %.0f MiB; p99 during / before %.2f" %
               (k + 1, t_done - t_hup, rss / 1024, ratios[-1]))
