@@ -83,6 +83,20 @@ jpath_str(const struct jpath *p)
 
 /* ---- errors ----------------------------------------------------------- */
 
+/* Twice the room for errors; 0 or LC_ENOMEM. */
+static int
+perrs_grow(struct perrs *e)
+{
+	size_t cap = e->cap ? e->cap * 2 : 16;
+	struct perr *v = realloc(e->v, cap * sizeof(*v));
+
+	if (v == NULL)
+		return LC_ENOMEM;
+	e->v = v;
+	e->cap = cap;
+	return 0;
+}
+
 /* Records one error; past PERRS_MAX or without memory it is counted only. */
 void
 perrs_add(struct perrs *e, int file, struct jpos pos, const char *path,
@@ -97,16 +111,9 @@ perrs_add(struct perrs *e, int file, struct jpos pos, const char *path,
 		e->dropped++;
 		return;
 	}
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		struct perr *v = realloc(e->v, cap * sizeof(*v));
-
-		if (v == NULL) {
-			e->dropped++;
-			return;
-		}
-		e->v = v;
-		e->cap = cap;
+	if (e->n == e->cap && perrs_grow(e) != 0) {
+		e->dropped++;
+		return;
 	}
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -128,6 +135,26 @@ perrs_add(struct perrs *e, int file, struct jpos pos, const char *path,
 	r->pos = pos;
 	r->seq = e->seq++;
 	e->n++;
+}
+
+/* Appends from's errors to e's, as if recorded in e now; empties from. */
+void
+perrs_move(struct perrs *e, struct perrs *from)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		struct perr *r = &from->v[i];
+
+		if (e->n >= PERRS_MAX || (e->n == e->cap && perrs_grow(e) != 0)) {
+			e->dropped++;
+			free(r->text);
+			continue;
+		}
+		r->seq = e->seq++;
+		e->v[e->n++] = *r;
+	}
+	e->dropped += from->dropped;
+	free(from->v);
+	*from = (struct perrs){ 0 };
 }
 
 /* Errors recorded or dropped. */

@@ -77,6 +77,9 @@ struct perrs {
 /* Records an error at pos (line 0: no position) for path. */
 void perrs_add(struct perrs *e, int file, struct jpos pos, const char *path,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Appends the errors of from (one file's, recorded apart) to e, as if
+ * recorded in e now, drops included; empties from. */
+void perrs_move(struct perrs *e, struct perrs *from);
 /* Number of errors recorded, dropped ones included. */
 size_t perrs_count(const struct perrs *e);
 /* Prints every error, sorted, to f (NULL: nowhere). */

@@ -223,42 +223,49 @@ dir_of(const char *name)
 	return strndup(name, (size_t)(slash - name));
 }
 
-/* Reads a file (bounded) into a fresh buffer; reports failures. */
+/* Reads a file (bounded) into b, made larger if need be; reports
+ * failures in errs as file's.  Touches nothing else: load_ahead.c calls
+ * it on threads. */
 static int
-read_file(struct lctx *c, const char *path, char **out, size_t *outlen)
+read_file(struct perrs *errs, int file, const char *path, struct readbuf *b,
+          size_t *outlen)
 {
 	struct stat st;
-	char *buf = NULL;
 	size_t got = 0;
 	ssize_t r;
 	int fd, rc = LC_EIO;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+		perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 		          "cannot open: %s", strerror(errno));
 		return LC_EIO;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+		perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 		          "not a regular file");
 		goto fail;
 	}
 	if ((uint64_t)st.st_size > JSON_MAX_BYTES) {
-		perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+		perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 		          "larger than %zu bytes", JSON_MAX_BYTES);
 		rc = LC_EFORMAT;
 		goto fail;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		rc = LC_ENOMEM;
-		goto fail;
+	if ((size_t)st.st_size + 1 > b->cap) {
+		free(b->buf);
+		b->cap = 0;
+		if ((b->buf = malloc((size_t)st.st_size + 1)) == NULL) {
+			rc = LC_ENOMEM;
+			goto fail;
+		}
+		b->cap = (size_t)st.st_size + 1;
 	}
 	/* Read one byte past the size to notice a file that grew. */
-	while ((r = read(fd, buf + got, (size_t)st.st_size + 1 - got)) != 0) {
+	while ((r = read(fd, b->buf + got, (size_t)st.st_size + 1 - got)) != 0) {
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1 || got + (size_t)r > JSON_MAX_BYTES) {
-			perrs_add(&c->errs, c->file, (struct jpos){ 0, 0 }, NULL,
+			perrs_add(errs, file, (struct jpos){ 0, 0 }, NULL,
 			          "cannot read: %s", r == -1 ? strerror(errno)
 			          : "changed while reading");
 			goto fail;
@@ -268,11 +275,9 @@ read_file(struct lctx *c, const char *path, char **out, size_t *outlen)
 			break;
 	}
 	close(fd);
-	*out = buf;
 	*outlen = got;
 	return 0;
 fail:
-	free(buf);
 	close(fd);
 	return rc;
 }
@@ -330,46 +335,81 @@ add_dir(struct lctx *c, const char *path)
 	return rc;
 }
 
-/* The tree of file f, parsed into c->tree with its errors recorded in
- * errs: 0 with *root an object, 1 when the file has no usable tree (the
- * reason recorded), or LC_ENOMEM.  Reads the file first unless its text
- * is held already. */
+/* The text of file lf (number f): held already, or read into rb, or if
+ * rb is NULL into a buffer of its own that lf keeps.  0, 1 when it has
+ * none (the reason recorded), or LC_ENOMEM. */
 static int
-file_tree(struct lctx *c, size_t f, struct perrs *errs,
-          const struct jnode **root)
+file_text(struct lfile *lf, int f, struct perrs *errs, struct readbuf *rb,
+          const char **text, size_t *len, int *io)
 {
-	struct lfile *lf = &c->files[f];
-	struct jnode *n = NULL;
+	struct readbuf own = { 0 };
 	int rc;
 
-	c->file = (int)f;
-	if (lf->buf == NULL && !lf->borrowed) {
-		rc = read_file(c, lf->name, &lf->buf, &lf->len);
-		if (rc == LC_ENOMEM)
-			return rc;
-		if (rc != 0) {
-			c->io |= rc == LC_EIO;
-			return 1;
-		}
+	if (lf->buf != NULL || lf->borrowed) {
+		*text = lf->buf;
+		*len = lf->len;
+		return lf->buf == NULL;
 	}
-	if (lf->buf == NULL)
-		return 1;
-	rc = json_parse(&c->tree, lf->buf, lf->len, (int)f, errs, &n);
+	rc = read_file(errs, f, lf->name, rb != NULL ? rb : &own, len);
+	if (rc != 0) {
+		free(own.buf);
+		*io |= rc == LC_EIO;
+		return rc == LC_ENOMEM ? rc : 1;
+	}
+	if (rb == NULL) {
+		lf->buf = own.buf;
+		lf->len = *len;
+	}
+	*text = rb != NULL ? rb->buf : lf->buf;
+	return 0;
+}
+
+/* The tree of file lf (number f), parsed into tree with its errors
+ * recorded in errs: 0 with *root an object, 1 when the file has no
+ * usable tree (the reason recorded; *io set if it could not be read),
+ * or LC_ENOMEM.  Reads the file first unless its text is held already:
+ * into rb if given (the tree keeps copies of what it needs, so rb may
+ * be read into again at once), else into a buffer lf keeps.  Touches
+ * only its arguments, so that files can be parsed on threads
+ * (load_ahead.c). */
+int
+load_file_parse(struct lfile *lf, int f, struct arena *tree,
+                struct perrs *errs, struct readbuf *rb,
+                const struct jnode **root, int *io)
+{
+	struct jnode *n = NULL;
+	const char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = file_text(lf, f, errs, rb, &text, &len, io)) != 0)
+		return rc;
+	rc = json_parse(tree, text, len, f, errs, &n);
 	if (rc == LC_ENOMEM)
 		return rc;
 	if (rc != 0)
 		return 1;
 	if (n->type != J_OBJECT) {
-		perrs_add(errs, (int)f, n->pos, "$", "expected an object");
+		perrs_add(errs, f, n->pos, "$", "expected an object");
 		return 1;
 	}
 	*root = n;
 	return 0;
 }
 
-/* Drops file f's text, unless the caller lent it. */
-static void
-file_drop(struct lfile *lf)
+/* load_file_parse() of file f into c->tree, on this thread. */
+static int
+file_tree(struct lctx *c, size_t f, struct perrs *errs,
+          const struct jnode **root)
+{
+	c->file = (int)f;
+	return load_file_parse(&c->files[f], (int)f, &c->tree, errs, NULL, root,
+	                       &c->io);
+}
+
+/* Drops file lf's text, unless the caller lent it. */
+void
+load_file_drop(struct lfile *lf)
 {
 	if (!lf->borrowed) {
 		free(lf->buf);
@@ -381,7 +421,8 @@ file_drop(struct lfile *lf)
 /*
  * The usual way: one file at a time, its sections in pass order, its
  * text and tree freed before the next file is read, so that a policy of
- * many shards never holds more than one shard's tree.  That gives what
+ * many shards never holds more than one shard's tree (and a few parsed
+ * ahead of it on other threads: load_ahead.c).  That gives what
  * loading pass by pass over all files gives as long as every name a
  * file refers to is declared in it or before it.  When a name is not
  * found and later files might declare it, c->forward is set and the
@@ -390,24 +431,39 @@ file_drop(struct lfile *lf)
 static int
 load_by_file(struct lctx *c)
 {
-	c->parsed_all = 1;
-	for (size_t f = 0; f < c->nfiles && !c->forward; f++) {
-		const struct jnode *root = NULL;
-		int rc = file_tree(c, f, &c->errs, &root);
+	struct ahead *ah = NULL;
+	int rc = 0;
 
+	/* Without threads (one file, or none to be had) it parses here. */
+	if (c->nfiles > 1 && c->threads != 1)
+		(void)ahead_start(c->files, c->nfiles, c->threads, &ah);
+	c->parsed_all = 1;
+	for (size_t f = 0; f < c->nfiles && !c->forward && rc == 0; f++) {
+		const struct jnode *root = NULL;
+
+		if (ah != NULL) {
+			c->file = (int)f;
+			rc = ahead_take(ah, f, &c->errs, &root, &c->io);
+		} else {
+			rc = file_tree(c, f, &c->errs, &root);
+		}
 		if (rc == LC_ENOMEM)
-			return rc;
+			break;
 		c->parsed_all &= rc == 0;
 		c->ahead = f + 1 < c->nfiles;
 		for (int pass = 0; rc == 0 && pass < NPASSES && !c->oom; pass++)
 			load_sections(c, root, pass);
-		arena_free(&c->tree);
-		file_drop(&c->files[f]);
-		if (c->oom)
-			return LC_ENOMEM;
+		if (ah != NULL) {
+			ahead_give_back(ah, f);
+		} else {
+			arena_free(&c->tree);
+			load_file_drop(&c->files[f]);
+		}
+		rc = c->oom ? LC_ENOMEM : 0;
 	}
+	ahead_stop(ah);
 	c->ahead = 0;
-	return 0;
+	return rc;
 }
 
 /*
@@ -525,7 +581,7 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 	for (size_t f = 0; f < c->nfiles; f++) {
 		free(c->files[f].name);
 		free(c->files[f].dir);
-		file_drop(&c->files[f]);
+		load_file_drop(&c->files[f]);
 	}
 	free(c->files);
 	free(c->listener_at.v);
@@ -541,7 +597,15 @@ finish(struct lctx *c, int rc, struct lc_policy **out, FILE *err)
 int
 policy_load(const char *path, struct lc_policy **out, FILE *err)
 {
-	struct lctx c = { 0 };
+	return policy_load_threads(path, 0, out, err);
+}
+
+/* Loads a policy file or directory, parsing on threads; see policy.h. */
+int
+policy_load_threads(const char *path, unsigned threads,
+                    struct lc_policy **out, FILE *err)
+{
+	struct lctx c = { .threads = threads };
 	struct stat st;
 	int rc;
 

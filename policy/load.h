@@ -62,9 +62,43 @@ struct lctx {
 	uint32_t *granted_to;   /* by device index: 1 + the index of the last
 	                         * account that listed it ("listed twice") */
 	size_t granted_cap;
+	unsigned threads;       /* to parse files on; 0: one per core */
 	int ahead;              /* files not loaded yet may declare names */
 	int forward;            /* a name was not found while ahead */
 };
+
+/* ---- files (load.c) and parsing them ahead on threads (load_ahead.c) -- */
+
+/* A buffer that a thread reads file after file into. */
+struct readbuf {
+	char *buf;
+	size_t cap;
+};
+
+/* Reads (unless held) and parses file lf, number f, into tree: 0 with
+ * *root an object, 1 if the file has none (reported in errs; *io set if
+ * it could not be read), or LC_ENOMEM.  The text is read into rb, used
+ * again for the next file, or if rb is NULL kept in lf.  Safe on any
+ * thread. */
+int load_file_parse(struct lfile *lf, int f, struct arena *tree,
+                    struct perrs *errs, struct readbuf *rb,
+                    const struct jnode **root, int *io);
+/* Frees lf's text, unless the caller of the load lent it. */
+void load_file_drop(struct lfile *lf);
+
+struct ahead;
+/* Starts threads (threads, or one per core if 0) that parse files[0..n)
+ * in order, a few ahead of the loader; 0 or LC_ENOMEM (none started). */
+int ahead_start(struct lfile *files, size_t n, unsigned threads,
+                struct ahead **out);
+/* File f's parse, once done, as load_file_parse() gives it; its errors
+ * are moved into errs.  Files are taken in order, each once. */
+int ahead_take(struct ahead *ah, size_t f, struct perrs *errs,
+               const struct jnode **root, int *io);
+/* Frees file f's tree and text: the loader is done with them. */
+void ahead_give_back(struct ahead *ah, size_t f);
+/* Stops the threads and frees what they parsed; NULL is fine. */
+void ahead_stop(struct ahead *ah);
 
 /* ---- errors (load_read.c) ------------------------------------------------ */
 

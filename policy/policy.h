@@ -135,6 +135,16 @@ struct policy_jwt {
 int policy_load(const char *path, struct lc_policy **out, FILE *err) LC_WUR;
 
 /*
+ * policy_load(), with the files of a directory parsed on up to threads
+ * threads (0: one per online core, at most 8; 1: none but the caller's)
+ * while the caller builds the model from them in order: the result and
+ * the errors are the same whatever the number.  policy_load() is this
+ * with 0.
+ */
+int policy_load_threads(const char *path, unsigned threads,
+                        struct lc_policy **out, FILE *err) LC_WUR;
+
+/*
  * Loads a policy from len bytes at buf; name is used in messages and
  * relative paths are taken from its directory (or the cwd).  As
  * policy_load() otherwise.

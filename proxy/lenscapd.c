@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #if defined(HAVE_MALLOC_H) && defined(HAVE_MALLOPT)
 #include <malloc.h>
 #endif
+#include "clock.h"
 #include "daemon.h"
 #include "camera/seal.h"
 #include "net/listeners.h"
@@ -152,6 +154,69 @@ check_tls(const struct lc_policy *pol)
 	return bad ? -1 : 0;
 }
 
+/* policy_load(), logged with how long it took: a policy of a million
+ * accounts takes seconds, at start and on every SIGHUP. */
+static int
+load_policy(const char *path, struct lc_policy **out)
+{
+	uint64_t t0 = lcd_mono_us();
+	int rc = policy_load(path, out, stderr);
+
+	if (rc == 0)
+		log_info("loaded %s in %.0f ms", path,
+		         (double)(lcd_mono_us() - t0) / 1e3);
+	return rc;
+}
+
+/*
+ * A reload loads on a thread of its own, at a lower priority that the
+ * threads parsing for it inherit: a policy of a million accounts takes
+ * seconds of CPU on every core it can get, and the requests being served
+ * meanwhile must not wait for it (doc/performance.md).  The thread ends
+ * with the load, so nothing has to raise its priority again, which an
+ * unprivileged process could not.
+ */
+#define RELOAD_NICE 10
+
+struct reload_job {
+	const char *path;
+	struct lc_policy *pol;
+	int rc;
+};
+
+static void *
+reload_load(void *arg)
+{
+	struct reload_job *j = arg;
+	int nice;
+
+	/* On Linux the nice value is a thread's: who 0 is this thread. */
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if ((nice != -1 || errno == 0) &&
+	    setpriority(PRIO_PROCESS, 0, nice + RELOAD_NICE > 19 ? 19
+	                                 : nice + RELOAD_NICE) == -1)
+		log_warn("reload: the load runs at the priority of the requests");
+	j->rc = load_policy(j->path, &j->pol);
+	return NULL;
+}
+
+/* load_policy() on a thread of lower priority, or on this one if no
+ * thread can be had. */
+static int
+reload_policy(const char *path, struct lc_policy **out)
+{
+	struct reload_job j = { .path = path };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, reload_load, &j) != 0)
+		return load_policy(path, out);
+	(void)pthread_join(t, NULL);
+	if (j.rc == 0)
+		*out = j.pol;
+	return j.rc;
+}
+
 /* Checks pol against the one in force, reads what it names and makes
  * its listeners' servers; NULL when it may take effect, else why not
  * (logged; nothing has changed). */
@@ -190,7 +255,7 @@ reload(struct lcd *d, const struct options *o)
 
 	(void)notify_reloading();
 	ev.detail = "refused: the old policy stays in force";
-	if (policy_load(o->policy, &pol, stderr) != 0) {
+	if (reload_policy(o->policy, &pol) != 0) {
 		log_warnx("reload of %s refused; the old policy stays in force", o->policy);
 	} else if ((no = reload_refusal(d, o->policy, old, pol, &ingest, &plan)) != NULL) {
 		(void)snprintf(why, sizeof(why), "refused: %s", no);
@@ -412,7 +477,7 @@ main(int argc, char **argv)
 		fatalx("libsodium cannot be initialised");
 	if (listeners_take_activated() != 0)
 		return 1;
-	if (policy_load(o.policy, &pol, stderr) != 0) {
+	if (load_policy(o.policy, &pol) != 0) {
 		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
 		return 1;
 	}

@@ -65,6 +65,7 @@ struct server_conn {
 	struct sockaddr_storage addr;  /* family AF_UNSPEC if unknown */
 	uint64_t due_ms;               /* when the head of the next request is late */
 	int in_request;                /* its head is in: MHD's idle timeout rules */
+	int served;                    /* a request of it has ended */
 	int over;                      /* accepted past a limit: answered 503 */
 	enum { NOT_CUT, CUT_LATE, CUT_DRAINED } cut; /* shut down by the watchdog, why */
 };
@@ -291,15 +292,18 @@ conn_of(struct MHD_Connection *c)
 }
 
 /* Under f->lock: shuts p down if its request head is late, or if the
- * server drains and p has no request in flight.  The socket stays MHD's;
- * it sees the shutdown and closes it itself. */
+ * server drains and p is idle between requests.  A connection that has
+ * not asked yet is left to its head's deadline: it may have been
+ * accepted just before the server was replaced, its first request on
+ * the way, which the client could not know to send again.  The socket
+ * stays MHD's; it sees the shutdown and closes it itself. */
 static void
 maybe_cut(struct server *f, struct server_conn *p, uint64_t now)
 {
 	int late = head_late(p, now);
 
 	if (p->cut != NOT_CUT || p->fd == MHD_INVALID_SOCKET ||
-	    !(late || (f->draining && !p->in_request)))
+	    !(late || (f->draining && p->served && !p->in_request)))
 		return;
 	p->cut = late ? CUT_LATE : CUT_DRAINED;
 	if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
@@ -504,6 +508,7 @@ server_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (fc != NULL) {
 		pthread_mutex_lock(&f->lock);
 		fc->in_request = 0;
+		fc->served = 1;
 		fc->due_ms = lcd_mono_ms() + f->head_ms;
 		pthread_mutex_unlock(&f->lock);
 	}

@@ -1460,6 +1460,81 @@ test_scale(void)
 	policy_free(pol);
 }
 
+/* Writes text as dir/name; 0 or -1. */
+static int
+write_text(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(text, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Loads dir with threads parsing threads; the rc, errors in *errs. */
+static int
+load_threads(const char *dir, unsigned threads, char **errs)
+{
+	struct lc_policy *pol = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(errs, &n);
+	int rc;
+
+	if (f == NULL)
+		abort();
+	rc = policy_load_threads(dir, threads, &pol, f);
+	if (fclose(f) != 0)
+		abort();
+	policy_free(pol);
+	return rc;
+}
+
+/* Shards parsed on threads: a name in two shards is refused naming both
+ * files, a broken shard is named, and the errors are the same on one
+ * thread as on many, however the parsing went. */
+static void
+test_shards_threads(void)
+{
+	static const char *const extra[] = { "shard-00015b.json", "shard-00018b.json" };
+	char dir[] = "/tmp/t-policy-XXXXXX", want[4096], *one = NULL, *many = NULL;
+	const size_t nshards = 20;
+	int rc1, rcn;
+
+	if (mkdtemp(dir) == NULL ||
+	    policy_gen_shards(dir, 6000, 3, nshards, NULL) != 0 ||
+	    write_text(dir, extra[0], "{ \"devices\": { \"cam-3\": {} },\n"
+	               "  \"accounts\": { \"acct-4500\": { \"devices\": [] } } }\n") != 0 ||
+	    write_text(dir, extra[1], "{ \"accounts\": { \"acct-x\": 1 ] }\n") != 0) {
+		ok(0, "shards: writing the policy: %s", strerror(errno));
+		return;
+	}
+	rc1 = load_threads(dir, 1, &one);
+	rcn = load_threads(dir, 4, &many);
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, extra[i]);
+		(void)remove(path);
+	}
+	policy_gen_shards_remove(dir, nshards);
+	is_int(rc1, LC_EFORMAT, "shards, one thread: refused");
+	is_int(rcn, LC_EFORMAT, "shards, four threads: refused");
+	snprintf(want, sizeof(want),
+	         "%1$s/shard-00015b.json:1:16: devices.cam-3: defined twice "
+	         "(first at %1$s/shard-00000.json:5:2)\n"
+	         "%1$s/shard-00015b.json:2:17: accounts.acct-4500: defined twice "
+	         "(first at %1$s/shard-00015.json:904:1)\n"
+	         "%1$s/shard-00018b.json:1:28: accounts: parse error: "
+	         "after key and value, inside map, I expect ',' or '}'\n", dir);
+	is_text(many, want, "shards, four threads");
+	is_text(one, many, "shards: one thread as four");
+	free(one);
+	free(many);
+}
+
 /* A device's keys for the platforms: kept only when one is given (the
  * loader looks for them past "auth" alone). */
 static void
@@ -1521,5 +1596,6 @@ main(void)
 	test_defaults();
 	test_device_info_kept();
 	test_scale();
+	test_shards_threads();
 	return tap_done();
 }
