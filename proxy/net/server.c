@@ -54,6 +54,11 @@
  * too, libmicrohttpd stops accepting and the kernel queues them. */
 #define SERVER_OVERFLOW 64u
 #define SERVER_WATCH_MS 100 /* how often the head deadline is checked */
+/* How long a replaced server waits for the first request of a connection
+ * it accepted before it was replaced: enough for a request already sent
+ * to arrive over a slow network, short enough that silent connections
+ * cannot keep replaced servers alive. */
+#define DRAIN_GRACE_MS 2000
 
 /* Not const: MHD's option items carry a plain void pointer. */
 static char tls_priorities[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE";
@@ -85,6 +90,7 @@ struct server {
 	uint32_t nconns;
 	int stop, have_lock, have_watch;
 	int draining;          /* replaced: connections close once idle */
+	uint64_t drain_ms;     /* when it was replaced */
 	pthread_t watch;
 };
 
@@ -291,19 +297,31 @@ conn_of(struct MHD_Connection *c)
 	return i != NULL ? i->socket_context : NULL;
 }
 
+/* Under f->lock: whether a replaced server may close p now: p is idle
+ * between requests, and has either been served or had DRAIN_GRACE_MS
+ * to ask.  A connection accepted just before the server was replaced
+ * may have its first request on the way, which the client could not
+ * know to send again; but one that never asks must not keep a replaced
+ * server (its threads and descriptors) alive until its head deadline,
+ * or silent connections could pin every slot for replaced servers and
+ * have reloads refused. */
+static int
+drained(const struct server *f, const struct server_conn *p, uint64_t now)
+{
+	return f->draining && !p->in_request &&
+	       (p->served || now >= f->drain_ms + DRAIN_GRACE_MS);
+}
+
 /* Under f->lock: shuts p down if its request head is late, or if the
- * server drains and p is idle between requests.  A connection that has
- * not asked yet is left to its head's deadline: it may have been
- * accepted just before the server was replaced, its first request on
- * the way, which the client could not know to send again.  The socket
- * stays MHD's; it sees the shutdown and closes it itself. */
+ * server drains and p is done with (drained()).  The socket stays MHD's;
+ * it sees the shutdown and closes it itself. */
 static void
 maybe_cut(struct server *f, struct server_conn *p, uint64_t now)
 {
 	int late = head_late(p, now);
 
 	if (p->cut != NOT_CUT || p->fd == MHD_INVALID_SOCKET ||
-	    !(late || (f->draining && p->served && !p->in_request)))
+	    !(late || drained(f, p, now)))
 		return;
 	p->cut = late ? CUT_LATE : CUT_DRAINED;
 	if (shutdown(p->fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
@@ -671,6 +689,7 @@ server_retire(struct server *f)
 {
 	pthread_mutex_lock(&f->lock);
 	f->draining = 1;
+	f->drain_ms = lcd_mono_ms();
 	pthread_cond_signal(&f->wake);
 	pthread_mutex_unlock(&f->lock);
 }

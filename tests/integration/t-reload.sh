@@ -80,6 +80,15 @@ status=""
 IFS= read -r -t 5 status <&5
 exec 5<&-
 is "a connection made before it is answered after it" "${status%$'\r'}" "HTTP/1.1 200 OK"
+# One made before a reload that never asks is closed some 2 s after it,
+# not at its idle timeout (30 s): silent connections must not keep
+# replaced servers alive.
+exec 5<>"/dev/tcp/127.0.0.1/$M"
+read -r nice answers <<< "$(reload_watch)"
+is "a third reload takes effect" "$(detail)" "policy in force"
+IFS= read -r -t 10 status <&5; rc=$?
+exec 5<&-
+is "a silent connection made before it is closed within 10 s (read: end of file)" "$rc" 1
 
 # cam-3 is shard 0's; a shard after shard 10 declares it again.
 printf '{ "devices": { "cam-3": { "auth": { "token_sha256": "%s" } } } }\n' \
