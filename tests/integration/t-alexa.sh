@@ -300,6 +300,24 @@ ok "a malformed directive is audited as refused, with why" \
 ok "no user token in the audit trail" \
 	sh -c "! grep -qe '$TA' -e '$TB' -e not-a-token -e '$(cat "$T/expired")' '$T/audit.log'"
 
+# --- a directive's body trickled: cut at the head deadline --------------------------
+# Its token is in the body, so a client with none could otherwise hold
+# the connection for as long as it sends a byte now and then.
+POLICY_TOP=$(caps) write_policy '"cam-1"' '"idle_timeout_ms": 2000'
+is "a reload: a request's head and a directive's body get 2 s" "$(hup)" "policy in force"
+t0=$(date +%s%3N)
+{ printf 'POST /alexa/directive HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n'
+  for _ in $(seq 20); do printf x 2>/dev/null || break; sleep 0.2; done; } |
+	gnutls-cli --x509cafile "$T/pki/ca.crt" -p "$AP" 127.0.0.1 > "$T/slow-directive.out" 2>&1
+lived=$(( $(date +%s%3N) - t0 ))
+echo "# the trickled directive lived $lived ms (4 s of bytes, 2 s allowed)"
+ok "a directive sent a byte every 200 ms is cut at its 2 s (+1 s)" \
+	test "$lived" -ge 1700 -a "$lived" -le 3000
+ok "unanswered" sh -c "! grep -q '^HTTP/' '$T/slow-directive.out'"
+ok "lenscapd says why" grep -q 'assistant: request body not complete within 2000 ms' "$T/lenscapd.stderr"
+M=$(port_of admin)
+is "lenscap_bodies_late_total counts it" "$(metric 'lenscap_bodies_late_total{face="assistant"}')" 1
+
 # --- every directive went through the forwarder, within 2 s ------------------------
 nlogs=$(ls "$T/alexa/"*.log | wc -l)
 times=$(sed -n 's/.*: lenscapd answered [0-9]* in \([0-9]*\) ms$/\1/p' "$T/alexa/"*.log)
