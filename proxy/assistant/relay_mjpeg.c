@@ -27,8 +27,11 @@
 #include "assistant/relay_mjpeg.h"
 #include "backend/freq.h"
 
-/* libmicrohttpd's copy of the outgoing bytes, per stream: each block is
- * one TLS record.  8 KiB instead of 16: streams are many. */
+/* libmicrohttpd's block for the outgoing bytes when the response is not
+ * chunked (an HTTP/1.0 client): each block one TLS record; 8 KiB, not
+ * 16, as streams are many.  A chunked response is written into the
+ * connection's own buffer instead, records of up to 16 KiB, the most TLS
+ * allows (doc/performance.md, "The EPYC under the keyed seal"). */
 #define OUT_BLOCK 8192
 #define STOP_DROPS 2 /* a part callback's code: stop the stream */
 
