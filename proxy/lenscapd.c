@@ -154,13 +154,13 @@ check_tls(const struct lc_policy *pol)
 	return bad ? -1 : 0;
 }
 
-/* policy_load(), logged with how long it took: a policy of a million
- * accounts takes seconds, at start and on every SIGHUP. */
+/* policy_load_threads(), logged with how long it took: a policy of a
+ * million accounts takes seconds, at start and on every SIGHUP. */
 static int
-load_policy(const char *path, struct lc_policy **out)
+load_policy(const char *path, unsigned threads, struct lc_policy **out)
 {
 	uint64_t t0 = lcd_mono_us();
-	int rc = policy_load(path, out, stderr);
+	int rc = policy_load_threads(path, threads, out, stderr);
 
 	if (rc == 0)
 		log_info("loaded %s in %.0f ms", path,
@@ -170,13 +170,24 @@ load_policy(const char *path, struct lc_policy **out)
 
 /*
  * A reload loads on a thread of its own, at a lower priority that the
- * threads parsing for it inherit: a policy of a million accounts takes
- * seconds of CPU on every core it can get, and the requests being served
+ * threads parsing for it inherit, and on one core fewer than the machine
+ * has (reload_threads()): a policy of a million accounts takes seconds
+ * of CPU on every core it can get, and the requests being served
  * meanwhile must not wait for it (doc/performance.md).  The thread ends
  * with the load, so nothing has to raise its priority again, which an
  * unprivileged process could not.
  */
 #define RELOAD_NICE 10
+
+/* The threads a reload loads on: every online core but one, which is
+ * left to the requests; at least one. */
+static unsigned
+reload_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 2 ? (unsigned)(n - 1) : 1;
+}
 
 struct reload_job {
 	const char *path;
@@ -197,7 +208,7 @@ reload_load(void *arg)
 	    setpriority(PRIO_PROCESS, 0, nice + RELOAD_NICE > 19 ? 19
 	                                 : nice + RELOAD_NICE) == -1)
 		log_warn("reload: the load runs at the priority of the requests");
-	j->rc = load_policy(j->path, &j->pol);
+	j->rc = load_policy(j->path, reload_threads(), &j->pol);
 	return NULL;
 }
 
@@ -210,7 +221,7 @@ reload_policy(const char *path, struct lc_policy **out)
 	pthread_t t;
 
 	if (pthread_create(&t, NULL, reload_load, &j) != 0)
-		return load_policy(path, out);
+		return load_policy(path, reload_threads(), out);
 	(void)pthread_join(t, NULL);
 	if (j.rc == 0)
 		*out = j.pol;
@@ -477,7 +488,7 @@ main(int argc, char **argv)
 		fatalx("libsodium cannot be initialised");
 	if (listeners_take_activated() != 0)
 		return 1;
-	if (load_policy(o.policy, &pol) != 0) {
+	if (load_policy(o.policy, 0, &pol) != 0) {
 		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
 		return 1;
 	}
