@@ -113,6 +113,12 @@ policy_free(struct lc_policy *pol)
 		policy_model_free(pol);
 }
 
+int
+policy_unshared(const struct lc_policy *pol)
+{
+	return __atomic_load_n(&pol->refs, __ATOMIC_ACQUIRE) == 1;
+}
+
 /* ---- sessions and grants ---------------------------------------------- */
 
 /* The "sessions"."jwt" settings, or NULL. */

@@ -156,6 +156,9 @@ int policy_load_mem(const char *name, const void *buf, size_t len,
 struct lc_policy *policy_ref(struct lc_policy *pol);
 /* Drops a reference; the last one frees the policy.  NULL is fine. */
 void policy_free(struct lc_policy *pol);
+/* Whether the caller's reference is the only one left: once it is, no
+ * other can be taken but from the caller's. */
+int policy_unshared(const struct lc_policy *pol);
 
 /* --- sessions and grants ---------------------------------------------- */
 

@@ -21,8 +21,8 @@ lcd_policy(struct lcd *d)
 	return p;
 }
 
-void
-lcd_set_policy(struct lcd *d, struct lc_policy *pol)
+struct lc_policy *
+lcd_swap_policy(struct lcd *d, struct lc_policy *pol)
 {
 	struct lc_policy *old;
 
@@ -32,7 +32,7 @@ lcd_set_policy(struct lcd *d, struct lc_policy *pol)
 	old = d->pol;
 	d->pol = pol;
 	pthread_mutex_unlock(&d->lock);
-	policy_free(old); /* requests in flight keep their own reference */
+	return old;
 }
 
 void

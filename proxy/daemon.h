@@ -20,6 +20,7 @@
 
 #define LCD_LISTENERS_MAX POLICY_LISTENERS_MAX
 #define LCD_REQUEST_ID_BYTES 24
+#define LCD_SUPERSEDED_MAX 8
 
 struct seal_key;
 struct icache;
@@ -40,6 +41,9 @@ struct lcd {
 	size_t nservers;
 	struct server *retired[LCD_LISTENERS_MAX * 4]; /* replaced, draining */
 	size_t nretired;
+	/* Policies a reload replaced, still held by requests (reload.h). */
+	struct lc_policy *superseded[LCD_SUPERSEDED_MAX];
+	size_t nsuperseded;
 	atomic_uint_fast64_t next_request;
 	atomic_int stopping;
 };
@@ -64,8 +68,9 @@ lcd_metrics_face(int role)
 /* A new reference to the policy in force; drop it with policy_free(). */
 struct lc_policy *lcd_policy(struct lcd *d);
 
-/* Installs pol (taking the caller's reference) and drops the old one. */
-void lcd_set_policy(struct lcd *d, struct lc_policy *pol);
+/* Installs pol (taking the caller's reference) and returns the one it
+ * replaces (the caller's reference now). */
+struct lc_policy *lcd_swap_policy(struct lcd *d, struct lc_policy *pol);
 
 /* "r-<hex>", unique within this process. */
 void lcd_request_id(struct lcd *d, char out[LCD_REQUEST_ID_BYTES]);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +32,7 @@
 #include "assistant/introspect.h"
 #include "platform/presence.h"
 #include "platform/revoke.h"
+#include "reload.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -119,179 +119,6 @@ write_pid(const char *path)
 	return io_write_all(path, text, (size_t)n);
 }
 
-/* Loads the policy's ingest key, if it names one (else *out = NULL),
- * which the policy's keys must trust for every device; NULL, or why not
- * (logged). */
-static const char *
-load_ingest(const struct lc_policy *pol, struct seal_key **out)
-{
-	const char *path = policy_ingest_key(pol), *mac;
-	const uint8_t *id;
-
-	*out = NULL;
-	if ((mac = policy_seal_mac(pol, &id)) != NULL)
-		return seal_key_load_mac(mac, id, out) != 0 ? "MAC secret unusable" : NULL;
-	if (path == NULL)
-		return NULL;
-	if (seal_key_load(path, out) != 0)
-		return "ingest key unusable";
-	if (seal_key_trusted(*out, pol) != 0) {
-		seal_key_put(*out);
-		*out = NULL;
-		return "ingest key not trusted by the policy's keys";
-	}
-	return NULL;
-}
-
-/* Checks every TLS listener's files of pol; 0 or -1. */
-static int
-check_tls(const struct lc_policy *pol)
-{
-	int bad = 0;
-
-	for (size_t i = 0; i < policy_listener_count(pol); i++)
-		bad |= server_check_tls(policy_listener(pol, i)) != 0;
-	return bad ? -1 : 0;
-}
-
-/* policy_load_threads(), logged with how long it took: a policy of a
- * million accounts takes seconds, at start and on every SIGHUP. */
-static int
-load_policy(const char *path, unsigned threads, struct lc_policy **out)
-{
-	uint64_t t0 = lcd_mono_us();
-	int rc = policy_load_threads(path, threads, out, stderr);
-
-	if (rc == 0)
-		log_info("loaded %s in %.0f ms", path,
-		         (double)(lcd_mono_us() - t0) / 1e3);
-	return rc;
-}
-
-/*
- * A reload loads on a thread of its own, at a lower priority that the
- * threads parsing for it inherit, and on one core fewer than the machine
- * has (reload_threads()): a policy of a million accounts takes seconds
- * of CPU on every core it can get, and the requests being served
- * meanwhile must not wait for it (doc/performance.md).  The thread ends
- * with the load, so nothing has to raise its priority again, which an
- * unprivileged process could not.
- */
-#define RELOAD_NICE 10
-
-/* The threads a reload loads on: every online core but one, which is
- * left to the requests; at least one. */
-static unsigned
-reload_threads(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 2 ? (unsigned)(n - 1) : 1;
-}
-
-struct reload_job {
-	const char *path;
-	struct lc_policy *pol;
-	int rc;
-};
-
-static void *
-reload_load(void *arg)
-{
-	struct reload_job *j = arg;
-	int nice;
-
-	/* On Linux the nice value is a thread's: who 0 is this thread. */
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, 0);
-	if ((nice != -1 || errno == 0) &&
-	    setpriority(PRIO_PROCESS, 0, nice + RELOAD_NICE > 19 ? 19
-	                                 : nice + RELOAD_NICE) == -1)
-		log_warn("reload: the load runs at the priority of the requests");
-	j->rc = load_policy(j->path, reload_threads(), &j->pol);
-	return NULL;
-}
-
-/* load_policy() on a thread of lower priority, or on this one if no
- * thread can be had. */
-static int
-reload_policy(const char *path, struct lc_policy **out)
-{
-	struct reload_job j = { .path = path };
-	pthread_t t;
-
-	if (pthread_create(&t, NULL, reload_load, &j) != 0)
-		return load_policy(path, reload_threads(), out);
-	(void)pthread_join(t, NULL);
-	if (j.rc == 0)
-		*out = j.pol;
-	return j.rc;
-}
-
-/* Checks pol against the one in force, reads what it names and makes
- * its listeners' servers; NULL when it may take effect, else why not
- * (logged; nothing has changed). */
-static const char *
-reload_refusal(struct lcd *d, const char *path, const struct lc_policy *old,
-               const struct lc_policy *pol, struct seal_key **ingest,
-               struct listeners_plan *plan)
-{
-	const char *why = NULL;
-
-	if (check_tls(pol) != 0)
-		why = "TLS material unusable";
-	else if ((why = load_ingest(pol, ingest)) == NULL &&
-	         (why = listeners_prepare(d, old, pol, plan)) == NULL &&
-	         upstream_configure(d->up, policy_backend(pol)) != 0) {
-		listeners_abandon(plan);
-		why = "out of memory";
-	}
-	if (why != NULL)
-		log_warnx("reload of %s refused: %s", path, why);
-	return why;
-}
-
-/* SIGHUP: a new policy, and the listeners, TLS material, ingest key and
- * backend settings it names, take effect whole, or not at all. */
-static void
-reload(struct lcd *d, const struct options *o)
-{
-	struct audit_event ev = { .event = "reload" };
-	struct lc_policy *pol = NULL, *old = lcd_policy(d);
-	struct seal_key *ingest = NULL;
-	struct listeners_plan plan;
-	char why[192];
-	const char *no;
-	int taken = 0;
-
-	(void)notify_reloading();
-	ev.detail = "refused: the old policy stays in force";
-	if (reload_policy(o->policy, &pol) != 0) {
-		log_warnx("reload of %s refused; the old policy stays in force", o->policy);
-	} else if ((no = reload_refusal(d, o->policy, old, pol, &ingest, &plan)) != NULL) {
-		(void)snprintf(why, sizeof(why), "refused: %s", no);
-		ev.detail = why;
-		seal_key_put(ingest);
-	} else {
-		seal_key_install(d, ingest);
-		lcd_set_policy(d, policy_ref(pol));
-		listeners_commit(d, pol, &plan);
-		if (o->portfile != NULL && listeners_write_ports(d, o->portfile) != 0)
-			log_warnx("%s: the listeners' ports could not be written", o->portfile);
-		taken = 1;
-		ev.detail = "policy in force";
-		log_info("reloaded %s", o->policy);
-	}
-	if (taken)
-		d->metrics.reloads++;
-	else
-		d->metrics.reload_failures++;
-	policy_free(pol);
-	policy_free(old);
-	(void)audit_log(d->audit, &ev);
-	(void)notify_send("READY=1");
-}
-
 /* SIGTERM, first: /healthz answers "draining" (503) while every listener
  * still accepts, for drain_s seconds or until a second SIGTERM or SIGINT,
  * so that a load balancer's health check takes the instance out before
@@ -366,10 +193,12 @@ serve(struct lcd *d, const struct options *o)
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (d->nretired > 0)
 			listeners_reap(d, 0);
+		if (d->nsuperseded > 0)
+			reload_reap(d, 0);
 		if (sig == -1)
 			continue; /* the tick, or EINTR */
 		if (sig == SIGHUP)
-			reload(d, o);
+			reload(d, o->policy, o->portfile);
 		else if (sig == SIGUSR1)
 			(void)audit_reopen(d->audit);
 		else
@@ -402,9 +231,9 @@ static int
 check_material(const struct lc_policy *pol)
 {
 	struct seal_key *k;
-	int bad = check_tls(pol) != 0;
+	int bad = reload_check_tls(pol) != 0;
 
-	bad |= load_ingest(pol, &k) != NULL;
+	bad |= reload_load_ingest(pol, &k) != NULL;
 	seal_key_put(k);
 	return bad;
 }
@@ -412,7 +241,7 @@ check_material(const struct lc_policy *pol)
 static int
 start(struct lcd *d, const struct options *o)
 {
-	if (audit_open(o->audit, &d->audit) != 0 || load_ingest(d->pol, &d->ingest) != NULL ||
+	if (audit_open(o->audit, &d->audit) != 0 || reload_load_ingest(d->pol, &d->ingest) != NULL ||
 	    upstream_new(policy_backend(d->pol), &d->metrics, &d->up) != 0 ||
 	    (d->icache = icache_new()) == NULL ||
 	    (d->presence = presence_new()) == NULL ||
@@ -442,6 +271,7 @@ release(struct lcd *d, const struct options *o)
 	d->presence = NULL;
 	revocations_free(d->revoked);
 	d->revoked = NULL;
+	reload_reap(d, 1);
 	policy_free(d->pol);
 	if (o->pidfile != NULL)
 		(void)unlink(o->pidfile);
@@ -488,7 +318,7 @@ main(int argc, char **argv)
 		fatalx("libsodium cannot be initialised");
 	if (listeners_take_activated() != 0)
 		return 1;
-	if (load_policy(o.policy, 0, &pol) != 0) {
+	if (reload_load_policy(o.policy, 0, &pol) != 0) {
 		fprintf(stderr, "lenscapd: %s: policy invalid\n", o.policy);
 		return 1;
 	}

@@ -107,10 +107,15 @@ ok "... its bytes are cam-1's frame" cmp -s "$T/got/control" "$T/raw"
 held_get "$T/got/reloaded"
 POLICY_ROUTES=$HELD_ROUTE POLICY_KEYS="" write_policy '"cam-1", "cam-2"'
 is "the reload that drops the vendor's key is in force" "$(hup)" "policy in force"
+freed() { grep -c "a replaced policy freed in" "$T/lenscapd.stderr"; }
+sleep 1.5 # the replaced policies no request holds are freed once a second
+is "the replaced policy is not freed while the still holds it" "$(freed)" 0
 before=$(drops unknown_key)
 held_end
 is "a reload between vouch and release: the still is refused" "$(cat "$T/code")" 502
 ok "... with no byte of the frame" sh -c "! grep -aq lenscap-truth '$T/got/reloaded'"
 is "... audited as unknown_key: its seal was checked again" "$(drops unknown_key)" \
 	$((before + 1))
+for _ in $(seq 30); do [ "$(freed)" = 1 ] && break; sleep 0.1; done
+is "once it is answered, the replaced policy is freed" "$(freed)" 1
 done_testing

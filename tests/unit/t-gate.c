@@ -525,7 +525,7 @@ test_release_reload(void)
 	       LC_DROP_NONE, "release: no reload: the still is released");
 	/* The new policy no longer holds the secret; the grant and the
 	 * session stand, so only the seal's check can drop the frame. */
-	lcd_set_policy(&rl.d, policy_ref(plain));
+	policy_free(lcd_swap_policy(&rl.d, policy_ref(plain)));
 	is_int(release_frame(&rl.q, &rl.session, f.buf, f.len, &proof, NULL, &env, &out),
 	       LC_DROP_UNKNOWN_KEY,
 	       "release: a reload between vouch and release: the seal is checked again");
