@@ -216,19 +216,23 @@ listeners_start(struct lcd *d, const struct lc_policy *pol)
 	return 0;
 }
 
-/* Whether b has a listener like x: name, role, address, TLS or not,
- * client CA or not. */
+/* Whether x and y are alike: name, role, address, TLS or not, client CA
+ * or not. */
+static int
+same_listener(const struct policy_listener *x, const struct policy_listener *y)
+{
+	return strcmp(x->name, y->name) == 0 && x->role == y->role &&
+	       strcmp(x->listen, y->listen) == 0 && x->plain == y->plain &&
+	       (x->client_ca == NULL) == (y->client_ca == NULL);
+}
+
+/* Whether b has a listener like x. */
 static int
 has_listener(const struct lc_policy *b, const struct policy_listener *x)
 {
-	for (size_t i = 0; i < policy_listener_count(b); i++) {
-		const struct policy_listener *y = policy_listener(b, i);
-
-		if (strcmp(x->name, y->name) == 0)
-			return x->role == y->role && strcmp(x->listen, y->listen) == 0 &&
-			       x->plain == y->plain &&
-			       (x->client_ca == NULL) == (y->client_ca == NULL);
-	}
+	for (size_t i = 0; i < policy_listener_count(b); i++)
+		if (same_listener(x, policy_listener(b, i)))
+			return 1;
 	return 0;
 }
 
@@ -244,6 +248,28 @@ same_listeners(const struct lc_policy *a, const struct lc_policy *b)
 		if (!has_listener(b, policy_listener(a, i)))
 			return 0;
 	return 1;
+}
+
+/* Keeps, for listener i of pol, the old server of a listener alike that
+ * would be made the same now (server_unchanged()), with its socket and
+ * its connections; 0, or -1 if there is none. */
+static int
+keep_unchanged(struct lcd *d, const struct lc_policy *old, const struct lc_policy *pol,
+               struct listeners_plan *p, size_t i)
+{
+	const struct policy_listener *l = policy_listener(pol, i);
+
+	for (size_t j = 0; j < d->nservers; j++) {
+		if (!same_listener(policy_listener(old, j), l))
+			continue;
+		if (!server_unchanged(d->servers[j], l, policy_limits(pol)))
+			return -1;
+		p->servers[i] = d->servers[j];
+		p->fd[i] = server_socket(d->servers[j]);
+		p->kept[i] = p->stays[j] = p->taken[j] = 1;
+		return 0;
+	}
+	return -1;
 }
 
 /* The socket systemd passed for l, taken from the old server that has it. */
@@ -297,7 +323,7 @@ choose_sockets(struct lcd *d, const struct lc_policy *old, const struct lc_polic
 	for (size_t i = 0; i < p->n; i++) {
 		const struct policy_listener *l = policy_listener(pol, i);
 
-		if (take_passed(d, l, p, i) != 0)
+		if (!p->kept[i] && take_passed(d, l, p, i) != 0)
 			(void)take_old(d, old, l, p, i, 1);
 	}
 	for (size_t i = 0; i < p->n; i++)
@@ -345,6 +371,8 @@ listeners_prepare(struct lcd *d, const struct lc_policy *old, const struct lc_po
 	for (; p->n < n; p->n++) {
 		const struct policy_listener *l = policy_listener(pol, p->n);
 
+		if (keep_unchanged(d, old, pol, p, p->n) == 0)
+			continue;
 		if (prepare_one(d, pol, l, &p->servers[p->n]) != 0) {
 			(void)snprintf(p->why, sizeof(p->why), "listener %s cannot start", l->name);
 			listeners_abandon(p);
@@ -362,11 +390,12 @@ void
 listeners_abandon(struct listeners_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		server_stop(p->servers[i]);
+		if (!p->kept[i])
+			server_stop(p->servers[i]);
 		if (p->bound[i])
 			(void)close(p->fd[i]);
 		p->servers[i] = NULL;
-		p->bound[i] = 0;
+		p->bound[i] = p->kept[i] = 0;
 	}
 	p->n = 0;
 	/* Closures made for these servers, which never accepted a connection. */
@@ -399,7 +428,11 @@ listeners_commit(struct lcd *d, const struct lc_policy *pol, struct listeners_pl
 		return;
 	}
 	for (size_t j = 0; j < d->nservers; j++) {
-		int fd = server_stop_accepting(d->servers[j]);
+		int fd;
+
+		if (p->stays[j])
+			continue;
+		fd = server_stop_accepting(d->servers[j]);
 
 		/* Systemd's sockets stay open for a reload that names them. */
 		if (fd >= 0 && !p->taken[j] && activated_name(fd) == NULL)
@@ -409,6 +442,8 @@ listeners_commit(struct lcd *d, const struct lc_policy *pol, struct listeners_pl
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		d->servers[i] = p->servers[i];
+		if (p->kept[i])
+			continue;
 		server_listen(p->servers[i], p->fd[i]);
 		log_listening(policy_listener(pol, i), p->fd[i]);
 	}

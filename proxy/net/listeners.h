@@ -1,8 +1,10 @@
 /*
  * The listeners of the policy in force, one server each: started with the
- * policy, replaced whole by a reload (addresses, TLS or plain, client
- * CA, roles, listeners added or removed), and the replaced servers left to
- * drain their connections.  Sockets systemd passed are taken by name.
+ * policy, kept by a reload that changes nothing a server holds (with
+ * their connections), else replaced (addresses, TLS or plain, TLS files,
+ * client CA, roles, limits, listeners added or removed), the replaced
+ * servers left to drain their connections.  Sockets systemd passed are
+ * taken by name.
  */
 #ifndef LC_LISTENERS_H
 #define LC_LISTENERS_H
@@ -17,6 +19,8 @@ struct listeners_plan {
 	int fd[LCD_LISTENERS_MAX];             /* the socket each will accept on */
 	int bound[LCD_LISTENERS_MAX];          /* fd was bound for this plan */
 	int taken[LCD_LISTENERS_MAX];          /* by old server index: its socket goes on */
+	int stays[LCD_LISTENERS_MAX];          /* by old server index: it goes on, as it is */
+	int kept[LCD_LISTENERS_MAX];           /* servers[i] is an old server that stays */
 	size_t nctxs;                      /* handler closures before this plan */
 	char why[128];                     /* a refusal, for the audit trail */
 };
@@ -32,9 +36,11 @@ int listeners_start(struct lcd *d, const struct lc_policy *pol);
 
 /*
  * Prepares the servers of pol to replace those of old, the policy in
- * force (NULL when d has no servers yet): each listener keeps the socket of
- * the one before it on the same address (so port 0 keeps its port) or of
- * systemd's socket of its name, else a new socket is bound now.  NULL, or
+ * force (NULL when d has no servers yet).  A listener that changed in
+ * nothing its server holds (server_unchanged()) keeps that server;
+ * another gets a new one, on the socket of the one before it on the same
+ * address (so port 0 keeps its port) or systemd's socket of its name,
+ * else a socket bound now.  NULL, or
  * why not for the caller to log (a cause found below is logged too); then
  * nothing has changed and p holds nothing.
  */

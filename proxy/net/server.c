@@ -193,6 +193,35 @@ load_tls(struct server *f, const struct policy_listener *l)
 	return 0;
 }
 
+/* Whether the PEM texts a and b (NULL: none) are the same. */
+static int
+same_pem(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+int
+server_unchanged(const struct server *f, const struct policy_listener *l,
+                 const struct policy_limits *lim)
+{
+	struct server now = { 0 };
+	int same;
+
+	if (f->max_conns != lim->max_connections ||
+	    f->max_per_ip != lim->max_connections_per_ip ||
+	    f->head_ms != lim->idle_timeout_ms || (f->cert == NULL) != (l->plain != 0))
+		return 0;
+	if (l->plain)
+		return 1;
+	same = load_tls(&now, l) == 0 && same_pem(f->cert, now.cert) &&
+	       same_pem(f->ca, now.ca) && f->key_len == now.key_len &&
+	       sodium_memcmp(f->key, now.key, f->key_len) == 0;
+	free(now.cert);
+	free(now.ca);
+	sodium_free(now.key); /* wipes */
+	return same;
+}
+
 /* ---- connections: limits answered with 503, late request heads cut ---- */
 
 /* Whether a and b are the same client address (port aside). */

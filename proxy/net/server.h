@@ -42,6 +42,13 @@ struct server_ops {
 int server_prepare(const struct policy_listener *l, const struct policy_limits *lim,
                  const struct server_ops *ops, struct server **out);
 
+/* Whether f is what server_prepare() would make of l under lim now: TLS
+ * or plain alike, its TLS files' contents the same (read again) and the
+ * same limits.  Such a server can go on serving l, and keep its
+ * connections, when a reload takes effect. */
+int server_unchanged(const struct server *f, const struct policy_listener *l,
+                     const struct policy_limits *lim);
+
 /* Accepts on the listening socket fd, which f owns from the call on
  * (server_stop_accepting() hands it back).  It cannot fail. */
 void server_listen(struct server *f, int fd);

@@ -49,7 +49,7 @@ policy() {
 	elif [ -n "${4:-}" ]; then
 		POLICY_LISTENERS="$POLICY_LISTENERS, $4"
 	fi
-	POLICY_LISTENERS=$POLICY_LISTENERS write_policy '"cam-1", "cam-2"'
+	POLICY_LISTENERS=$POLICY_LISTENERS write_policy '"cam-1", "cam-2"' "${POLICY_LIMITS:-}"
 }
 
 # The assistant and the camera start on port 0, the admin on PM.
@@ -67,17 +67,48 @@ STREAM=$!
 for _ in $(seq 50); do [ -s "$T/got/stream" ] && break; sleep 0.1; done
 ok "the stream has started" test -s "$T/got/stream"
 
-# --- the same listeners: every socket is kept, idle connections close --------
+# --- the same listeners: every server and its connections are kept ---------
+# healthz_on FD: asks /healthz on a kept-alive connection; its status line.
+healthz_on() {
+	local status=""
+
+	(trap '' PIPE; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >&"$1") 2>/dev/null
+	IFS= read -r -t 3 status <&"$1"
+	# The rest of the answer: its headers, then "ok\n".
+	while IFS= read -r -t 3 line <&"$1" && [ "${line%$'\r'}" != ok ]; do :; done
+	echo "${status%$'\r'}"
+}
 cp "$T/ports" "$T/ports.before"
 exec 5<>"/dev/tcp/127.0.0.1/$PM"
-printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >&5
-IFS= read -r -t 3 status <&5
-is "a kept-alive connection to the admin listener is served" "${status%$'\r'}" "HTTP/1.1 200 OK"
-is "a reload with the same listeners is taken" "$(hup)" "policy in force"
+is "a kept-alive connection to the admin listener is served" "$(healthz_on 5)" "HTTP/1.1 200 OK"
+is "a reload with the same listeners, files and limits is taken" "$(hup)" "policy in force"
+ok "every listener kept its port" cmp "$T/ports" "$T/ports.before"
+is "the admin face was kept: the same connection is served again" "$(healthz_on 5)" "HTTP/1.1 200 OK"
+ok "and no listener was started anew" test "$(grep -c 'listening: admin' "$T/lenscapd.stderr")" = 1
+
+# --- a changed limit: the faces are replaced, idle connections close -----------
+POLICY_LIMITS='"max_connections": 900' policy 0 0 "$PM"
+is "a reload that changes a limit is taken" "$(hup)" "policy in force"
 ok "every listener kept its port" cmp "$T/ports" "$T/ports.before"
 timeout 5 cat <&5 >/dev/null; rc=$?
 exec 5<&-
 is "the replaced admin face closes that connection once idle" "$rc" 0
+
+# --- a new certificate at the same path: the TLS faces are replaced -------------
+# served_cert PORT: the SHA-256 fingerprint of the certificate served there.
+served_cert() {
+	openssl s_client -connect "127.0.0.1:$1" </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256
+}
+PA=$(port_of assistant)
+before=$(served_cert "$PA")
+ok "the assistant serves the certificate in pki/server.crt" test "$before" = \
+	"$(openssl x509 -in "$T/pki/server.crt" -noout -fingerprint -sha256)"
+make_cert "$T/pki" ca server server || bail "a new server certificate"
+is "a reload with a new certificate in the same file is taken" "$(hup)" "policy in force"
+after=$(served_cert "$PA")
+ok "the assistant serves the new one" test "$after" = \
+	"$(openssl x509 -in "$T/pki/server.crt" -noout -fingerprint -sha256)" -a "$after" != "$before"
 
 # --- the assistant moves -------------------------------------------------------
 policy "$PN" 0 "$PM"
@@ -167,12 +198,12 @@ is "the assistant still serves where it was" "$(ask "$PM")" 401
 sleep 1.5 # the replaced faces are reaped once a second
 is "no descriptor left behind: others, listening sockets" "$(fds)" "$FDS"
 
-is "lenscap_reloads_total counts the ten taken" "$(metric lenscap_reloads_total)" 10
+is "lenscap_reloads_total counts the twelve taken" "$(metric lenscap_reloads_total)" 12
 is "lenscap_reload_failures_total the three refused" "$(metric lenscap_reload_failures_total)" 3
 
 # --- replaced faces that cannot drain: a stream on each -----------------------
-# Each reload replaces the three faces; one holding a stream drains until
-# the stream ends.  Past the room for draining faces (32), a reload with
+# Each reload changes a limit, so it replaces the three faces; one holding
+# a stream drains until the stream ends.  Past the room for draining faces (32), a reload with
 # the same listeners, in any order, still takes effect but keeps the
 # faces; one that changes them is refused.  Once the streams end, the
 # next reload matches each listener to its own socket, whatever order the
@@ -184,6 +215,7 @@ for i in $(seq 30); do
 		-o /dev/null "https://127.0.0.1:$PM/v1/cameras/cam-1/live" &
 	streams="$streams $!"
 	for _ in $(seq 50); do [ "$(metric lenscap_active_streams)" = "$i" ] && break; sleep 0.1; done
+	POLICY_LIMITS="\"max_connections\": $((1000 + i))" policy "$PM" 0 "$PN"
 	[ "$(hup)" = "policy in force" ] || break
 done
 PIDS="$PIDS $streams"

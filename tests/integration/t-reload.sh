@@ -9,13 +9,23 @@ GEN=$top_builddir/tests/unit/policy-load-bench
 [ -x "$GEN" ] || bail "no $GEN"
 ACCOUNTS=100000 SHARDS=20
 mkdir -p "$T/policy" || bail mkdir
-cat > "$T/base.json" <<EOT
+# base [MAX]: the base file, with max_connections MAX if given.  A reload
+# that changes a limit replaces the servers; one that changes nothing a
+# server holds keeps them, and their connections.
+base() {
+	local limits=""
+
+	[ -n "${1:-}" ] && limits="\"limits\": { \"max_connections\": $1 },"
+	cat <<EOT
 { "listeners": { "assistant": { "listen": "127.0.0.1:0", "plain": true },
                  "admin": { "listen": "127.0.0.1:0", "plain": true } },
   "backend": { "url": "http://127.0.0.1:9", "plain": true },
+  $limits
   "routes": [ { "face": "assistant", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
                 "backend": "/frames/{device}/latest.lcf", "media": "snapshot" } ] }
 EOT
+}
+base > "$T/base.json"
 "$GEN" -a "$ACCOUNTS" -s "$SHARDS" -w "$T/policy" -b "$T/base.json" || bail "writing the policy"
 
 # start_lenscapd allows 10 s; the first load may take longer on a busy machine.
@@ -67,11 +77,12 @@ ok "the old policy answered meanwhile ($answers)" \
 	test "$(echo "$answers" | tr ' ' '\n' | sort -u | tr -d '\n')" = 404
 ok "lenscapd logged how long the load took" grep -q "loaded $T/policy in [0-9]* ms" "$T/lenscapd.stderr"
 
-# A connection made before a reload whose first request comes after it:
-# the replaced server answers it (it closes connections once idle after
-# a request, not before their first).
+# A connection made before a reload (that replaces the servers) whose
+# first request comes after it: the replaced server answers it (it
+# closes connections once idle after a request, not before their first).
 M=$(port_of admin)
 exec 5<>"/dev/tcp/127.0.0.1/$M"
+base 1000 > "$T/policy/00-base.json"
 read -r nice answers <<< "$(reload_watch)"
 is "another reload takes effect" "$(detail)" "policy in force"
 # A closed connection must fail the check, not kill the script (SIGPIPE).
@@ -84,6 +95,7 @@ is "a connection made before it is answered after it" "${status%$'\r'}" "HTTP/1.
 # not at its idle timeout (30 s): silent connections must not keep
 # replaced servers alive.
 exec 5<>"/dev/tcp/127.0.0.1/$M"
+base 1001 > "$T/policy/00-base.json"
 read -r nice answers <<< "$(reload_watch)"
 is "a third reload takes effect" "$(detail)" "policy in force"
 IFS= read -r -t 10 status <&5; rc=$?
