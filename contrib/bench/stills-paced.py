@@ -163,6 +163,17 @@ def row(name, samples, lo, hi):
     return pct(lat, 0.99), bad
 
 
+def watch(o, seconds):
+    """Polls the metrics and the RSS for that long, as reload_once()
+    does, so that the windows before and during a reload are measured
+    under the same load on this process."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        rss_kib(o.pid)
+        counters(o.metrics)
+        time.sleep(0.05)
+
+
 def reload_once(o):
     """Sends SIGHUP and waits for the reload to take effect: (time sent,
     time seen, largest RSS meanwhile in KiB); raises if it did not."""
@@ -195,7 +206,7 @@ def main():
     try:
         for _ in range(o.reloads):
             t0 = time.monotonic()
-            time.sleep(o.before)
+            watch(o, o.before)
             cycles.append((t0,) + reload_once(o))
         time.sleep(o.after)
     except RuntimeError as e:
