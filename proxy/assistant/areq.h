@@ -32,7 +32,6 @@ struct areq {
 	                              * (vouch), or pol NULL */
 	char *ibody;                 /* the introspection's form body */
 	size_t ibody_len;
-	uint64_t body_due_ms;        /* a platform body is whole by then */
 	struct front *front;         /* a platform route's request, or NULL */
 	const struct policy_account *acct; /* its session's account, in q.pol */
 	/* a capability's account and expiry, when a bearer token came with

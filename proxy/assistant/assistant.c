@@ -325,24 +325,6 @@ begin(struct areq *r)
 	return MHD_YES;
 }
 
-/* Whether a platform body is later than the head deadline allows: it
- * must be whole within it of the end of the head.  Its token is inside
- * it, so a client with none could otherwise hold the connection (and a
- * replaced server with it) for as long as it trickles bytes; silence is
- * libmicrohttpd's idle timeout. */
-static int
-body_late(struct areq *r)
-{
-	struct lcd *d = r->q.fc->d;
-
-	if (lcd_mono_ms() < r->body_due_ms)
-		return 0;
-	log_info("%s: request body not complete within %u ms: connection closed",
-	         r->q.fc->name, policy_limits(r->q.pol)->idle_timeout_ms);
-	d->metrics.bodies_late[lcd_metrics_face(r->q.fc->role)]++;
-	return 1;
-}
-
 /* Body bytes: a platform route's, kept up to its limit (413 past it) and
  * its deadline (the connection closed past it); on any other request
  * (which the framing check let through with none announced) or once
@@ -355,7 +337,8 @@ body(struct areq *r, const char *data, size_t *data_size)
 	*data_size = 0;
 	if (r->q.state != A_BODY)
 		return MHD_YES;
-	if (body_late(r))
+	/* Its token is inside it: no client may trickle it. */
+	if (freq_body_late(&r->q, "request body not complete"))
 		return MHD_NO;
 	return front_body(r->front, data, n) == 0 ? MHD_YES : answer_too_large(r);
 }

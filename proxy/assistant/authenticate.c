@@ -363,7 +363,7 @@ authenticate_request(struct areq *r, const char *url, const char *method, int *g
 		if ((r->front = front_new(r->q.route->platform)) == NULL)
 			return areq_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "no memory");
 		r->q.state = A_BODY;
-		r->body_due_ms = lcd_mono_ms() + policy_limits(r->q.pol)->idle_timeout_ms;
+		freq_body_due(&r->q);
 		return MHD_YES;
 	}
 	return authenticate_token(r, http_bearer(r->q.conn), go_on);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend/freq.h"
+#include "log.h"
 #include "net/http.h"
 
 struct freq *
@@ -28,6 +29,25 @@ freq_new(size_t size, struct listener_ctx *fc, struct MHD_Connection *c,
 	q->t0_us = lcd_mono_us();
 	lcd_request_id(fc->d, q->rid);
 	return q;
+}
+
+void
+freq_body_due(struct freq *q)
+{
+	q->body_due_ms = lcd_mono_ms() + policy_limits(q->pol)->idle_timeout_ms;
+}
+
+int
+freq_body_late(struct freq *q, const char *what)
+{
+	struct lcd *d = q->fc->d;
+
+	if (lcd_mono_ms() < q->body_due_ms)
+		return 0;
+	log_info("%s: %s within %u ms: connection closed", q->fc->name, what,
+	         policy_limits(q->pol)->idle_timeout_ms);
+	d->metrics.bodies_late[lcd_metrics_face(q->fc->role)]++;
+	return 1;
 }
 
 void

@@ -34,6 +34,8 @@ struct freq {
 	                                or "" */
 	struct http_cors cors;       /* the route's CORS answer (origin in pol) */
 	uint64_t t0_us;
+	uint64_t body_due_ms;        /* a body (a pushed stream's next frame)
+	                              * not whole by then is cut: freq_body_late() */
 	void (*destroy)(struct freq *q); /* frees the outer struct's own */
 	/* A face that streams the fetch (the MJPEG relay) hangs its state
 	 * on ext, and fetched hears the fetch end: on the upstream thread,
@@ -49,6 +51,21 @@ struct freq {
  */
 struct freq *freq_new(size_t size, struct listener_ctx *fc, struct MHD_Connection *c,
                       void (*destroy)(struct freq *q));
+
+/* The body (a pushed stream's next frame) is due whole within the
+ * policy's idle_timeout_ms from now. */
+void freq_body_due(struct freq *q);
+
+/*
+ * Whether the body is past due; if so, logs "WHAT within N ms" and counts
+ * it for the face.  A body must be whole within the head deadline of the
+ * end of the head (a pushed stream's next frame, of the previous one),
+ * or a client that trickles it a byte at a time would hold the connection
+ * (and a replaced server with it, and a frame buffer) for as long as it
+ * keeps the bytes coming.  Checked as the bytes arrive; silence is
+ * libmicrohttpd's idle timeout.
+ */
+int freq_body_late(struct freq *q, const char *what);
 
 /* Takes another reference, for whoever else holds q (a relay). */
 void freq_ref(struct freq *q);

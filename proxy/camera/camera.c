@@ -76,7 +76,7 @@ admit(struct creq *r, const char *url, const char *method)
 	const char *cl;
 
 	r->q.pol = lcd_policy(d);
-	creq_body_due(r);
+	freq_body_due(&r->q);
 	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
 	                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
@@ -204,32 +204,13 @@ refuse_early(struct creq *r)
 	return MHD_YES;
 }
 
-/*
- * Whether the body is later than the head deadline allows: a still must
- * be whole within it of the end of the head, and a pushed stream's next
- * frame within it of the previous one (ingest_mjpeg.c moves the
- * deadline).  A camera that trickles a frame a byte at a time would
- * otherwise hold its connection and a frame buffer for as long as it
- * keeps the bytes coming.  Checked as the bytes arrive; silence is
- * libmicrohttpd's idle timeout.
- */
+/* Whether the body (a pushed stream's next frame: ingest_mjpeg.c moves
+ * the deadline) is later than the head deadline allows. */
 static int
 body_late(struct creq *r)
 {
-	struct lcd *d = r->q.fc->d;
-	uint32_t ms;
-
-	if (lcd_mono_ms() < r->body_due_ms)
-		return 0;
-	ms = policy_limits(r->q.pol)->idle_timeout_ms;
-	if (r->q.state == C_STREAM)
-		log_info("%s: pushed stream: no whole frame within %u ms: connection closed",
-		         r->q.fc->name, ms);
-	else
-		log_info("%s: request body not complete within %u ms: connection closed",
-		         r->q.fc->name, ms);
-	d->metrics.bodies_late[lcd_metrics_face(r->q.fc->role)]++;
-	return 1;
+	return freq_body_late(&r->q, r->q.state == C_STREAM ? "pushed stream: no whole frame"
+	                                                    : "request body not complete");
 }
 
 enum MHD_Result

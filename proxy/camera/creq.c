@@ -103,9 +103,3 @@ creq_finish(struct creq *r)
 	freq_answered(&r->q, C_DONE, 201);
 	return http_answer(r->q.conn, MHD_HTTP_CREATED, "text/plain", NULL, 0, 0);
 }
-
-void
-creq_body_due(struct creq *r)
-{
-	r->body_due_ms = lcd_mono_ms() + policy_limits(r->q.pol)->idle_timeout_ms;
-}

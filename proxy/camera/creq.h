@@ -34,8 +34,6 @@ struct creq {
 	unsigned reject_status;  /* the answer once the body is drained */
 	const char *reject_title;
 	size_t drained;
-	uint64_t body_due_ms;    /* a body (a stream's next frame) not in by
-	                            then is cut */
 	/* a pushed MJPEG stream (ingest_mjpeg.c) */
 	struct mp_parser *mp;
 	struct bufq out;         /* sealed parts waiting for the backend */
@@ -66,8 +64,5 @@ int creq_still_admitted(struct creq *r);
 /* Whether the route takes this content type (parameters dropped, any
  * case); the normalised type is left in r->ctype. */
 int creq_type_allowed(struct creq *r, const char *ct);
-/* The body (a pushed stream's next frame) is due within the policy's
- * idle_timeout_ms from now. */
-void creq_body_due(struct creq *r);
 
 #endif

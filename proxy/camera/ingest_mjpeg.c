@@ -62,7 +62,7 @@ on_part(void *arg, const struct mp_part *part)
 	if (!creq_still_admitted(r))
 		return PUSH_REVOKED;
 	/* The next frame is due within the head deadline of this one. */
-	creq_body_due(r);
+	freq_body_due(&r->q);
 	if (!creq_type_allowed(r, part->content_type)) {
 		creq_audit(r, "deny", "pushed part's content type not allowed");
 		r->parts_skipped++;
