@@ -88,7 +88,13 @@ ok "and no listener was started anew" test "$(grep -c 'listening: admin' "$T/len
 
 # --- a changed limit: the faces are replaced, idle connections close -----------
 POLICY_LIMITS='"max_connections": 900' policy 0 0 "$PM"
+from=$(($(wc -l < "$T/lenscapd.stderr") + 1))
 is "a reload that changes a limit is taken" "$(hup)" "policy in force"
+# No request holds the policy it replaced, so the reload frees it; but
+# only once the new servers accept: a large one takes long to free.
+ok "the replaced policy is freed after the new servers accept" sh -c \
+	"tail -n +$from '$T/lenscapd.stderr' | sed -n '/listening: admin/,\$p' |
+	 grep -q 'a replaced policy freed in'"
 ok "every listener kept its port" cmp "$T/ports" "$T/ports.before"
 timeout 5 cat <&5 >/dev/null; rc=$?
 exec 5<&-
@@ -244,6 +250,12 @@ is "the assistant is where it was" "$(port_of assistant)" "$PM"
 is "and speaks TLS there, as the assistant" "$(ask "$PM")" 401
 is "the admin is where it was" "$(port_of admin)" "$PN"
 is "and answers /healthz there in plain HTTP" "$(health "$PN")" ok
+# Each policy a reload replaced was freed on a lowered thread once no
+# request held it, the many the 30 streams held as well.
+freed() { grep -c 'a replaced policy freed in' "$T/lenscapd.stderr"; }
+taken=$(metric lenscap_reloads_total)
+for _ in $(seq 30); do [ "$(freed)" = "$taken" ] && break; sleep 0.1; done
+is "every policy replaced ($taken) was freed so" "$(freed)" "$taken"
 kill -TERM "$LENSCAPD_PID"; wait "$LENSCAPD_PID"; rc=$?
 is "lenscapd stops cleanly, streams and all" "$rc" 0
 ok "no listener was left without accepting" sh -c "! grep -q 'is not accepting\|cannot start' '$T/lenscapd.stderr'"
