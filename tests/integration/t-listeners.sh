@@ -68,16 +68,6 @@ for _ in $(seq 50); do [ -s "$T/got/stream" ] && break; sleep 0.1; done
 ok "the stream has started" test -s "$T/got/stream"
 
 # --- the same listeners: every server and its connections are kept ---------
-# healthz_on FD: asks /healthz on a kept-alive connection; its status line.
-healthz_on() {
-	local status=""
-
-	(trap '' PIPE; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >&"$1") 2>/dev/null
-	IFS= read -r -t 3 status <&"$1"
-	# The rest of the answer: its headers, then "ok\n".
-	while IFS= read -r -t 3 line <&"$1" && [ "${line%$'\r'}" != ok ]; do :; done
-	echo "${status%$'\r'}"
-}
 cp "$T/ports" "$T/ports.before"
 exec 5<>"/dev/tcp/127.0.0.1/$PM"
 is "a kept-alive connection to the admin listener is served" "$(healthz_on 5)" "HTTP/1.1 200 OK"
@@ -183,6 +173,9 @@ is "and it left the port file" "$(port_of ops)" ""
 policy "$STORE" 0 "$PN"
 is "a listener on an address in use: the reload is refused" "$(hup)" \
 	"refused: listener assistant cannot listen on 127.0.0.1:$STORE"
+# The camera and admin faces were to be kept: the refusal leaves them be.
+is "the camera face it would have kept still serves" "$(push)" 201
+is "and the admin face" "$(health "$PN")" ok
 ok "the cause is logged" grep -q "listener assistant: cannot listen on 127.0.0.1:$STORE" "$T/lenscapd.stderr"
 is "the assistant still serves where it was" "$(ask "$PM")" 401
 is "and the port file is unchanged" "$(port_of assistant)" "$PM"
