@@ -20,7 +20,6 @@
 
 #define LCD_LISTENERS_MAX POLICY_LISTENERS_MAX
 #define LCD_REQUEST_ID_BYTES 24
-#define LCD_SUPERSEDED_MAX 8
 
 struct seal_key;
 struct icache;
@@ -41,9 +40,11 @@ struct lcd {
 	size_t nservers;
 	struct server *retired[LCD_LISTENERS_MAX * 4]; /* replaced, draining */
 	size_t nretired;
-	/* Policies a reload replaced, still held by requests (reload.h). */
-	struct lc_policy *superseded[LCD_SUPERSEDED_MAX];
-	size_t nsuperseded;
+	/* Policies a reload replaced, still held by requests (reload.h):
+	 * as many as there are, for a stream holds its own for as long as
+	 * it lasts. */
+	struct lc_policy **superseded;
+	size_t nsuperseded, superseded_room;
 	atomic_uint_fast64_t next_request;
 	atomic_int stopping;
 };

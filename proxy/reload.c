@@ -12,7 +12,9 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -163,17 +165,34 @@ reload_reap(struct lcd *d, int all)
 			d->superseded[keep++] = pol;
 	}
 	d->nsuperseded = keep;
+	if (all) {
+		free(d->superseded);
+		d->superseded = NULL;
+		d->superseded_room = 0;
+	}
 }
 
-/* Keeps the replaced policy (the caller's reference) for reload_reap();
- * with no room left, whoever holds it last frees it. */
+/* Keeps the replaced policy (the caller's reference) for reload_reap(),
+ * and frees it at once if no request holds it.  Only out of memory is it
+ * left to whoever holds it last. */
 static void
 supersede(struct lcd *d, struct lc_policy *old)
 {
-	if (d->nsuperseded == LCD_SUPERSEDED_MAX)
-		policy_free(old);
-	else
-		d->superseded[d->nsuperseded++] = old;
+	size_t room = d->superseded_room > 0 ? 2 * d->superseded_room : 8;
+	struct lc_policy **more;
+
+	if (d->nsuperseded == d->superseded_room) {
+		if (room > SIZE_MAX / sizeof(*more) ||
+		    (more = realloc(d->superseded, room * sizeof(*more))) == NULL) {
+			log_warnx("reload: out of memory: the replaced policy is freed by "
+			          "the last request that holds it");
+			policy_free(old);
+			return;
+		}
+		d->superseded = more;
+		d->superseded_room = room;
+	}
+	d->superseded[d->nsuperseded++] = old;
 	reload_reap(d, 0);
 }
 
@@ -201,19 +220,24 @@ refusal(struct lcd *d, const char *path, const struct lc_policy *old,
 	return why;
 }
 
-/* Puts j's policy and ingest key in force, with the servers of plan. */
+/* Puts j's policy and ingest key in force, with the servers of plan.
+ * The new servers accept before the replaced policy is freed: that takes
+ * long for a large policy, and no listener should wait for it. */
 static void
 take_effect(struct lcd *d, const char *path, const char *portfile,
             struct reload_job *j, struct listeners_plan *plan)
 {
+	struct lc_policy *old;
+
 	seal_key_install(d, j->ingest);
 	j->ingest = NULL;
-	supersede(d, lcd_swap_policy(d, j->pol));
+	old = lcd_swap_policy(d, j->pol);
 	j->pol = NULL;
 	listeners_commit(d, d->pol, plan);
 	if (portfile != NULL && listeners_write_ports(d, portfile) != 0)
 		log_warnx("%s: the listeners' ports could not be written", portfile);
 	log_info("reloaded %s", path);
+	supersede(d, old);
 }
 
 void

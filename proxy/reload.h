@@ -26,7 +26,8 @@ int reload_check_tls(const struct lc_policy *pol);
 void reload(struct lcd *d, const char *path, const char *portfile);
 
 /* Frees each policy a reload replaced that no request holds any longer
- * (all of them, if ALL: only once no request can hold one). */
+ * (all of them, and the list, if ALL: only once no request can hold
+ * one). */
 void reload_reap(struct lcd *d, int all);
 
 #endif

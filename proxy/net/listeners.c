@@ -424,7 +424,8 @@ listeners_commit(struct lcd *d, const struct lc_policy *pol, struct listeners_pl
 	if (p->keep) {
 		keep_servers(d, pol);
 		log_warnx("%zu replaced listeners still drain: the listeners are kept, "
-		          "with their TLS material unchanged", d->nretired);
+		          "with their TLS material and connection limits unchanged",
+		          d->nretired);
 		return;
 	}
 	for (size_t j = 0; j < d->nservers; j++) {

@@ -159,6 +159,16 @@ hup() {
 }
 
 port_of() { awk -v n="$1" '$1 == n { print $2 }' "$T/ports"; }
+# healthz_on FD: asks /healthz on a kept-alive connection; its status line.
+healthz_on() {
+	local status="" line
+
+	(trap '' PIPE; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >&"$1") 2>/dev/null
+	IFS= read -r -t 3 status <&"$1"
+	# The rest of the answer: its headers, then "ok\n".
+	while IFS= read -r -t 3 line <&"$1" && [ "${line%$'\r'}" != ok ]; do :; done
+	echo "${status%$'\r'}"
+}
 # metric SERIES: its value on the admin listener at port $M.
 metric() { curl -s -m 5 "http://127.0.0.1:$M/metrics" | awk -v k="$1" '$1 == k { print $2 }'; }
 

@@ -36,6 +36,16 @@ write_policy '"cam-1", "cam-2"'
 is "a reload with the admin listener again is taken" "$(hup)" "policy in force"
 is "it serves on the passed socket again" "$(curl -s -m 3 "http://127.0.0.1:$P/healthz")" ok
 is "the port file says so" "$(port_of admin)" "$P"
+exec 5<>"/dev/tcp/127.0.0.1/$P"
+is "a kept-alive connection on the passed socket is served" "$(healthz_on 5)" "HTTP/1.1 200 OK"
+is "a reload that changes nothing of the listeners is taken" "$(hup)" "policy in force"
+is "the admin server was kept: that connection is served again" "$(healthz_on 5)" "HTTP/1.1 200 OK"
+write_policy '"cam-1", "cam-2"' '"max_connections": 900'
+is "a reload that changes a limit is taken" "$(hup)" "policy in force"
+timeout 5 cat <&5 >/dev/null; rc=$?
+exec 5<&-
+is "the replaced server closes that connection once idle" "$rc" 0
+is "and its successor serves on the passed socket" "$(curl -s -m 3 "http://127.0.0.1:$P/healthz")" ok
 sed -i 's|"pki/server.key"|"pki/missing.key"|' "$T/policy.json"
 is "a reload whose TLS key is missing is refused" "$(hup)" "refused: the old policy stays in force"
 is "the passed socket still serves" "$(curl -s -m 3 "http://127.0.0.1:$P/healthz")" ok

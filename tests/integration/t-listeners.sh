@@ -68,16 +68,6 @@ for _ in $(seq 50); do [ -s "$T/got/stream" ] && break; sleep 0.1; done
 ok "the stream has started" test -s "$T/got/stream"
 
 # --- the same listeners: every server and its connections are kept ---------
-# healthz_on FD: asks /healthz on a kept-alive connection; its status line.
-healthz_on() {
-	local status=""
-
-	(trap '' PIPE; printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >&"$1") 2>/dev/null
-	IFS= read -r -t 3 status <&"$1"
-	# The rest of the answer: its headers, then "ok\n".
-	while IFS= read -r -t 3 line <&"$1" && [ "${line%$'\r'}" != ok ]; do :; done
-	echo "${status%$'\r'}"
-}
 cp "$T/ports" "$T/ports.before"
 exec 5<>"/dev/tcp/127.0.0.1/$PM"
 is "a kept-alive connection to the admin listener is served" "$(healthz_on 5)" "HTTP/1.1 200 OK"
@@ -88,7 +78,13 @@ ok "and no listener was started anew" test "$(grep -c 'listening: admin' "$T/len
 
 # --- a changed limit: the faces are replaced, idle connections close -----------
 POLICY_LIMITS='"max_connections": 900' policy 0 0 "$PM"
+from=$(($(wc -l < "$T/lenscapd.stderr") + 1))
 is "a reload that changes a limit is taken" "$(hup)" "policy in force"
+# No request holds the policy it replaced, so the reload frees it; but
+# only once the new servers accept: a large one takes long to free.
+ok "the replaced policy is freed after the new servers accept" sh -c \
+	"tail -n +$from '$T/lenscapd.stderr' | sed -n '/listening: admin/,\$p' |
+	 grep -q 'a replaced policy freed in'"
 ok "every listener kept its port" cmp "$T/ports" "$T/ports.before"
 timeout 5 cat <&5 >/dev/null; rc=$?
 exec 5<&-
@@ -177,6 +173,9 @@ is "and it left the port file" "$(port_of ops)" ""
 policy "$STORE" 0 "$PN"
 is "a listener on an address in use: the reload is refused" "$(hup)" \
 	"refused: listener assistant cannot listen on 127.0.0.1:$STORE"
+# The camera and admin faces were to be kept: the refusal leaves them be.
+is "the camera face it would have kept still serves" "$(push)" 201
+is "and the admin face" "$(health "$PN")" ok
 ok "the cause is logged" grep -q "listener assistant: cannot listen on 127.0.0.1:$STORE" "$T/lenscapd.stderr"
 is "the assistant still serves where it was" "$(ask "$PM")" 401
 is "and the port file is unchanged" "$(port_of assistant)" "$PM"
@@ -244,6 +243,12 @@ is "the assistant is where it was" "$(port_of assistant)" "$PM"
 is "and speaks TLS there, as the assistant" "$(ask "$PM")" 401
 is "the admin is where it was" "$(port_of admin)" "$PN"
 is "and answers /healthz there in plain HTTP" "$(health "$PN")" ok
+# Each policy a reload replaced was freed on a lowered thread once no
+# request held it, the many the 30 streams held as well.
+freed() { grep -c 'a replaced policy freed in' "$T/lenscapd.stderr"; }
+taken=$(metric lenscap_reloads_total)
+for _ in $(seq 30); do [ "$(freed)" = "$taken" ] && break; sleep 0.1; done
+is "every policy replaced ($taken) was freed so" "$(freed)" "$taken"
 kill -TERM "$LENSCAPD_PID"; wait "$LENSCAPD_PID"; rc=$?
 is "lenscapd stops cleanly, streams and all" "$rc" 0
 ok "no listener was left without accepting" sh -c "! grep -q 'is not accepting\|cannot start' '$T/lenscapd.stderr'"
