@@ -35,6 +35,14 @@ lcd_swap_policy(struct lcd *d, struct lc_policy *pol)
 	return old;
 }
 
+int
+lcd_serves(const struct listener_ctx *fc, const struct lc_policy *pol)
+{
+	const struct policy_listener *l = policy_listener_by_name(pol, fc->name);
+
+	return l != NULL && l->role == fc->role;
+}
+
 void
 lcd_request_id(struct lcd *d, char out[LCD_REQUEST_ID_BYTES])
 {

@@ -58,6 +58,12 @@ struct listener_ctx {
 	int role;         /* enum policy_role */
 };
 
+/* Whether pol gives fc's listener name fc's role.  A server that a reload
+ * replaced serves the requests on its connections under the new policy,
+ * which may have given its name to a listener of another role: such a
+ * server must find none of that listener's routes. */
+int lcd_serves(const struct listener_ctx *fc, const struct lc_policy *pol);
+
 /* The metrics series of a face of this role. */
 static inline enum metrics_face
 lcd_metrics_face(int role)

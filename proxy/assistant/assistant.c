@@ -241,7 +241,8 @@ platform_of(void *cls, const char *method, const char *url)
 	if (strcmp(method, "POST") != 0)
 		return POLICY_PLATFORM_NONE;
 	pol = lcd_policy(fc->d);
-	rt = policy_route_find(pol, fc->name, method, url, device, name);
+	rt = lcd_serves(fc, pol) ? policy_route_find(pol, fc->name, method, url, device, name)
+	                         : NULL;
 	platform = rt != NULL ? rt->platform : POLICY_PLATFORM_NONE;
 	policy_free(pol);
 	return platform;

@@ -335,6 +335,8 @@ authenticate_request(struct areq *r, const char *url, const char *method, int *g
 	*go_on = 0;
 	as = preflight ? "GET" : method;
 	r->q.pol = lcd_policy(r->q.fc->d);
+	if (!lcd_serves(r->q.fc, r->q.pol))
+		return areq_problem(r, MHD_HTTP_NOT_FOUND, "not found");
 	if (capability_is_path(r->q.pol, url)) {
 		ret = authorize_capability(r, url, as, go_on);
 		if (*go_on && !preflight && (token = http_bearer(r->q.conn)) != NULL) {

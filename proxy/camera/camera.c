@@ -77,8 +77,9 @@ admit(struct creq *r, const char *url, const char *method)
 
 	r->q.pol = lcd_policy(d);
 	freq_body_due(&r->q);
-	r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
-	                               r->q.device, r->q.name);
+	if (lcd_serves(r->q.fc, r->q.pol))
+		r->q.route = policy_route_find(r->q.pol, r->q.fc->name, method, url,
+		                               r->q.device, r->q.name);
 	if (r->q.route == NULL)
 		return creq_reject(r, MHD_HTTP_NOT_FOUND, "not found");
 	if ((dev = creq_identify(r)) == NULL) {

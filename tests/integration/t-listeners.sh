@@ -169,6 +169,33 @@ is "removing it is taken" "$(hup)" "policy in force"
 is "its address is closed" "$(ask "$PS" http)" 000
 is "and it left the port file" "$(port_of ops)" ""
 
+# --- a name given to another role: its replaced server finds no route ---------
+# "spare" is a camera face, then an assistant face with a snapshot route,
+# on the same socket.  A connection the camera face accepted before that
+# reload asks after it: the replaced camera server answers, under the new
+# policy, and must not take the assistant's route as its own.
+SPARE_ROUTE=', { "face": "spare", "method": "GET", "path": "/v1/cameras/{device}/snapshot",
+      "backend": "/frames/{device}/latest.lcf", "media": "snapshot",
+      "freshness_ms": 600000, "content_types": ["image/jpeg"] }'
+policy "$PM" 0 "$PN" '"spare": { "role": "camera", "listen": "127.0.0.1:0", "plain": true }'
+is "a camera face named spare is taken" "$(hup)" "policy in force"
+PS=$(port_of spare)
+exec 6<>"/dev/tcp/127.0.0.1/$PS"
+POLICY_ROUTES=$SPARE_ROUTE policy "$PM" 0 "$PN" \
+	'"spare": { "role": "assistant", "listen": "127.0.0.1:0", "plain": true }'
+is "spare made an assistant face is taken" "$(hup)" "policy in force"
+status=""
+(trap '' PIPE; printf 'GET /v1/cameras/cam-1/snapshot HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer token-of-account-1\r\nConnection: close\r\n\r\n' >&6) 2>/dev/null
+IFS= read -r -t 5 status <&6
+exec 6<&-
+is "the replaced camera server finds none of the assistant's routes: 404" \
+	"${status%$'\r'}" "HTTP/1.1 404 Not Found"
+is "the new assistant face on that socket serves its route" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -m 3 -H 'Authorization: Bearer token-of-account-1' \
+		"http://127.0.0.1:$PS/v1/cameras/cam-1/snapshot")" 200
+POLICY_ROUTES="" policy "$PM" 0 "$PN"
+is "removing it again is taken" "$(hup)" "policy in force"
+
 # --- a listener that cannot bind: nothing changes ------------------------------
 policy "$STORE" 0 "$PN"
 is "a listener on an address in use: the reload is refused" "$(hup)" \
@@ -197,7 +224,7 @@ is "the assistant still serves where it was" "$(ask "$PM")" 401
 sleep 1.5 # the replaced faces are reaped once a second
 is "no descriptor left behind: others, listening sockets" "$(fds)" "$FDS"
 
-is "lenscap_reloads_total counts the twelve taken" "$(metric lenscap_reloads_total)" 12
+is "lenscap_reloads_total counts the fifteen taken" "$(metric lenscap_reloads_total)" 15
 is "lenscap_reload_failures_total the three refused" "$(metric lenscap_reload_failures_total)" 3
 
 # --- replaced faces that cannot drain: a stream on each -----------------------
